@@ -1,0 +1,107 @@
+"""Public exceptions of the coverage library.
+
+Every error a planner can trigger with bad input subclasses a builtin, so
+callers can catch either the precise class or the builtin family:
+
+- :class:`LayerValidationError` (``ValueError``): a data file or frame breaks
+  its schema (missing column, unparsable number, duplicate id, ...);
+- :class:`CRSError` (``ValueError``): a layer has no CRS, or a mixed one;
+- :class:`MissingDataError` (``FileNotFoundError``): a file the run needs is
+  not there, with where to get it;
+- :class:`OfflineError` (``ConnectionError``): a download was asked for and the
+  publisher could not be reached;
+- :class:`InfeasibleScenarioError`: the scenario asks for more than the data
+  allows, with the constraint group and the numbers.
+
+Validators collect every problem of a file before raising once; the problems
+are kept on the exception as :class:`Problem` records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CRSError",
+    "CoverageError",
+    "InfeasibleScenarioError",
+    "LayerValidationError",
+    "MissingDataError",
+    "OfflineError",
+    "Problem",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one place of one input.
+
+    Attributes
+    ----------
+    source
+        File path or layer name.
+    message
+        What is wrong and how to fix it.
+    row
+        1-based data row (header excluded) or feature number, when it applies.
+    column
+        Column or property name, when it applies.
+    """
+
+    source: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.source]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class CoverageError(Exception):
+    """Base class of every error raised on purpose by this library."""
+
+
+class LayerValidationError(CoverageError, ValueError):
+    """A data layer does not satisfy its schema.
+
+    Parameters
+    ----------
+    problems
+        Every problem found; the message lists them (the first 20 in full).
+    """
+
+    max_listed = 20
+
+    def __init__(self, problems: list[Problem] | Problem | str, *, source: str = "input") -> None:
+        if isinstance(problems, str):
+            problems = [Problem(source, problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        lines = [str(p) for p in self.problems[: self.max_listed]]
+        hidden = len(self.problems) - len(lines)
+        if hidden > 0:
+            lines.append(f"... and {hidden} more problems of the same kinds")
+        head = "1 problem" if len(self.problems) == 1 else f"{len(self.problems)} problems"
+        super().__init__(f"{head}:\n  " + "\n  ".join(lines))
+
+
+class CRSError(CoverageError, ValueError):
+    """A layer has no CRS, a mixed CRS, or one the operation cannot use."""
+
+
+class MissingDataError(CoverageError, FileNotFoundError):
+    """A data file needed by the run is missing; the message says how to get it."""
+
+
+class OfflineError(CoverageError, ConnectionError):
+    """A download was requested but the publisher could not be reached."""
+
+
+class InfeasibleScenarioError(CoverageError):
+    """The scenario cannot be satisfied; the message names the constraint group."""
