@@ -264,7 +264,7 @@ def parse_numbers(
     if french:
         text = text.str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
     missing = text.eq("") | text.str.lower().isin(["nan", "null", "none", "na", "n/a"])
-    numbers = pd.to_numeric(text.where(~missing), errors="coerce").to_numpy(dtype=np.float64)
+    numbers = pd.to_numeric(text.where(~missing), errors="coerce").to_numpy(dtype=np.float64, copy=True)
     bad = np.isnan(numbers) & ~missing.to_numpy()
     bad |= np.isinf(numbers)
     if bad.any():
