@@ -381,3 +381,15 @@ def repair_geometries(frame: gpd.GeoDataFrame, report: LoadReport) -> gpd.GeoDat
         report.repaired_geometries += int(invalid.sum())
         frame.loc[invalid, frame.geometry.name] = frame.geometry[invalid].make_valid()
     return frame
+
+
+def insee_codes(values: pd.Series, column: str, problems: Problems, *, unique: bool = True) -> pd.Series:
+    """Zero-padded INSEE codes of a code column; missing, malformed and repeated codes are problems."""
+    codes = normalise_insee(values)
+    missing = codes.eq("")
+    if missing.any():
+        problems.add_rows(row_numbers(values)[missing.to_numpy()], column, "INSEE code is missing")
+    check_insee(codes, column, problems)
+    if unique:
+        check_unique(codes, column, problems)
+    return codes
