@@ -108,7 +108,12 @@ def build_demand(
         for i in np.flatnonzero(over):
             report.warn([Problem("qpv demography", f"QPV population {taken[i]:.0f} exceeds the "
                                  f"population {population[i]:.0f} of commune "
-                                 f"{communes['insee_com'][i]}; the commune unit is set to 0")])
+                                 f"{communes['insee_com'][i]} (vintages differ); its QPV units "
+                                 "are scaled down to the commune's population")])
+        # Keep the total population: a commune never gives more than it has.
+        scale = np.where(over, population / np.where(taken > 0, taken, 1.0), 1.0)
+        scale_by_code = pd.Series(scale, index=communes["insee_com"].to_numpy())
+        qpv_units["population"] *= qpv_units["insee_com"].map(scale_by_code).to_numpy()
         population = np.maximum(population - taken, 0.0)
 
     commune_units = gpd.GeoDataFrame(
