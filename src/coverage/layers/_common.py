@@ -383,8 +383,10 @@ def repair_geometries(frame: gpd.GeoDataFrame, report: LoadReport) -> gpd.GeoDat
     return frame
 
 
-def insee_codes(values: pd.Series, column: str, problems: Problems, *, unique: bool = True) -> pd.Series:
-    """Zero-padded INSEE codes of a code column; missing, malformed and repeated codes are problems."""
+def insee_codes(
+    values: pd.Series, column: str, problems: Problems, *, unique: bool = True
+) -> pd.Series:
+    """Zero-padded INSEE codes; missing, malformed and (``unique``) repeated ones are problems."""
     codes = normalise_insee(values)
     missing = codes.eq("")
     if missing.any():

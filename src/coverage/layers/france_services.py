@@ -1,18 +1,9 @@
-"""France services and conseillers numériques (ANCT): sites, host structures, places.
-
-Four readers, one per published file of layer 3 of the data catalogue:
-
-- :func:`read_france_services_2024` and :func:`read_france_services_2020`:
-  labelled France services sites, both returned in one schema;
-- :func:`read_cnfs_structures_2021`: structures hosting conseillers numériques
-  France Services (CnFS) after the 2021 selection committees;
-- :func:`read_mediation_places`: CnFS permanences (lieux de médiation
-  numérique), with the national partner (La Poste, Croix-Rouge, Groupe SOS)
-  detected from the place name.
-"""
+"""France services sites (2024 and 2020, one schema), the 2021 CnFS host structures
+and the CnFS permanences (lieux de médiation numérique) with their national partner."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -58,7 +49,7 @@ PARTNER_PATTERNS = {
 }
 
 #: ``partenaire_detecte`` of the derived CSV -> partner key.
-_PARTNER_LABELS = {"La Poste": "laposte", "Croix-Rouge": "croix_rouge", "Groupe SOS": "groupe_sos", "": ""}
+_PARTNER_LABELS = {"La Poste": "laposte", "Croix-Rouge": "croix_rouge", "Groupe SOS": "groupe_sos"}
 
 #: ``categorie`` of the 2020 layer -> ``type_fs`` of the 2024 list.
 _CATEGORY_TYPES = {
@@ -68,7 +59,6 @@ _CATEGORY_TYPES = {
     "Antenne itinerante": "Antenne",
 }
 
-_FS_COLUMNS = ["site_id", "name", "dep", "insee_com", "postcode", "city", "address", "type", "format"]
 _CORSICA_TRUNCATED = re.compile(r"^2[AB]\d{2}$")
 
 
@@ -98,12 +88,8 @@ def read_france_services_2024(path: str | Path) -> gpd.GeoDataFrame:
     """
     source = str(check_path(path))
     raw = read_text_table(path, sep=",")
-    require_columns(
-        raw,
-        ["id_fs", "insee_dep", "lib_fs", "adresse", "insee_com", "code_postal", "lib_com",
-         "latitude", "longitude", "type_fs", "format_fs"],
-        source,
-    )
+    require_columns(raw, ["id_fs", "insee_dep", "lib_fs", "adresse", "insee_com", "code_postal",
+                          "lib_com", "latitude", "longitude", "type_fs", "format_fs"], source)
     problems = Problems(source)
     kinds = raw["type_fs"].str.strip()
     _check_allowed(kinds, "type_fs", {"Principal", "Antenne"}, problems)
@@ -148,21 +134,20 @@ def read_france_services_2020(path: str | Path) -> gpd.GeoDataFrame:
     """
     source = str(check_path(path))
     raw, geometry_lon, geometry_lat = _read_point_features(path)
-    require_columns(
-        raw,
-        ["MATRICULE", "DEPARTEMENT", "lib_france_services", "ADRESSE", "insee_com", "code_postal",
-         "lib_com", "LATITUDE", "LONGITUDE", "CONTACT.MAIL", "FORMAT_FS", "categorie"],
-        source,
-    )
+    require_columns(raw, ["MATRICULE", "DEPARTEMENT", "lib_france_services", "ADRESSE",
+                          "insee_com", "code_postal", "lib_com", "LATITUDE", "LONGITUDE",
+                          "CONTACT.MAIL", "FORMAT_FS", "categorie"], source)
     problems = Problems(source)
     report = LoadReport(source, rows_read=len(raw))
     category = raw["categorie"].str.strip()
     _check_allowed(category, "categorie", set(_CATEGORY_TYPES), problems)
     insee = normalise_insee(raw["insee_com"])
     truncated = insee.str.match(_CORSICA_TRUNCATED)
-    for row, code in zip(row_numbers(raw)[truncated.to_numpy()], insee[truncated], strict=True):
-        report.warn([Problem(source, f"truncated Corsican INSEE code {code!r} emptied", row=int(row),
-                             column="insee_com")])
+    report.warn(
+        Problem(source, f"truncated Corsican INSEE code {code!r} emptied", row=int(row),
+                column="insee_com")
+        for row, code in zip(row_numbers(raw)[truncated.to_numpy()], insee[truncated], strict=True)
+    )
     raw = raw.assign(insee_com=insee.where(~truncated, ""))
     frame = _france_services_frame(
         raw, problems,
@@ -193,13 +178,16 @@ def _france_services_frame(
     frame["insee_com"] = insee
     frame["postcode"] = _postcode(frame["postcode"])
     frame["type"] = kinds
-    return frame[_FS_COLUMNS]
+    return frame[["site_id", "name", "dep", "insee_com", "postcode", "city", "address", "type",
+                  "format"]]
 
 
 # --------------------------------------------------------------------------- CnFS
 
 
-def read_cnfs_structures_2021(path: str | Path, *, min_geocode_score: float = 0.5) -> gpd.GeoDataFrame:
+def read_cnfs_structures_2021(
+    path: str | Path, *, min_geocode_score: float = 0.5
+) -> gpd.GeoDataFrame:
     """Read the 2021 CnFS host structures (``cnfs_structures_2021.json``, a JSON array).
 
     Dropped and counted in the load report, in this order: rows without an
@@ -237,12 +225,9 @@ def read_cnfs_structures_2021(path: str | Path, *, min_geocode_score: float = 0.
         raise ValueError(f"min_geocode_score must be between 0 and 1, got {min_geocode_score}")
     source = str(check_path(path))
     raw = read_json_records(path)
-    require_columns(
-        raw,
-        ["id", "raison_sociale", "type", "nb_cnfs", "insee_com", "insee_dep", "code_postal_bis",
-         "zrr", "france_services", "latitude", "longitude", "result_score", "adresse_absente"],
-        source,
-    )
+    require_columns(raw, ["id", "raison_sociale", "type", "nb_cnfs", "insee_com", "insee_dep",
+                          "code_postal_bis", "zrr", "france_services", "latitude", "longitude",
+                          "result_score", "adresse_absente"], source)
     if "qpv" not in raw.columns:
         raw = raw.assign(qpv="")
     problems = Problems(source)
@@ -254,11 +239,11 @@ def read_cnfs_structures_2021(path: str | Path, *, min_geocode_score: float = 0.
     _check_allowed(raw["type"].str.strip(), "type", {"publique", "privée"}, problems)
     advisors = parse_numbers(raw["nb_cnfs"], "nb_cnfs", problems, allow_missing=False)
     bad = ~np.isnan(advisors) & ((advisors < 0) | (advisors != np.round(advisors)))
-    problems.add_rows(rows[bad], "nb_cnfs", "number of advisors must be a whole number >= 0",
+    problems.add_rows(rows[bad].tolist(), "nb_cnfs", "advisors must be a whole number >= 0",
                       values=list(raw["nb_cnfs"][bad]))
     score = parse_numbers(raw["result_score"], "result_score", problems)
     bad = ~np.isnan(score) & ((score < 0) | (score > 1))
-    problems.add_rows(rows[bad], "result_score", "geocoder score must be between 0 and 1",
+    problems.add_rows(rows[bad].tolist(), "result_score", "geocoder score must be between 0 and 1",
                       values=list(raw["result_score"][bad]))
     flags = {
         column: _flag(raw[column], column, problems, allowed)
@@ -272,7 +257,8 @@ def read_cnfs_structures_2021(path: str | Path, *, min_geocode_score: float = 0.
     problems.raise_if_any()
 
     no_address = flags["adresse_absente"].to_numpy()
-    report.drop("no address (adresse_absente == 'oui', anonymised rows included)", int(no_address.sum()))
+    report.drop("no address (adresse_absente == 'oui', anonymised rows included)",
+                int(no_address.sum()))
     no_coordinates &= ~no_address
     report.drop("no coordinates", int(no_coordinates.sum()))
     low_score = (score < min_geocode_score) & ~no_address & ~no_coordinates
@@ -295,7 +281,7 @@ def read_cnfs_structures_2021(path: str | Path, *, min_geocode_score: float = 0.
             "geocode_score": score,
         }
     )
-    return finish(points_frame(frame[keep], lon[keep], lat[keep]), report)  # type: ignore[return-value]
+    return finish(points_frame(frame[keep], lon[keep], lat[keep]), report)
 
 
 # --------------------------------------------------------------------------- mediation places
@@ -331,12 +317,8 @@ def read_mediation_places(path: str | Path) -> gpd.GeoDataFrame:
     """
     source = str(check_path(path))
     raw = read_json_records(path) if Path(path).suffix.lower() == ".json" else read_text_table(path)
-    require_columns(
-        raw,
-        ["id", "nom", "commune", "code_postal", "adresse", "latitude", "longitude", "date_maj",
-         "labels_nationaux"],
-        source,
-    )
+    require_columns(raw, ["id", "nom", "commune", "code_postal", "adresse", "latitude",
+                          "longitude", "date_maj", "labels_nationaux"], source)
     problems = Problems(source)
     report = LoadReport(source, rows_read=len(raw))
     rows = row_numbers(raw)
@@ -349,9 +331,10 @@ def read_mediation_places(path: str | Path) -> gpd.GeoDataFrame:
         partner = partner.mask(name.str.contains(pattern), key)
     if "partenaire_detecte" in raw.columns:
         label = raw["partenaire_detecte"].str.strip()
-        _check_allowed(label, "partenaire_detecte", set(_PARTNER_LABELS), problems)
-        known = label.isin(list(_PARTNER_LABELS))
-        for i in np.flatnonzero((known & label.map(_PARTNER_LABELS).ne(partner)).to_numpy()):
+        labels = {**_PARTNER_LABELS, "": ""}
+        _check_allowed(label, "partenaire_detecte", set(labels), problems)
+        known = label.isin(list(labels))
+        for i in np.flatnonzero((known & label.map(labels).ne(partner)).to_numpy()):
             problems.add(
                 f"partner {label.iloc[i]!r} disagrees with the name {name.iloc[i]!r}, which gives "
                 f"{partner.iloc[i] or 'no partner'!r}; fix the label or the name",
@@ -404,17 +387,15 @@ def _read_point_features(
         isinstance(f, dict) and isinstance(f.get("properties"), dict) for f in features
     ):
         raise LayerValidationError(
-            Problem(str(path), "expected a GeoJSON FeatureCollection whose features have properties")
+            Problem(str(path), "expected a GeoJSON FeatureCollection of features with properties")
         )
     lonlat = np.full((len(features), 2), np.nan)
     for i, feature in enumerate(features):
         geometry = feature.get("geometry") or {}
         coordinates = geometry.get("coordinates") if geometry.get("type") == "Point" else None
         if isinstance(coordinates, list) and len(coordinates) >= 2:
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 lonlat[i] = [float(coordinates[0]), float(coordinates[1])]
-            except (TypeError, ValueError):
-                pass
     frame = pd.DataFrame.from_records([f["properties"] for f in features])
     frame = frame.map(_as_text) if len(frame) else frame
     return frame, lonlat[:, 0], lonlat[:, 1]
@@ -431,10 +412,11 @@ def _finish_points(
     fallback: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None,
 ) -> gpd.GeoDataFrame:
     """Parse and check coordinates, raise the collected problems, drop rows without points."""
-    lat, lon, missing = _coordinates(raw, problems, lat_col=lat_col, lon_col=lon_col, fallback=fallback)
+    lat, lon, missing = _coordinates(raw, problems, lat_col=lat_col, lon_col=lon_col,
+                                     fallback=fallback)
     problems.raise_if_any()
     report.drop("no coordinates", int(missing.sum()))
-    return finish(points_frame(frame[~missing], lon[~missing], lat[~missing]), report)  # type: ignore[return-value]
+    return finish(points_frame(frame[~missing], lon[~missing], lat[~missing]), report)
 
 
 def _coordinates(
