@@ -122,7 +122,12 @@ class Problems:
         self.items.append(Problem(self.source, message, row=row, column=column))
 
     def add_rows(
-        self, rows: Sequence[int], column: str | None, message: str, *, values: Sequence[object] = ()
+        self,
+        rows: Sequence[int] | npt.NDArray[np.int64],
+        column: str | None,
+        message: str,
+        *,
+        values: Sequence[object] = (),
     ) -> None:
         """Add one problem per row; ``values`` are shown as what was received."""
         for i, row in enumerate(rows):

@@ -125,7 +125,7 @@ def read_fragility_index(path: str | Path) -> pd.DataFrame:
     negative = population < 0
     if negative.any():
         problems.add_rows(
-            row_numbers(raw)[negative],
+            row_numbers(raw)[negative].tolist(),
             population_column,
             "population cannot be negative",
             values=list(raw[population_column][negative]),

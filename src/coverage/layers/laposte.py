@@ -144,4 +144,4 @@ def read_laposte_points(path: str | Path) -> gpd.GeoDataFrame:
         }
     )
     result = points_frame(frame[keep], lon[keep], lat[keep])
-    return finish(result, report)  # type: ignore[return-value]
+    return finish(result, report)

@@ -36,15 +36,24 @@ __all__ = [
     "read_qpv_polygons",
 ]
 
-#: Recognised polygon attribute sets: name -> (list vintage, columns).
-QPV_COLUMN_SETS: dict[str, tuple[str, list[str]]] = {
-    "official 2024": ("2024", ["code_qp", "lib_qp", "insee_com", "lib_com", "insee_dep", "lib_dep"]),
+#: Recognised polygon layouts: name -> (list vintage, output column -> file column).
+#: ``insee_com``/``dep`` absent: unknown / taken from the QPV code.
+QPV_COLUMN_SETS: dict[str, tuple[str, dict[str, str]]] = {
+    "official 2024": (
+        "2024",
+        {"qpv_id": "code_qp", "name": "lib_qp", "insee_com": "insee_com",
+         "commune_name": "lib_com", "dep": "insee_dep", "dep_name": "lib_dep"},
+    ),
     "2015 hackaviz/ANCT": (
         "2015",
-        ["code_qp", "nom_qp", "commune_qp", "code_commune", "nom_commune", "code_departement"],
+        {"qpv_id": "code_qp", "name": "nom_qp", "commune_name": "commune_qp",
+         "insee_com": "code_commune", "all_communes": "nom_commune", "dep": "code_departement"},
     ),
-    "official 2015": ("2015", ["CODE_QP", "NOM_QP", "COMMUNE_QP"]),
-}
+    "official 2015": (
+        "2015",
+        {"qpv_id": "CODE_QP", "name": "NOM_QP", "commune_name": "COMMUNE_QP"},
+    ),
+}  # fmt: skip
 
 _POLYGON_OUTPUT = ["qpv_id", "name", "insee_com", "commune_name", "dep", "list_vintage"]
 _DEMOGRAPHY_COLUMNS = ["CODGEO", "LIBGEO", "POP_MUN", "LIB_COM"]
@@ -100,6 +109,8 @@ def read_qpv_polygons(path: str | Path) -> gpd.GeoDataFrame:
         raise LayerValidationError(
             Problem(source, f"cannot be read as a GeoJSON, GeoPackage or shapefile: {exc}")
         ) from None
+    if len(raw) == 0:
+        raise LayerValidationError(Problem(source, "the file has no features"))
     set_name = _column_set(raw, source)
     vintage, columns = QPV_COLUMN_SETS[set_name]
     if raw.crs is None:
@@ -108,42 +119,18 @@ def read_qpv_polygons(path: str | Path) -> gpd.GeoDataFrame:
             "or run gdf.set_crs(4326) (or 2154 for Lambert-93) and save it again"
         )
     report = LoadReport(source, rows_read=len(raw))
-    report.notes.append(f"column set recognised: {set_name} ({', '.join(columns)})")
+    report.notes.append(f"column set recognised: {set_name} ({', '.join(columns.values())})")
     problems = Problems(source)
 
-    text = {c: raw[c].fillna("").astype(str).str.strip() for c in columns}
-    if set_name == "official 2024":
-        frame = pd.DataFrame(
-            {
-                "qpv_id": text["code_qp"],
-                "name": text["lib_qp"],
-                "insee_com": normalise_insee(text["insee_com"]),
-                "commune_name": text["lib_com"],
-                "dep": text["insee_dep"].map(french_department),
-            }
-        )
-    elif set_name == "2015 hackaviz/ANCT":
-        frame = pd.DataFrame(
-            {
-                "qpv_id": text["code_qp"],
-                "name": text["nom_qp"],
-                "insee_com": normalise_insee(text["code_commune"]),
-                "commune_name": text["commune_qp"],
-                "dep": text["code_departement"].map(french_department),
-            }
-        )
-    else:
-        frame = pd.DataFrame(
-            {
-                "qpv_id": text["CODE_QP"],
-                "name": text["NOM_QP"],
-                "insee_com": "",
-                "commune_name": text["COMMUNE_QP"],
-                "dep": text["CODE_QP"].map(qpv_department),
-            }
-        )
+    text = {out: raw[col].fillna("").astype(str).str.strip() for out, col in columns.items()}
+    frame = pd.DataFrame({out: text[out] for out in ("qpv_id", "name", "commune_name")})
+    frame["insee_com"] = normalise_insee(text["insee_com"]) if "insee_com" in text else ""
+    frame["dep"] = (
+        text["dep"].map(french_department) if "dep" in text else frame["qpv_id"].map(qpv_department)
+    )
     frame["list_vintage"] = vintage
-    id_column = columns[0]
+    frame = frame[_POLYGON_OUTPUT]
+    id_column = columns["qpv_id"]
     missing = frame["qpv_id"].eq("")
     problems.add_rows(row_numbers(raw)[missing.to_numpy()], id_column, "QPV code is missing")
     check_unique(frame["qpv_id"], id_column, problems)
@@ -165,17 +152,18 @@ def read_qpv_polygons(path: str | Path) -> gpd.GeoDataFrame:
     polygons["geometry"] = polygons.geometry.map(_polygonal)
     collapsed = polygons.geometry.is_empty
     report.drop("no polygon left after repair", int(collapsed.sum()))
-    return finish(polygons[~collapsed.to_numpy()], report)  # type: ignore[return-value]
+    return finish(polygons[~collapsed.to_numpy()], report)
 
 
 def _column_set(raw: pd.DataFrame, source: str) -> str:
     """Name of the first complete column set of ``raw``; else the closest one's problems."""
     present = set(map(str, raw.columns))
     for name, (_, columns) in QPV_COLUMN_SETS.items():
-        if present.issuperset(columns):
+        if present.issuperset(columns.values()):
             return name
-    closest = max(QPV_COLUMN_SETS, key=lambda n: len(present & set(QPV_COLUMN_SETS[n][1])))
-    require_columns(raw, QPV_COLUMN_SETS[closest][1], f"{source} (closest layout: {closest})")
+    closest = max(QPV_COLUMN_SETS, key=lambda n: len(present & set(QPV_COLUMN_SETS[n][1].values())))
+    expected = QPV_COLUMN_SETS[closest][1].values()
+    require_columns(raw, expected, f"{source} (closest layout: {closest})")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -274,29 +262,28 @@ def read_qpv_demography(
 
         communes = load_communes()
     require_columns(communes, ["insee_com", "name", "dep", "population"], "communes")
-    lookup = _name_lookup(communes)
+    matcher = _CommuneMatcher(communes)
     main, every, matched = [], [], []
-    unmatched = Problems(source)
     for row, department, listed in zip(row_numbers(raw), dep, raw["LIB_COM"], strict=True):
-        found = []
+        found: list[tuple[str, float]] = []
         names = [n.strip() for n in str(listed).split(",") if n.strip()]
+        complete = bool(names)
+        if not names:
+            report.warn([Problem(source, "no commune name", row=int(row), column="LIB_COM")])
         for name in names:
-            code = lookup.get((department, normalise_commune_name(name)))
-            if code is None:
-                unmatched.add(
-                    f"commune {name!r} not found in department {department}; "
-                    "insee_com left empty for it",
-                    row=int(row),
-                    column="LIB_COM",
+            hit = matcher.match(name, department)
+            if hit is None:
+                complete = False
+                message = (
+                    f"commune {name!r} not found in department {department} "
+                    "(renamed or merged since?); insee_com left empty for it"
                 )
-            elif code[0] not in [c for c, _ in found]:
-                found.append(code)
-        every.append(",".join(c for c, _ in found))
+                report.warn([Problem(source, message, row=int(row), column="LIB_COM")])
+            elif hit[0] not in [code for code, _ in found]:
+                found.append(hit)
+        every.append(",".join(code for code, _ in found))
         main.append(max(found, key=lambda item: item[1])[0] if found else "")
-        matched.append(bool(names) and len(found) > 0 and len(unmatched.items) == 0)
-        if unmatched.items:
-            report.warn(unmatched.items)
-            unmatched.items = []
+        matched.append(complete)
 
     frame = pd.DataFrame(
         {
@@ -310,26 +297,67 @@ def read_qpv_demography(
             "matched": np.array(matched, dtype=bool),
         }
     )
-    rate = frame["matched"].mean() if len(frame) else 0.0
+    rate = frame["matched"].mean()
     report.notes.append(
         f"commune names matched for {int(frame['matched'].sum())} of {len(frame)} QPV "
         f"({rate:.1%}); {int(np.isnan(population).sum())} secret populations"
     )
+    if matcher.approximate:
+        report.notes.append(
+            f"{len(matcher.approximate)} names matched approximately: "
+            + "; ".join(matcher.approximate)
+        )
     return finish(frame, report)
 
 
-def _name_lookup(communes: pd.DataFrame) -> dict[tuple[str, str], tuple[str, float]]:
-    """``(dep, normalised name) -> (insee_com, population)``; homonyms keep the most populous."""
-    lookup: dict[tuple[str, str], tuple[str, float]] = {}
-    population = pd.to_numeric(communes["population"], errors="coerce").fillna(0.0)
-    for code, name, dep, people in zip(
-        communes["insee_com"].astype(str),
-        communes["name"].astype(str),
-        communes["dep"].astype(str),
-        population,
-        strict=True,
-    ):
-        key = (dep, normalise_commune_name(name))
-        if key not in lookup or people > lookup[key][1]:
-            lookup[key] = (code, float(people))
-    return lookup
+class _CommuneMatcher:
+    """Finds a commune code from a name and a department.
+
+    Tried in order: the exact normalised name in the department; the only
+    commune of the department whose name contains it as whole words (renamed
+    ``Grigny`` -> ``Grigny-sur-Rhône``, merged ``Oullins`` ->
+    ``Oullins-Pierre-Bénite``); the only commune of that name in France (QPV
+    straddling a department border). The last two are listed in
+    :attr:`approximate`.
+    """
+
+    def __init__(self, communes: pd.DataFrame) -> None:
+        self.exact: dict[tuple[str, str], tuple[str, float]] = {}
+        self.by_name: dict[str, list[tuple[str, float]]] = {}
+        self.by_dep: dict[str, list[tuple[str, str, float]]] = {}
+        self.approximate: list[str] = []
+        self._memo: dict[tuple[str, str], tuple[str, float] | None] = {}
+        population = pd.to_numeric(communes["population"], errors="coerce").fillna(0.0)
+        for code, name, dep, people in zip(
+            communes["insee_com"].astype(str),
+            communes["name"].astype(str),
+            communes["dep"].astype(str),
+            population,
+            strict=True,
+        ):
+            key = normalise_commune_name(name)
+            entry = (code, float(people))
+            if (dep, key) not in self.exact or people > self.exact[(dep, key)][1]:
+                self.exact[(dep, key)] = entry
+            self.by_name.setdefault(key, []).append(entry)
+            self.by_dep.setdefault(dep, []).append((key, code, float(people)))
+
+    def match(self, name: str, dep: str) -> tuple[str, float] | None:
+        key = normalise_commune_name(name)
+        if (dep, key) in self.exact:
+            return self.exact[(dep, key)]
+        if (dep, key) in self._memo:
+            return self._memo[(dep, key)]
+        pattern = re.compile(rf"(?:^| ){re.escape(key)}(?: |$)")
+        within = [(c, p) for k, c, p in self.by_dep.get(dep, []) if pattern.search(k)]
+        hit: tuple[str, float] | None = None
+        if len(within) == 1:
+            hit = within[0]
+            where = "in its department"
+        elif len(self.by_name.get(key, [])) == 1:
+            hit = self.by_name[key][0]
+            where = "in another department"
+        if hit is not None:
+            self.approximate.append(f"{name!r} (department {dep}) -> {hit[0]} {where}")
+        self._memo[(dep, key)] = hit
+        return hit
