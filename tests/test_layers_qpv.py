@@ -236,3 +236,21 @@ def test_qpv_department(code, dep):
 )
 def test_normalise_commune_name(left, right):
     assert normalise_commune_name(left) == normalise_commune_name(right)
+
+
+def test_geojson_in_metres_without_crs_member_is_a_crs_error(tmp_path):
+    """GDAL labels a GeoJSON without 'crs' as EPSG:4326: metre coordinates must not pass."""
+    from coverage.errors import CRSError
+    from coverage.layers.qpv import read_qpv_polygons
+
+    square = [[652000, 6862000], [653000, 6862000], [653000, 6863000], [652000, 6862000]]
+    path = tmp_path / "qpv_l93.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        '{"code_qp": "QP075001", "lib_qp": "Q", "insee_com": "75056", "lib_com": "Paris", '
+        '"insee_dep": "75", "lib_dep": "Paris"}, "geometry": {"type": "Polygon", '
+        f'"coordinates": [{square}]}}}}]}}',
+        encoding="utf-8",
+    )
+    with pytest.raises(CRSError, match=r"qpv_l93.geojson: the CRS does not match the coordinates"):
+        read_qpv_polygons(path)

@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from coverage import territory
-from coverage.errors import LayerValidationError, MissingDataError, Problem
+from coverage.errors import CRSError, LayerValidationError, MissingDataError, Problem
 
 logger = logging.getLogger("coverage.layers")
 
@@ -216,10 +216,10 @@ def read_json_records(path: str | Path) -> pd.DataFrame:
             Problem(str(path), "expected a JSON array of objects ([{...}, {...}])")
         )
     frame = pd.DataFrame.from_records(data)
-    return frame.map(_as_text) if len(frame) else frame
+    return frame.map(as_text) if len(frame) else frame
 
 
-def _as_text(value: object) -> str:
+def as_text(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -400,3 +400,26 @@ def insee_codes(
     if unique:
         check_unique(codes, column, problems)
     return codes
+
+
+def check_crs_matches(frame: gpd.GeoDataFrame, source: str) -> None:
+    """Raise CRSError when the declared CRS cannot be that of the coordinates."""
+    if not len(frame):
+        return
+    x0, y0, x1, y1 = frame.total_bounds
+    reach = f"x={max(abs(x0), abs(x1)):.3f}, y={max(abs(y0), abs(y1)):.3f}"
+    beyond_degrees = max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90
+    crs = frame.crs
+    if crs.is_geographic and beyond_degrees:
+        raise CRSError(
+            f"{source}: the CRS does not match the coordinates: {crs.to_string()} is in degrees "
+            f"but coordinates reach {reach}, which look like projected metres; set the right CRS "
+            "with GeoDataFrame.set_crs(2154, allow_override=True) (Lambert-93, or the CRS the "
+            "data was made in) and save the file again"
+        )
+    if crs.is_projected and not beyond_degrees:
+        raise CRSError(
+            f"{source}: the CRS does not match the coordinates: {crs.to_string()} is projected "
+            f"but coordinates only reach {reach}, which look like degrees; set it with "
+            "GeoDataFrame.set_crs(4326, allow_override=True) and save the file again"
+        )

@@ -17,7 +17,7 @@ from coverage.errors import LayerValidationError, Problem
 from coverage.layers._common import (
     LoadReport,
     Problems,
-    _as_text,
+    as_text,
     check_insee,
     check_lonlat,
     check_path,
@@ -397,7 +397,7 @@ def _read_point_features(
             with contextlib.suppress(TypeError, ValueError):
                 lonlat[i] = [float(coordinates[0]), float(coordinates[1])]
     frame = pd.DataFrame.from_records([f["properties"] for f in features])
-    frame = frame.map(_as_text) if len(frame) else frame
+    frame = frame.map(as_text) if len(frame) else frame
     return frame, lonlat[:, 0], lonlat[:, 1]
 
 

@@ -24,6 +24,8 @@ from coverage.errors import CRSError, LayerValidationError, Problem
 from coverage.layers._common import (
     LoadReport,
     Problems,
+    as_text,
+    check_crs_matches,
     check_lonlat,
     check_path,
     check_unique,
@@ -302,33 +304,11 @@ def _prepare(
     mapping, id_source = _check_columns(frame, columns, id_column, problems)
     problems.raise_if_any()
     if id_source is not None:
-        frame[id_source] = frame[id_source].map(_as_text).str.strip()
+        frame[id_source] = frame[id_source].map(as_text).str.strip()
     frame = repair_geometries(frame, report)
-    _check_crs_matches(frame, source)
+    check_crs_matches(frame, source)
     frame = frame.to_crs(4326) if len(frame) else frame
     return finish(frame.rename(columns=mapping), report)
-
-
-def _check_crs_matches(frame: gpd.GeoDataFrame, source: str) -> None:
-    if not len(frame):
-        return
-    x0, y0, x1, y1 = frame.total_bounds
-    reach = f"x={max(abs(x0), abs(x1)):.3f}, y={max(abs(y0), abs(y1)):.3f}"
-    beyond_degrees = max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90
-    crs = frame.crs
-    if crs.is_geographic and beyond_degrees:
-        raise CRSError(
-            f"{source}: the CRS does not match the coordinates: {crs.to_string()} is in degrees "
-            f"but coordinates reach {reach}, which look like projected metres; set the right CRS "
-            "with GeoDataFrame.set_crs(2154, allow_override=True) (Lambert-93, or the CRS the "
-            "data was made in) and save the file again"
-        )
-    if crs.is_projected and not beyond_degrees:
-        raise CRSError(
-            f"{source}: the CRS does not match the coordinates: {crs.to_string()} is projected "
-            f"but coordinates only reach {reach}, which look like degrees; set it with "
-            "GeoDataFrame.set_crs(4326, allow_override=True) and save the file again"
-        )
 
 
 def _check_columns(
@@ -361,15 +341,7 @@ def _check_columns(
                 column=old,
             )
     if id_source is not None:
-        ids = frame[id_source].map(_as_text).str.strip()
+        ids = frame[id_source].map(as_text).str.strip()
         problems.add_rows(row_numbers(frame)[ids.eq("").to_numpy()], id_source, "id is missing")
         check_unique(ids, id_source, problems)
     return mapping, id_source
-
-
-def _as_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -16,6 +16,7 @@ from coverage.errors import CRSError, LayerValidationError, Problem
 from coverage.layers._common import (
     LoadReport,
     Problems,
+    check_crs_matches,
     check_path,
     check_unique,
     finish,
@@ -145,6 +146,7 @@ def read_qpv_polygons(path: str | Path) -> gpd.GeoDataFrame:
     problems.raise_if_any()
 
     polygons = gpd.GeoDataFrame(frame, geometry=raw.geometry.to_numpy(), crs=raw.crs)
+    check_crs_matches(polygons, source)
     if polygons.crs.to_epsg() != 4326:
         report.notes.append(f"reprojected from {polygons.crs.to_string()} to EPSG:4326")
         polygons = polygons.to_crs(4326)
