@@ -7,12 +7,8 @@ import pytest
 
 from coverage.errors import LayerValidationError
 from coverage.layers._common import report_of
-from coverage.layers.france_services import (
-    read_cnfs_structures_2021,
-    read_france_services_2020,
-    read_france_services_2024,
-    read_mediation_places,
-)
+from coverage.layers.cnfs import read_cnfs_structures_2021, read_mediation_places
+from coverage.layers.france_services import read_france_services_2020, read_france_services_2024
 
 FS_COLUMNS = ["site_id", "name", "dep", "insee_com", "postcode", "city", "address", "type",
               "format", "hosted_by_laposte", "geometry"]

@@ -10,14 +10,10 @@ listing every problem with its file, row and column.
 from __future__ import annotations
 
 from coverage.layers._common import LoadReport, report_of
+from coverage.layers.cnfs import read_cnfs_structures_2021, read_mediation_places
 from coverage.layers.communes import attach_communes
 from coverage.layers.fragility import fragility_by_commune, read_fragility_index
-from coverage.layers.france_services import (
-    read_cnfs_structures_2021,
-    read_france_services_2020,
-    read_france_services_2024,
-    read_mediation_places,
-)
+from coverage.layers.france_services import read_france_services_2020, read_france_services_2024
 from coverage.layers.generic import combine_layers, read_layer, read_points_csv
 from coverage.layers.laposte import read_laposte_points
 from coverage.layers.qpv import read_qpv_demography, read_qpv_polygons
