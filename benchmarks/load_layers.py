@@ -9,10 +9,12 @@ microseconds per row. The machine is shared and noisy: quote medians.
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import time
 from pathlib import Path
 
+from coverage.demand import build_demand
 from coverage.layers import (
     read_cnfs_structures_2021,
     read_density_grid,
@@ -25,6 +27,13 @@ from coverage.layers import (
     read_qpv_polygons,
     read_zrr,
     report_of,
+)
+from coverage.sites import (
+    build_sites,
+    sites_from_cnfs_structures,
+    sites_from_france_services,
+    sites_from_laposte,
+    sites_from_mediation_places,
 )
 
 LAYERS = [
@@ -46,6 +55,7 @@ LAYERS = [
 
 
 def main() -> None:
+    logging.basicConfig(level=logging.ERROR)
     parser = argparse.ArgumentParser(description=__doc__)
     default = Path(__file__).resolve().parents[2] / "shared" / "geodata-sources"
     parser.add_argument("--data-dir", type=Path, default=default)
@@ -63,6 +73,34 @@ def main() -> None:
         median = statistics.median(times)
         print(f"{name:<26}{report.rows_read:>8}{report.rows_kept:>8}{median:>10.3f}"
               f"{min(times):>8.3f}{1e6 * median / max(report.rows_read, 1):>8.1f}")
+
+    print()
+    d = args.data_dir
+    grid = read_density_grid(d / LAYERS[7][2])
+    qpv = read_qpv_demography(d / LAYERS[6][2])
+    fragility = read_fragility_index(d / LAYERS[10][2])
+    layers = [
+        sites_from_laposte(read_laposte_points(d / LAYERS[0][2]),
+                           kinds=["bureau", "agence_communale", "agence_intercommunale",
+                                  "relais_commercant"]),
+        sites_from_france_services(read_france_services_2024(d / LAYERS[1][2])),
+        sites_from_cnfs_structures(read_cnfs_structures_2021(d / LAYERS[3][2])),
+        sites_from_mediation_places(read_mediation_places(d / LAYERS[4][2])),
+    ]
+    builders = {
+        "build_demand (national)": lambda: build_demand(
+            density_grid=grid, qpv_demography=qpv, fragility=fragility),
+        "build_sites (national)": lambda: build_sites(
+            layers, density_grid=grid, qpv_communes=qpv.loc[qpv["matched"], "insee_com"]),
+    }
+    print(f"{'builder':<26}{'rows':>8}{'median s':>10}{'min s':>8}")
+    for name, build in builders.items():
+        times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            frame = build()
+            times.append(time.perf_counter() - start)
+        print(f"{name:<26}{len(frame):>8}{statistics.median(times):>10.3f}{min(times):>8.3f}")
 
 
 if __name__ == "__main__":

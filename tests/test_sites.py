@@ -115,3 +115,11 @@ def test_real_laposte_sites(sources):
     assert sites["site_id"].is_unique
     assert sites["dep"].ne("").all()
     assert 0.3 < sites["eligible"].mean() < 0.9
+
+
+def test_qpv_communes_may_be_a_series(communes):
+    """The README passes ``qpv.loc[qpv['matched'], 'insee_com']``: a Series, not a list."""
+    halls = sites_from_town_halls(communes)
+    sites = build_sites([halls], communes=communes, qpv_communes=pd.Series(["69001"]))
+    assert sites["qpv_commune"].tolist() == [True, False]
+    assert sites["eligible"].tolist() == [True, True]  # 69002 is rural

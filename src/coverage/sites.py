@@ -262,7 +262,7 @@ def build_sites(
 
     sites["in_qpv"] = False
     sites["near_qpv"] = False
-    hosts: set[str] = set(qpv_communes or [])
+    hosts: set[str] = set(qpv_communes) if qpv_communes is not None else set()
     if qpv_polygons is not None and len(qpv_polygons):
         inside, near = _qpv_proximity(sites, qpv_polygons, qpv_distance_m)
         sites["in_qpv"], sites["near_qpv"] = inside, near
