@@ -198,11 +198,10 @@ def read_text_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame
     return frame
 
 
-def read_json_records(path: str | Path) -> pd.DataFrame:
-    """Read a JSON array of flat objects, every value as text (``''`` when absent)."""
-    path = check_path(path)
+def load_json(path: Path) -> object:
+    """Parse a JSON file, naming the file and the place of a syntax error."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        return json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise LayerValidationError(
             Problem(str(path), f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8")
@@ -211,6 +210,12 @@ def read_json_records(path: str | Path) -> pd.DataFrame:
         raise LayerValidationError(
             Problem(str(path), f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
         ) from None
+
+
+def read_json_records(path: str | Path) -> pd.DataFrame:
+    """Read a JSON array of flat objects, every value as text (``''`` when absent)."""
+    path = check_path(path)
+    data = load_json(path)
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise LayerValidationError(
             Problem(str(path), "expected a JSON array of objects ([{...}, {...}])")

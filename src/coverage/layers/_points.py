@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +19,7 @@ from coverage.layers._common import (
     check_path,
     check_unique,
     finish,
+    load_json,
     parse_numbers,
     points_frame,
     row_numbers,
@@ -31,16 +31,7 @@ def read_point_features(
 ) -> tuple[pd.DataFrame, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Properties of a GeoJSON FeatureCollection as text, and each point's lon and lat."""
     path = check_path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise LayerValidationError(
-            Problem(str(path), f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8")
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise LayerValidationError(
-            Problem(str(path), f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
-        ) from None
+    data = load_json(path)
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list) or not all(
         isinstance(f, dict) and isinstance(f.get("properties"), dict) for f in features
