@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -26,3 +28,26 @@ def reference() -> Path:
     if not REFERENCE.exists():
         pytest.skip(f"reference instances folder {REFERENCE} is absent")
     return REFERENCE
+
+
+def at(path, row: int | None = None, column: str | None = None) -> str:
+    """Regex of the place a problem names, as Problem.__str__ writes it."""
+    where = [str(path)]
+    if row is not None:
+        where.append(f"row {row}")
+    if column is not None:
+        where.append(f"column '{column}'")
+    return re.escape(", ".join(where))
+
+
+def write_csv(tmp_path, text: str, name: str = "sites.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def without_crs_warning(write) -> None:
+    """Write a layer with no CRS; pyogrio warns about that on purpose."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
+        write()
