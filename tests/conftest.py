@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import warnings
 from pathlib import Path
 
@@ -51,3 +52,12 @@ def without_crs_warning(write) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
         write()
+
+
+@pytest.fixture()
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens: what an offline publisher looks like."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

@@ -3,7 +3,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -53,14 +52,6 @@ def _row(stdout: str, first_cell: str) -> list[str]:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
-
-
-@pytest.fixture
-def closed_port_url() -> str:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def test_summary_of_the_embedded_data_only():

@@ -3,7 +3,6 @@ from __future__ import annotations
 import functools
 import http.server
 import importlib
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,14 +63,6 @@ def empty_mirror(tmp_path_factory) -> Iterator[str]:
 @pytest.fixture
 def cut_mirror() -> Iterator[str]:
     yield from _serve(_CutHandler)
-
-
-@pytest.fixture
-def closed_port_url() -> str:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def _files(folder: Path) -> list[Path]:
