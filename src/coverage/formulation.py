@@ -1,0 +1,214 @@
+"""Helpers that turn the sparse reach into PuLP rows, and shrink models before solving.
+
+Building a PuLP model pair by pair in Python is what makes spopt slow at scale
+(5-7 us per demand x site cell). Here the pairs are never visited one by one
+in Python arithmetic: variables are gathered for all pairs with one numpy
+``take``, and each constraint row is a C-level ``dict`` built from a slice.
+
+Reductions, all exact:
+
+- units with no need, and units no candidate reaches, leave the model (they
+  are reported unserved);
+- units with identical reach sets (and, where department rules read them,
+  the same department) merge into one row whose need is the sum
+  (:func:`merge_identical_rows`);
+- sites that reach no unit with need are never worth opening and leave the
+  model unless forced open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pulp
+import scipy.sparse as sp
+
+__all__ = [
+    "Merged",
+    "binaries",
+    "continuous",
+    "expression",
+    "merge_identical_rows",
+    "row_expressions",
+]
+
+
+def binaries(prefix: str, count: int, *, forced: npt.NDArray[np.bool_] | None = None) -> list[pulp.LpVariable]:
+    """``count`` binary variables ``prefix_0..``; forced ones have a lower bound of 1."""
+    variables = [pulp.LpVariable(f"{prefix}_{k}", lowBound=0, upBound=1, cat=pulp.LpBinary) for k in range(count)]
+    if forced is not None:
+        for k in np.flatnonzero(forced):
+            variables[k].lowBound = 1
+    return variables
+
+
+def integers(prefix: str, upper: Sequence[float]) -> list[pulp.LpVariable]:
+    """Integer variables in ``[0, upper[k]]``."""
+    return [
+        pulp.LpVariable(f"{prefix}_{k}", lowBound=0, upBound=float(u), cat=pulp.LpInteger)
+        for k, u in enumerate(upper)
+    ]
+
+
+def continuous(prefix: str, count: int, *, upper: float | None = None) -> list[pulp.LpVariable]:
+    """Continuous variables in ``[0, upper]``."""
+    return [pulp.LpVariable(f"{prefix}_{k}", lowBound=0, upBound=upper) for k in range(count)]
+
+
+def expression(variables: Iterable[pulp.LpVariable], coefficients: Iterable[float]) -> pulp.LpAffineExpression:
+    """``sum coefficient * variable`` (variables must be distinct)."""
+    return pulp.LpAffineExpression(zip(variables, coefficients, strict=True))
+
+
+def row_expressions(
+    variables: Sequence[pulp.LpVariable],
+    indptr: npt.NDArray[np.int64],
+    columns: npt.NDArray[np.integer],
+    coefficients: npt.NDArray[np.float64] | float = 1.0,
+) -> list[pulp.LpAffineExpression]:
+    """One expression per row: ``sum_k coefficient_k * variables[columns_k]`` over the row's slice.
+
+    ``indptr`` are CSR row pointers into ``columns`` (and ``coefficients``).
+    """
+    pool = np.empty(len(variables), dtype=object)
+    pool[:] = variables
+    picked: list[pulp.LpVariable] = pool[columns].tolist()
+    coefs: list[float] = np.broadcast_to(np.asarray(coefficients, dtype=np.float64), (len(columns),)).tolist()
+    bounds = indptr.tolist()
+    return [
+        pulp.LpAffineExpression(zip(picked[a:b], coefs[a:b], strict=True))
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+
+
+def column_expressions(
+    variables: Sequence[pulp.LpVariable],
+    rows: npt.NDArray[np.integer],
+    columns: npt.NDArray[np.integer],
+    n_columns: int,
+    coefficients: npt.NDArray[np.float64] | float = 1.0,
+) -> list[pulp.LpAffineExpression]:
+    """One expression per column ``c``: ``sum coefficient_k * variables[rows_k]`` over pairs with column ``c``."""
+    order = np.argsort(columns, kind="stable")
+    counts = np.bincount(columns, minlength=n_columns)
+    indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    coefs = np.broadcast_to(np.asarray(coefficients, dtype=np.float64), (len(rows),))[order]
+    return row_expressions(variables, indptr, rows[order], coefs)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """Units merged by identical reach sets.
+
+    ``group`` maps each kept unit to its merged row; ``indptr``/``cols`` are
+    the merged rows' site sets; ``need`` the summed need per merged row.
+    """
+
+    group: npt.NDArray[np.int64]
+    indptr: npt.NDArray[np.int64]
+    cols: npt.NDArray[np.int64]
+    need: npt.NDArray[np.float64]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.need)
+
+
+def merge_identical_rows(
+    indptr: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.integer],
+    need: npt.NDArray[np.float64],
+    *,
+    extra_key: npt.NDArray[np.int64] | None = None,
+    seed: int = 20211001,
+) -> Merged:
+    """Merge rows whose sets of columns are equal (and whose ``extra_key`` is equal).
+
+    Each row's column set is hashed with two independent random 64-bit keys
+    summed over its columns (order-free, collision odds ~2^-100); rows with
+    equal hashes, lengths and extra keys form one group.
+    """
+    n = len(indptr) - 1
+    if n == 0:
+        return Merged(np.empty(0, np.int64), np.zeros(1, np.int64), np.empty(0, np.int64), np.empty(0))
+    width = int(cols.max()) + 1 if len(cols) else 1
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, np.iinfo(np.int64).max, size=(2, width), dtype=np.int64).view(np.uint64)
+    lengths = np.diff(indptr)
+    row_of_pair = np.repeat(np.arange(n), lengths)
+    signature = np.empty((n, 4), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(2):
+            sums = np.zeros(n, dtype=np.uint64)
+            np.add.at(sums, row_of_pair, keys[k][cols])
+            signature[:, k] = sums
+    signature[:, 2] = lengths.astype(np.uint64)
+    signature[:, 3] = 0 if extra_key is None else extra_key.astype(np.uint64)
+    _, first, group = np.unique(signature, axis=0, return_index=True, return_inverse=True)
+    group = group.ravel()
+    # Keep groups in the order of their first unit, so the model is stable.
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    group = rank[group]
+    representatives = np.sort(first)
+    merged_need = np.bincount(group, weights=need, minlength=len(first))
+    starts, ends = indptr[representatives], indptr[representatives + 1]
+    merged_lengths = ends - starts
+    merged_indptr = np.concatenate(([0], np.cumsum(merged_lengths))).astype(np.int64)
+    take = np.repeat(starts - merged_indptr[:-1], merged_lengths) + np.arange(merged_indptr[-1])
+    return Merged(group.astype(np.int64), merged_indptr, np.asarray(cols)[take].astype(np.int64), merged_need)
+
+
+def dominated_columns(
+    indptr: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.integer],
+    n_columns: int,
+    *,
+    keep: npt.NDArray[np.bool_] | None = None,
+    group: npt.NDArray[np.int64] | None = None,
+    cost: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.bool_]:
+    """Columns (sites) whose set of rows is contained in another column's set.
+
+    Column ``j`` is dominated by ``k`` when every row ``j`` reaches, ``k``
+    reaches too, ``k`` costs no more, and ``k`` is in the same ``group``
+    (department) when groups are given; equal sets keep the lowest index.
+    Opening ``k`` instead of ``j`` never covers less, so coverage models can
+    drop ``j``. Columns in ``keep`` (forced open) are never dropped. The
+    containment test is one sparse product ``A^T A``.
+    """
+    n_rows = len(indptr) - 1
+    matrix = sp.csr_array(
+        (np.ones(len(cols), dtype=np.float64), np.asarray(cols), indptr), shape=(n_rows, n_columns)
+    )
+    size = np.bincount(np.asarray(cols), minlength=n_columns)
+    overlap = (matrix.T @ matrix).tocoo()
+    j, k, shared = overlap.row, overlap.col, overlap.data
+    cost_k = np.zeros(len(k)) if cost is None else cost[k]
+    cost_j = np.zeros(len(j)) if cost is None else cost[j]
+    strict = (size[k] > size[j]) & (cost_k <= cost_j)
+    # Equal sets: the cheaper one stays, then the lower index.
+    equal = (size[k] == size[j]) & ((cost_k < cost_j) | ((cost_k == cost_j) & (k < j)))
+    ok = (shared == size[j]) & (j != k) & (strict | equal)
+    if group is not None:
+        ok &= group[j] == group[k]
+    dominated = np.zeros(n_columns, dtype=bool)
+    dominated[j[ok]] = True
+    if keep is not None:
+        dominated &= ~keep
+    return dominated
+
+
+def drop_columns(
+    indptr: npt.NDArray[np.int64], cols: npt.NDArray[np.integer], dropped: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """CSR rows without the ``dropped`` columns (column numbers unchanged)."""
+    lengths = np.diff(indptr)
+    row_of_pair = np.repeat(np.arange(len(lengths)), lengths)
+    kept = ~dropped[cols]
+    counts = np.bincount(row_of_pair[kept], minlength=len(lengths))
+    return np.concatenate(([0], np.cumsum(counts))).astype(np.int64), np.asarray(cols)[kept].astype(np.int64)

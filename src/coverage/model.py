@@ -1,0 +1,445 @@
+r"""Coverage models, built from the sparse reach and solved through PuLP.
+
+Notation: demand units :math:`i` with need :math:`w_i`; candidate sites
+:math:`j` with owner :math:`o(j)`, capacity :math:`c_j` advisor slots, cost
+:math:`f_j` and department :math:`d(j)`; partners :math:`p` with advisors
+:math:`B_p`, slots per advisor :math:`m_p` and people per slot per month
+:math:`k_p`; :math:`N_i` the sites within reach of :math:`i`, at distance
+:math:`d_{ij}`; :math:`T` months of work. :math:`y_j \in \{0,1\}` opens site
+:math:`j`.
+
+Maximal coverage (:func:`maximal_coverage`)
+    .. math:: \max \sum_i w_i z_i \quad z_i \le \sum_{j \in N_i} y_j,\;
+              \sum_j y_j \le S,\; 0 \le z_i \le 1
+
+    With a distance decay :math:`a_{ij} \in (0, 1]`, assignment variables
+    replace :math:`z`: :math:`\max \sum w_i a_{ij} x_{ij}`,
+    :math:`\sum_j x_{ij} \le 1`, :math:`x_{ij} \le y_j`.
+
+Set cover and coverage target (:func:`set_cover`)
+    .. math:: \min \sum_j y_j \quad \sum_{j \in N_i} y_j \ge 1 \;\forall i: w_i > 0
+
+    or, with a target :math:`R`, :math:`\sum_i w_i z_i \ge R` with
+    :math:`z_i` as in maximal coverage.
+
+p-median (:func:`p_median`)
+    .. math:: \min \sum_{i,j} w_i d_{ij} x_{ij} \quad \sum_{j \in N_i} x_{ij} = 1,\;
+              x_{ij} \le y_j,\; \sum_j y_j = p
+
+p-center (:func:`p_center`)
+    .. math:: \min D \quad \sum_{j \in N_i} d_{ij} x_{ij} \le D, \text{ as p-median otherwise}
+
+Capacitated staffing with sharing (:func:`coverage.staffing.staffing`)
+    Integer slots :math:`t_{pj}` where partner :math:`p` may use the premises
+    of :math:`o(j)`; served need :math:`x_{ij} \ge 0`:
+
+    .. math:: \sum_j t_{pj} \le m_p B_p,\quad y_j \le \sum_p t_{pj} \le c_j y_j,\quad
+              \sum_j x_{ij} \le w_i,\quad \sum_i x_{ij} \le T \sum_p k_p t_{pj}
+
+    maximise :math:`\sum x_{ij}`, then minimise :math:`\sum d_{ij} x_{ij}` at that
+    level (two solves); or minimise advisors :math:`\sum_p a_p` with
+    :math:`m_p a_p \ge \sum_j t_{pj}` and :math:`\sum x_{ij} \ge R`.
+
+Every model takes sites forced open (:math:`y_j = 1`), sites closed (removed),
+a budget :math:`\sum_j f_j y_j \le F`, and :class:`~coverage.rules.DepartmentRules`:
+site or advisor quotas per department, exactly :math:`K` departments served
+(:math:`s_d \le \sum_{j \in d} y_j \le |d|\, s_d`, :math:`\sum_d s_d = K`), a
+minimum served share per department, or max-min share then total.
+
+Before solving, each constraint group is checked against the data and a
+:class:`~coverage.errors.InfeasibleScenarioError` names the group and the
+numbers. When the solver still proves infeasibility, the groups are relaxed
+one at a time and the first whose removal restores feasibility is reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from coverage.errors import InfeasibleScenarioError
+from coverage.formulation import (
+    binaries,
+    continuous,
+    dominated_columns,
+    drop_columns,
+    expression,
+    merge_identical_rows,
+    row_expressions,
+)
+from coverage.instance import Instance, prepare
+from coverage.plan import Plan, Solution
+from coverage.reach import Reach
+from coverage.rules import DepartmentRules, add_department_rules, check_department_rules
+from coverage.solver import SolveResult, SolverOptions, run_solver, values
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "DepartmentRules",
+    "SolverOptions",
+    "maximal_coverage",
+    "p_center",
+    "p_median",
+    "set_cover",
+]
+
+Builder = Callable[[frozenset[str]], tuple[pulp.LpProblem, dict[str, str], Callable[[], np.ndarray]]]
+
+
+def maximal_coverage(
+    demand: object,
+    sites: object,
+    reach: Reach,
+    *,
+    max_sites: int,
+    rules: DepartmentRules | None = None,
+    forced: Iterable[str] = (),
+    closed: Iterable[str] = (),
+    budget: float | None = None,
+    options: SolverOptions | None = None,
+) -> Plan:
+    """Open at most ``max_sites`` sites to cover the most need within reach.
+
+    Parameters
+    ----------
+    demand
+        Frame with ``unit_id`` and ``need`` (and ``dep`` for share rules).
+    sites
+        Frame with ``site_id`` (and ``dep`` for department rules, ``cost``
+        with ``budget``).
+    reach
+        Pairs within the access rule, ids matching the frames.
+    max_sites
+        Sites that may open; more than the candidates left open is an error.
+    rules, forced, closed, budget, options
+        Department rules, site ids forced open or closed, a budget over the
+        sites' ``cost`` column, and solver options.
+    """
+    inst = prepare(demand, sites, reach, forced=forced, closed=closed, budget=budget, rules=rules)
+    rules = rules or DepartmentRules()
+    _check_count(inst, max_sites, "max_sites", exact=False)
+    check_department_rules(rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced,
+                           max_sites=max_sites)
+    builder = _coverage_builder(inst, rules, objective="max", max_sites=max_sites)
+    return _solve("maximal_coverage", inst, builder, options, rules=rules)
+
+
+def set_cover(
+    demand: object,
+    sites: object,
+    reach: Reach,
+    *,
+    target: float | None = None,
+    rules: DepartmentRules | None = None,
+    forced: Iterable[str] = (),
+    closed: Iterable[str] = (),
+    budget: float | None = None,
+    options: SolverOptions | None = None,
+) -> Plan:
+    """Open the fewest sites that cover every unit with need, or ``target`` need in all."""
+    inst = prepare(demand, sites, reach, forced=forced, closed=closed, budget=budget, rules=rules)
+    rules = rules or DepartmentRules()
+    if target is None:
+        _check_all_reachable(inst, "set cover")
+    else:
+        coverable = float(inst.need[inst.reachable].sum())
+        if target > coverable:
+            raise InfeasibleScenarioError(
+                f"coverage target: {target:,.0f} need to cover but the candidates within reach can cover "
+                f"at most {coverable:,.0f} of {inst.need.sum():,.0f}"
+            )
+    check_department_rules(rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=None)
+    builder = _coverage_builder(inst, rules, objective="min", target=target)
+    return _solve("set_cover" if target is None else "coverage_target", inst, builder, options, rules=rules)
+
+
+def p_median(
+    demand: object,
+    sites: object,
+    reach: Reach,
+    *,
+    p: int,
+    forced: Iterable[str] = (),
+    closed: Iterable[str] = (),
+    options: SolverOptions | None = None,
+) -> Plan:
+    """Open exactly ``p`` sites minimising need-weighted distance; every unit with need is assigned."""
+    inst = prepare(demand, sites, reach, forced=forced, closed=closed)
+    _check_count(inst, p, "p", exact=True)
+    _check_all_reachable(inst, "p-median")
+    return _solve("p_median", inst, _assignment_builder(inst, p, center=False), options)
+
+
+def p_center(
+    demand: object,
+    sites: object,
+    reach: Reach,
+    *,
+    p: int,
+    forced: Iterable[str] = (),
+    closed: Iterable[str] = (),
+    options: SolverOptions | None = None,
+) -> Plan:
+    """Open exactly ``p`` sites minimising the largest distance from a unit with need to its site."""
+    inst = prepare(demand, sites, reach, forced=forced, closed=closed)
+    _check_count(inst, p, "p", exact=True)
+    _check_all_reachable(inst, "p-center")
+    return _solve("p_center", inst, _assignment_builder(inst, p, center=True), options)
+
+
+# -- checks ---------------------------------------------------------------
+
+
+def _check_count(inst: Instance, count: int, name: str, *, exact: bool) -> None:
+    candidates = int(inst.available.sum())
+    closed = inst.n_sites - candidates
+    if count < 0:
+        raise InfeasibleScenarioError(f"site count: {name} must be >= 0, got {count}")
+    if count > candidates:
+        raise InfeasibleScenarioError(
+            f"site count: {name}={count} sites asked for but only {candidates} candidate sites "
+            f"({inst.n_sites} in all, {closed} closed)"
+        )
+    forced = int(inst.forced.sum())
+    if forced > count:
+        raise InfeasibleScenarioError(f"forced sites: {forced} sites are forced open but {name}={count}")
+
+
+def _check_all_reachable(inst: Instance, model: str) -> None:
+    lonely = np.flatnonzero((inst.need > 0) & ~inst.reachable)
+    if len(lonely):
+        shown = ", ".join(str(inst.reach.demand_ids[i]) for i in lonely[:5])
+        more = f" and {len(lonely) - 5} more" if len(lonely) > 5 else ""
+        raise InfeasibleScenarioError(
+            f"coverage of every unit ({model}): {len(lonely)} units with need "
+            f"({inst.need[lonely].sum():,.0f} in all) have no open-able site within reach "
+            f"({inst.reach.rule or 'the access rule'}): {shown}{more}; widen the access rule or give a target"
+        )
+
+
+# -- builders -------------------------------------------------------------
+
+
+def _common_rows(
+    problem: pulp.LpProblem,
+    inst: Instance,
+    y: Sequence[pulp.LpVariable],
+    skip: frozenset[str],
+    groups: dict[str, str],
+) -> None:
+    if inst.budget is not None and "budget" not in skip:
+        problem += expression(y, inst.model_cost.tolist()) <= inst.budget, "budget"
+        groups["budget"] = f"budget: site costs at most {inst.budget:,.0f}"
+    if inst.forced.any() and "forced sites" not in skip:
+        for k in np.flatnonzero(inst.model_forced):
+            problem += y[k] >= 1, f"forced_{k}"
+        groups["forced sites"] = f"forced sites: {int(inst.model_forced.sum())} sites forced open"
+
+
+def _coverage_builder(
+    inst: Instance,
+    rules: DepartmentRules,
+    *,
+    objective: str,
+    max_sites: int | None = None,
+    target: float | None = None,
+) -> Builder:
+    """Maximal coverage (``objective='max'``) or set cover / target (``'min'``)."""
+    decay = inst.reach.weight is not None
+    extra = inst.unit_dep_codes if rules.needs_unit_departments else None
+    dropped = np.zeros(inst.n_model_sites, dtype=bool)
+    merged = None
+    if not decay:
+        indptr, cols = inst.indptr, inst.cols
+        # Site quotas and "K departments served" can need a dominated site open.
+        if rules.min_sites is None and rules.serve_exactly is None:
+            dropped = dominated_columns(
+                indptr, cols, inst.n_model_sites, keep=inst.model_forced,
+                group=pd.factorize(pd.Series(inst.model_site_dep))[0] if not rules.is_empty else None,
+                cost=inst.model_cost if inst.budget is not None else None,
+            )
+            indptr, cols = drop_columns(indptr, cols, dropped)
+        merged = merge_identical_rows(indptr, cols, inst.row_need, extra_key=extra)
+        logger.info(
+            "coverage model: %d units with reach merged into %d rows; %d of %d sites dominated",
+            len(inst.row_need), merged.n_rows, int(dropped.sum()), inst.n_model_sites,
+        )
+    # Max-min share runs twice: first the smallest share (floor None), then the
+    # total with every department held at that share (see _solve).
+    state: dict[str, float | None] = {"floor": None}
+
+    def build(skip: frozenset[str]) -> tuple[pulp.LpProblem, dict[str, str], Callable[[], np.ndarray]]:
+        sense = pulp.LpMaximize if objective == "max" else pulp.LpMinimize
+        problem = pulp.LpProblem(f"coverage_{objective}", sense)
+        groups: dict[str, str] = {}
+        y = binaries("y", inst.n_model_sites)
+        for k in np.flatnonzero(dropped):
+            y[k].upBound = 0
+        if merged is not None:
+            z = continuous("z", merged.n_rows, upper=1)
+            rows = row_expressions(y, merged.indptr, merged.cols, -1.0)
+            for k, (zk, row) in enumerate(zip(z, rows, strict=True)):
+                row[zk] = 1.0
+                problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintLE, f"c_{k}", 0))
+            covered = expression(z, merged.need.tolist())
+            row_dep = inst.row_dep_of(merged.group)
+            served_by_dep = _by_department(z, merged.need, row_dep)
+        else:
+            x = continuous("x", len(inst.cols), upper=1)
+            gain = inst.row_need[inst.pair_rows] * inst.pair_weight
+            for k, row in enumerate(row_expressions(x, inst.indptr, np.arange(len(inst.cols)))):
+                problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintLE, f"one_{k}", 1))
+            for k, (xk, j) in enumerate(zip(x, inst.cols.tolist(), strict=True)):
+                problem.addConstraint(pulp.LpConstraint(xk - y[j], pulp.LpConstraintLE, f"open_{k}", 0))
+            covered = expression(x, gain.tolist())
+            served_by_dep = _by_department(x, gain, inst.unit_dep_of_rows(inst.pair_rows))
+        if objective == "max":
+            problem.setObjective(covered)
+            if rules.maximise_min_share and "fair share" not in skip and served_by_dep is not None:
+                _fair_share(problem, served_by_dep, inst.coverable_need_by_dep, state["floor"])
+                groups["fair share"] = f"fair share: every department at least {state['floor'] or 0:.4f}"
+            if "site count" not in skip:
+                problem += pulp.lpSum(y) <= max_sites, "site_count"
+                groups["site count"] = f"site count: at most {max_sites} sites"
+        else:
+            problem.setObjective(pulp.lpSum(y))
+            if target is not None:
+                if "coverage target" not in skip:
+                    problem += covered >= target, "target"
+                    groups["coverage target"] = f"coverage target: {target:,.0f} need covered"
+            elif merged is not None:
+                problem.setObjective(pulp.lpSum(y))
+                for k in range(merged.n_rows):
+                    problem.addConstraint(pulp.LpConstraint(z[k], pulp.LpConstraintGE, f"all_{k}", 1))
+        _common_rows(problem, inst, y, skip, groups)
+        groups.update(
+            add_department_rules(
+                problem, rules, open_vars=y, site_dep=inst.model_site_dep,
+                served_by_dep=served_by_dep, need_by_dep=inst.need_by_dep, skip=skip,
+            )
+        )
+        return problem, groups, lambda: values(y)
+
+    build.state = state  # type: ignore[attr-defined]
+    return build
+
+
+def _fair_share(
+    problem: pulp.LpProblem,
+    served_by_dep: Mapping[str, pulp.LpAffineExpression],
+    need_by_dep: Mapping[str, float],
+    floor: float | None,
+) -> None:
+    """Max-min share: maximise the smallest share (``floor`` None), or hold every share at ``floor``."""
+    departments = [d for d, need in need_by_dep.items() if need > 0]
+    if floor is None:
+        smallest = pulp.LpVariable("smallest_share", lowBound=0, upBound=1)
+        for k, dep in enumerate(departments):
+            problem.addConstraint(
+                pulp.LpConstraint(served_by_dep[dep] - need_by_dep[dep] * smallest, pulp.LpConstraintGE, f"share_{k}", 0)
+            )
+        problem.setObjective(pulp.LpAffineExpression([(smallest, 1.0)]))
+        return
+    for k, dep in enumerate(departments):
+        problem.addConstraint(
+            pulp.LpConstraint(served_by_dep[dep], pulp.LpConstraintGE, f"share_{k}", floor * need_by_dep[dep])
+        )
+
+
+def _assignment_builder(inst: Instance, p: int, *, center: bool) -> Builder:
+    """p-median (``center=False``) or p-center: every row assigned to one open site."""
+
+    def build(skip: frozenset[str]) -> tuple[pulp.LpProblem, dict[str, str], Callable[[], np.ndarray]]:
+        problem = pulp.LpProblem("p_center" if center else "p_median", pulp.LpMinimize)
+        groups: dict[str, str] = {}
+        y = binaries("y", inst.n_model_sites)
+        x = continuous("x", len(inst.cols), upper=1)
+        for k, row in enumerate(row_expressions(x, inst.indptr, np.arange(len(inst.cols)))):
+            problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintEQ, f"assign_{k}", 1))
+        for k, (xk, j) in enumerate(zip(x, inst.cols.tolist(), strict=True)):
+            problem.addConstraint(pulp.LpConstraint(xk - y[j], pulp.LpConstraintLE, f"open_{k}", 0))
+        if "site count" not in skip:
+            problem += pulp.lpSum(y) == p, "site_count"
+            groups["site count"] = f"site count: exactly {p} sites"
+        if center:
+            worst = pulp.LpVariable("worst_distance", lowBound=0)
+            for k, row in enumerate(row_expressions(x, inst.indptr, np.arange(len(inst.cols)), inst.dist)):
+                row[worst] = -1.0
+                problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintLE, f"worst_{k}", 0))
+            problem.setObjective(pulp.LpAffineExpression([(worst, 1.0)]))
+        else:
+            cost = inst.row_need[inst.pair_rows] * inst.dist
+            problem.setObjective(expression(x, cost.tolist()))
+        _common_rows(problem, inst, y, skip, groups)
+        return problem, groups, lambda: values(y)
+
+    return build
+
+
+def _by_department(
+    variables: Sequence[pulp.LpVariable], coefficients: np.ndarray, departments: np.ndarray | None
+) -> dict[str, pulp.LpAffineExpression] | None:
+    if departments is None:
+        return None
+    out: dict[str, pulp.LpAffineExpression] = {}
+    for dep in sorted(set(departments.tolist())):
+        members = np.flatnonzero(departments == dep)
+        out[dep] = expression([variables[k] for k in members], coefficients[members].tolist())
+    return out
+
+
+# -- solving --------------------------------------------------------------
+
+
+def _solve(
+    model: str,
+    inst: Instance,
+    builder: Builder,
+    options: SolverOptions | None,
+    *,
+    rules: DepartmentRules | None = None,
+) -> Plan:
+    options = options or SolverOptions()
+    timer = inst.timer()
+    if rules is not None and rules.maximise_min_share:
+        problem, groups, _ = builder(frozenset())
+        first = run_solver(problem, options)
+        if first.status not in ("optimal", "feasible") or first.objective is None:
+            _explain_infeasible(builder, groups, options)
+        # Hold every department at the best smallest share (less a rounding hair).
+        builder.state["floor"] = max(0.0, (first.objective or 0.0) - 1e-9)  # type: ignore[attr-defined]
+    problem, groups, read_open = builder(frozenset())
+    build_seconds = timer()
+    result = run_solver(problem, options)
+    if result.status == "infeasible":
+        _explain_infeasible(builder, groups, options)
+    if result.status not in ("optimal", "feasible"):
+        raise InfeasibleScenarioError(f"{model}: the solver ended with status '{result.status}'")
+    open_model = read_open() > 0.5
+    solution = inst.solution(model, result, open_model, build_seconds=build_seconds,
+                             sense="max" if problem.sense == pulp.LpMaximize else "min")
+    return Plan.from_solution(solution, demand=inst.demand, sites=inst.sites, reach=inst.reach)
+
+
+def _explain_infeasible(builder: Builder, groups: Mapping[str, str], options: SolverOptions) -> None:
+    """Relax the constraint groups one at a time; raise naming the first that restores feasibility."""
+    quick = SolverOptions(solver=options.solver, time_limit=options.time_limit or 60.0, threads=options.threads)
+    for group, description in groups.items():
+        problem, _, _ = builder(frozenset({group}))
+        if run_solver(problem, quick).status in ("optimal", "feasible"):
+            raise InfeasibleScenarioError(
+                f"{description} cannot hold together with the other constraints; "
+                f"without it the scenario is feasible"
+            )
+    raise InfeasibleScenarioError(
+        "the scenario is infeasible and no single constraint group explains it: "
+        + "; ".join(groups.values())
+    )
+
+
+__all__ += ["SolveResult", "Solution"]

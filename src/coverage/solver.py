@@ -1,0 +1,207 @@
+"""Running a PuLP problem on CBC or HiGHS and reading back an honest status.
+
+Both solvers go through PuLP. The default (``solver='auto'``) is CBC: measured
+on the maximal-coverage models of this library (``benchmarks/models.py``),
+CBC solves them several times faster than HiGHS through PuLP, whose HiGHS
+interface also loads the model one row at a time; see ``benchmarks/RESULTS.md``.
+HiGHS remains one option away.
+
+A solve reports ``optimal``, ``feasible`` (stopped at the time limit or the
+gap with an incumbent), ``infeasible``, ``unbounded`` or ``not_solved``, with
+the objective, the best proven bound and the solver's wall time. Nothing is
+set on the caller's objects: the values come back as arrays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pulp
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SolveResult", "SolverOptions", "run_solver"]
+
+Status = Literal["optimal", "feasible", "infeasible", "unbounded", "not_solved"]
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How to solve.
+
+    Parameters
+    ----------
+    solver
+        ``'cbc'``, ``'highs'`` or ``'auto'`` (CBC, chosen by measurement).
+    time_limit
+        Seconds; a solve stopped by it with an incumbent is ``'feasible'``.
+    gap
+        Relative optimality gap at which to stop (``0.01`` = 1 %).
+    threads
+        Solver threads; None lets one thread work, which keeps runs repeatable.
+    msg
+        Show the solver's log on the console.
+    """
+
+    solver: Literal["auto", "cbc", "highs"] = "auto"
+    time_limit: float | None = None
+    gap: float | None = None
+    threads: int | None = None
+    msg: bool = False
+
+    def __post_init__(self) -> None:
+        if self.solver not in ("auto", "cbc", "highs"):
+            raise ValueError(f"solver must be 'auto', 'cbc' or 'highs', got {self.solver!r}")
+        if self.time_limit is not None and self.time_limit <= 0:
+            raise ValueError(f"time_limit must be > 0 seconds, got {self.time_limit}")
+        if self.gap is not None and not 0 <= self.gap < 1:
+            raise ValueError(f"gap must be in [0, 1), got {self.gap}")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be >= 1, got {self.threads}")
+
+    @property
+    def solver_name(self) -> Literal["cbc", "highs"]:
+        return "highs" if self.solver == "highs" else "cbc"
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    status: Status
+    objective: float | None
+    bound: float | None
+    seconds: float
+    solver: str
+
+
+def run_solver(
+    problem: pulp.LpProblem,
+    options: SolverOptions,
+    *,
+    warm_start: Sequence[tuple[pulp.LpVariable, float]] = (),
+) -> SolveResult:
+    """Solve ``problem`` in place with the chosen solver and read the status and bound."""
+    for var, value in warm_start:
+        var.setInitialValue(value)
+    started = time.perf_counter()
+    if options.solver_name == "highs":
+        result = _run_highs(problem, options)
+    else:
+        result = _run_cbc(problem, options, warm=bool(warm_start))
+    seconds = time.perf_counter() - started
+    logger.debug("%s: %s in %.2f s", result[0], problem.name, seconds)
+    status, objective, bound = result
+    return SolveResult(status, objective, bound, seconds, options.solver_name)
+
+
+def values(variables: Sequence[pulp.LpVariable]) -> npt.NDArray[np.float64]:
+    """Solution values of ``variables`` (0 where the solver left one unset)."""
+    out = np.fromiter((v.varValue if v.varValue is not None else 0.0 for v in variables), np.float64,
+                      count=len(variables))
+    return out
+
+
+def _status(problem: pulp.LpProblem) -> Status:
+    if problem.sol_status == pulp.LpSolutionOptimal:
+        return "optimal"
+    if problem.sol_status == pulp.LpSolutionIntegerFeasible:
+        return "feasible"
+    if problem.status == pulp.LpStatusInfeasible or problem.sol_status == pulp.LpSolutionInfeasible:
+        return "infeasible"
+    if problem.status == pulp.LpStatusUnbounded or problem.sol_status == pulp.LpSolutionUnbounded:
+        return "unbounded"
+    return "not_solved"
+
+
+def _objective(problem: pulp.LpProblem) -> float | None:
+    value = pulp.value(problem.objective)
+    return None if value is None else float(value)
+
+
+def _run_cbc(problem: pulp.LpProblem, options: SolverOptions, *, warm: bool) -> tuple[Status, float | None, float | None]:
+    fd, log_path = tempfile.mkstemp(prefix="coverage-cbc-", suffix=".log")
+    os.close(fd)
+    try:
+        solver = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=options.time_limit,
+            gapRel=options.gap,
+            threads=options.threads,
+            warmStart=warm,
+            logPath=log_path,
+        )
+        problem.solve(solver)
+        with open(log_path, encoding="utf-8", errors="replace") as handle:
+            log = handle.read()
+    finally:
+        os.unlink(log_path)
+    if options.msg:
+        logger.info("CBC log:\n%s", log)
+    status = _status(problem)
+    # CBC marks an LP it solved without branching as optimal but may report
+    # "Stopped on time limit" in the log; trust the log's result line.
+    if status == "optimal" and re.search(r"^Result - Stopped", log, re.M):
+        status = "feasible"
+    objective = _objective(problem) if status in ("optimal", "feasible") else None
+    bound: float | None = objective if status == "optimal" else None
+    if status == "feasible":
+        found = re.search(r"^(?:Upper|Lower) bound:\s+(\S+)", log, re.M)
+        if found:
+            try:
+                bound = float(found.group(1))
+            except ValueError:
+                bound = None
+    return status, objective, bound
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Send what native code writes to stdout to /dev/null for the duration."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (embedded interpreters)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _run_highs(problem: pulp.LpProblem, options: SolverOptions) -> tuple[Status, float | None, float | None]:
+    solver = pulp.HiGHS(
+        msg=options.msg,
+        timeLimit=options.time_limit,
+        # HiGHS stops at a 0.01 % gap by default; the library promises optima.
+        gapRel=0.0 if options.gap is None else options.gap,
+        threads=options.threads,
+    )
+    if options.msg:
+        problem.solve(solver)
+    else:
+        with _quiet():  # HiGHS prints its banner before any option is read
+            problem.solve(solver)
+    status = _status(problem)
+    objective = _objective(problem) if status in ("optimal", "feasible") else None
+    bound: float | None = objective if status == "optimal" else None
+    if status == "feasible":
+        info = problem.solverModel.getInfo()
+        raw = float(info.mip_dual_bound)
+        if np.isfinite(raw):
+            # PuLP hands HiGHS a minimisation; flip back for maximisation.
+            bound = -raw if problem.sense == pulp.LpMaximize else raw
+    return status, objective, bound
