@@ -36,9 +36,13 @@ __all__ = [
 ]
 
 
-def binaries(prefix: str, count: int, *, forced: npt.NDArray[np.bool_] | None = None) -> list[pulp.LpVariable]:
+def binaries(
+    prefix: str, count: int, *, forced: npt.NDArray[np.bool_] | None = None
+) -> list[pulp.LpVariable]:
     """``count`` binary variables ``prefix_0..``; forced ones have a lower bound of 1."""
-    variables = [pulp.LpVariable(f"{prefix}_{k}", lowBound=0, upBound=1, cat=pulp.LpBinary) for k in range(count)]
+    variables = [
+        pulp.LpVariable(f"{prefix}_{k}", lowBound=0, upBound=1, cat=pulp.LpBinary) for k in range(count)
+    ]
     if forced is not None:
         for k in np.flatnonzero(forced):
             variables[k].lowBound = 1
@@ -58,7 +62,9 @@ def continuous(prefix: str, count: int, *, upper: float | None = None) -> list[p
     return [pulp.LpVariable(f"{prefix}_{k}", lowBound=0, upBound=upper) for k in range(count)]
 
 
-def expression(variables: Iterable[pulp.LpVariable], coefficients: Iterable[float]) -> pulp.LpAffineExpression:
+def expression(
+    variables: Iterable[pulp.LpVariable], coefficients: Iterable[float]
+) -> pulp.LpAffineExpression:
     """``sum coefficient * variable`` (variables must be distinct)."""
     return pulp.LpAffineExpression(zip(variables, coefficients, strict=True))
 
@@ -91,7 +97,7 @@ def column_expressions(
     n_columns: int,
     coefficients: npt.NDArray[np.float64] | float = 1.0,
 ) -> list[pulp.LpAffineExpression]:
-    """One expression per column ``c``: ``sum coefficient_k * variables[rows_k]`` over pairs with column ``c``."""
+    """One expression per column ``c``: ``sum coefficient_k * variables[rows_k]`` over its pairs."""
     order = np.argsort(columns, kind="stable")
     counts = np.bincount(columns, minlength=n_columns)
     indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
@@ -155,7 +161,7 @@ def merge_identical_rows(
     rank[order] = np.arange(len(order))
     group = rank[group]
     representatives = np.sort(first)
-    merged_need = np.bincount(group, weights=need, minlength=len(first))
+    merged_need = np.bincount(group, weights=need, minlength=len(first)).astype(np.float64)
     starts, ends = indptr[representatives], indptr[representatives + 1]
     merged_lengths = ends - starts
     merged_indptr = np.concatenate(([0], np.cumsum(merged_lengths))).astype(np.int64)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -162,7 +163,8 @@ class Instance:
         open_model: npt.NDArray[np.bool_],
         *,
         build_seconds: float,
-        sense: str,
+        solve_seconds: float | None = None,
+        sense: Literal["max", "min"],
         served: npt.NDArray[np.float64] | None = None,
         slots: pd.DataFrame | None = None,
     ) -> Solution:
@@ -184,7 +186,7 @@ class Instance:
             sense=sense,
             solver=result.solver,
             build_seconds=build_seconds,
-            solve_seconds=result.seconds,
+            solve_seconds=result.seconds if solve_seconds is None else solve_seconds,
             open_sites=open_sites,
             served=served,
             slots=slots if slots is not None else pd.DataFrame({c: [] for c in SLOT_COLUMNS}),
@@ -212,7 +214,9 @@ def prepare(
     need = pd.to_numeric(demand_frame[need_column], errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(need) | (need < 0))
     if len(bad):
-        shown = ", ".join(f"{demand_frame['unit_id'].iloc[i]}={demand_frame[need_column].iloc[i]!r}" for i in bad[:5])
+        shown = ", ".join(
+            f"{demand_frame['unit_id'].iloc[i]}={demand_frame[need_column].iloc[i]!r}" for i in bad[:5]
+        )
         raise ValueError(f"demand '{need_column}' must be a number >= 0; {len(bad)} units are not: {shown}")
     site_index = pd.Index(site_frame["site_id"])
     forced_mask = _site_ids(forced, site_index, "forced")
@@ -235,7 +239,9 @@ def prepare(
     )
     if needs_deps and "dep" not in site_frame.columns:
         raise ValueError("department rules need a 'dep' column on the sites")
-    unit_dep = demand_frame["dep"].astype(str).to_numpy(dtype=object) if "dep" in demand_frame.columns else None
+    unit_dep = (
+        demand_frame["dep"].astype(str).to_numpy(dtype=object) if "dep" in demand_frame.columns else None
+    )
     if rules is not None and rules.needs_unit_departments and unit_dep is None:
         raise ValueError("department share rules need a 'dep' column on the demand units")
 

@@ -55,7 +55,9 @@ one at a time and the first whose removal restores feasibility is reported.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -72,10 +74,11 @@ from coverage.formulation import (
     row_expressions,
 )
 from coverage.instance import Instance, prepare
-from coverage.plan import Plan, Solution
+from coverage.partners import Horizon, Partner
+from coverage.plan import Plan
 from coverage.reach import Reach
 from coverage.rules import DepartmentRules, add_department_rules, check_department_rules
-from coverage.solver import SolveResult, SolverOptions, run_solver, values
+from coverage.solver import SolveResult, SolverOptions, Status, run_solver, values
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +91,7 @@ __all__ = [
     "set_cover",
 ]
 
-Builder = Callable[[frozenset[str]], tuple[pulp.LpProblem, dict[str, str], Callable[[], np.ndarray]]]
+Builder = Callable[[frozenset[str]], tuple[pulp.LpProblem, dict[str, str], Callable[[], "Readout"]]]
 
 
 def maximal_coverage(
@@ -123,10 +126,11 @@ def maximal_coverage(
     inst = prepare(demand, sites, reach, forced=forced, closed=closed, budget=budget, rules=rules)
     rules = rules or DepartmentRules()
     _check_count(inst, max_sites, "max_sites", exact=False)
-    check_department_rules(rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced,
-                           max_sites=max_sites)
+    check_department_rules(
+        rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=max_sites
+    )
     builder = _coverage_builder(inst, rules, objective="max", max_sites=max_sites)
-    return _solve("maximal_coverage", inst, builder, options, rules=rules)
+    return solve_model("maximal_coverage", inst, builder, options)
 
 
 def set_cover(
@@ -153,9 +157,11 @@ def set_cover(
                 f"coverage target: {target:,.0f} need to cover but the candidates within reach can cover "
                 f"at most {coverable:,.0f} of {inst.need.sum():,.0f}"
             )
-    check_department_rules(rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=None)
+    check_department_rules(
+        rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=None
+    )
     builder = _coverage_builder(inst, rules, objective="min", target=target)
-    return _solve("set_cover" if target is None else "coverage_target", inst, builder, options, rules=rules)
+    return solve_model("set_cover" if target is None else "coverage_target", inst, builder, options)
 
 
 def p_median(
@@ -172,7 +178,7 @@ def p_median(
     inst = prepare(demand, sites, reach, forced=forced, closed=closed)
     _check_count(inst, p, "p", exact=True)
     _check_all_reachable(inst, "p-median")
-    return _solve("p_median", inst, _assignment_builder(inst, p, center=False), options)
+    return solve_model("p_median", inst, _assignment_builder(inst, p, center=False), options)
 
 
 def p_center(
@@ -189,7 +195,7 @@ def p_center(
     inst = prepare(demand, sites, reach, forced=forced, closed=closed)
     _check_count(inst, p, "p", exact=True)
     _check_all_reachable(inst, "p-center")
-    return _solve("p_center", inst, _assignment_builder(inst, p, center=True), options)
+    return solve_model("p_center", inst, _assignment_builder(inst, p, center=True), options)
 
 
 # -- checks ---------------------------------------------------------------
@@ -225,7 +231,7 @@ def _check_all_reachable(inst: Instance, model: str) -> None:
 # -- builders -------------------------------------------------------------
 
 
-def _common_rows(
+def common_rows(
     problem: pulp.LpProblem,
     inst: Instance,
     y: Sequence[pulp.LpVariable],
@@ -236,8 +242,8 @@ def _common_rows(
         problem += expression(y, inst.model_cost.tolist()) <= inst.budget, "budget"
         groups["budget"] = f"budget: site costs at most {inst.budget:,.0f}"
     if inst.forced.any() and "forced sites" not in skip:
-        for k in np.flatnonzero(inst.model_forced):
-            problem += y[k] >= 1, f"forced_{k}"
+        for site in np.flatnonzero(inst.model_forced).tolist():
+            problem += y[site] >= 1, f"forced_{site}"
         groups["forced sites"] = f"forced sites: {int(inst.model_forced.sum())} sites forced open"
 
 
@@ -259,7 +265,10 @@ def _coverage_builder(
         # Site quotas and "K departments served" can need a dominated site open.
         if rules.min_sites is None and rules.serve_exactly is None:
             dropped = dominated_columns(
-                indptr, cols, inst.n_model_sites, keep=inst.model_forced,
+                indptr,
+                cols,
+                inst.n_model_sites,
+                keep=inst.model_forced,
                 group=pd.factorize(pd.Series(inst.model_site_dep))[0] if not rules.is_empty else None,
                 cost=inst.model_cost if inst.budget is not None else None,
             )
@@ -267,19 +276,22 @@ def _coverage_builder(
         merged = merge_identical_rows(indptr, cols, inst.row_need, extra_key=extra)
         logger.info(
             "coverage model: %d units with reach merged into %d rows; %d of %d sites dominated",
-            len(inst.row_need), merged.n_rows, int(dropped.sum()), inst.n_model_sites,
+            len(inst.row_need),
+            merged.n_rows,
+            int(dropped.sum()),
+            inst.n_model_sites,
         )
     # Max-min share runs twice: first the smallest share (floor None), then the
-    # total with every department held at that share (see _solve).
-    state: dict[str, float | None] = {"floor": None}
+    # total with every department held at that share (see solve_model).
+    state: dict[str, object] = {"two_phase": rules.maximise_min_share, "floor": None}
 
-    def build(skip: frozenset[str]) -> tuple[pulp.LpProblem, dict[str, str], Callable[[], np.ndarray]]:
+    def build(skip: frozenset[str]) -> tuple[pulp.LpProblem, dict[str, str], Callable[[], Readout]]:
         sense = pulp.LpMaximize if objective == "max" else pulp.LpMinimize
         problem = pulp.LpProblem(f"coverage_{objective}", sense)
         groups: dict[str, str] = {}
         y = binaries("y", inst.n_model_sites)
-        for k in np.flatnonzero(dropped):
-            y[k].upBound = 0
+        for site in np.flatnonzero(dropped).tolist():
+            y[site].upBound = 0
         if merged is not None:
             z = continuous("z", merged.n_rows, upper=1)
             rows = row_expressions(y, merged.indptr, merged.cols, -1.0)
@@ -288,7 +300,7 @@ def _coverage_builder(
                 problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintLE, f"c_{k}", 0))
             covered = expression(z, merged.need.tolist())
             row_dep = inst.row_dep_of(merged.group)
-            served_by_dep = _by_department(z, merged.need, row_dep)
+            served_by_dep = by_department(z, merged.need, row_dep)
         else:
             x = continuous("x", len(inst.cols), upper=1)
             gain = inst.row_need[inst.pair_rows] * inst.pair_weight
@@ -297,12 +309,14 @@ def _coverage_builder(
             for k, (xk, j) in enumerate(zip(x, inst.cols.tolist(), strict=True)):
                 problem.addConstraint(pulp.LpConstraint(xk - y[j], pulp.LpConstraintLE, f"open_{k}", 0))
             covered = expression(x, gain.tolist())
-            served_by_dep = _by_department(x, gain, inst.unit_dep_of_rows(inst.pair_rows))
+            served_by_dep = by_department(x, gain, inst.unit_dep_of_rows(inst.pair_rows))
         if objective == "max":
             problem.setObjective(covered)
             if rules.maximise_min_share and "fair share" not in skip and served_by_dep is not None:
-                _fair_share(problem, served_by_dep, inst.coverable_need_by_dep, state["floor"])
-                groups["fair share"] = f"fair share: every department at least {state['floor'] or 0:.4f}"
+                floor = state["floor"]
+                held = None if floor is None else max(0.0, float(floor) - 1e-9)  # type: ignore[arg-type]
+                _fair_share(problem, served_by_dep, inst.coverable_need_by_dep, held)
+                groups["fair share"] = f"fair share: every department served at least {held or 0:.2%}"
             if "site count" not in skip:
                 problem += pulp.lpSum(y) <= max_sites, "site_count"
                 groups["site count"] = f"site count: at most {max_sites} sites"
@@ -316,14 +330,19 @@ def _coverage_builder(
                 problem.setObjective(pulp.lpSum(y))
                 for k in range(merged.n_rows):
                     problem.addConstraint(pulp.LpConstraint(z[k], pulp.LpConstraintGE, f"all_{k}", 1))
-        _common_rows(problem, inst, y, skip, groups)
+        common_rows(problem, inst, y, skip, groups)
         groups.update(
             add_department_rules(
-                problem, rules, open_vars=y, site_dep=inst.model_site_dep,
-                served_by_dep=served_by_dep, need_by_dep=inst.need_by_dep, skip=skip,
+                problem,
+                rules,
+                open_vars=y,
+                site_dep=inst.model_site_dep,
+                served_by_dep=served_by_dep,
+                need_by_dep=inst.need_by_dep,
+                skip=skip,
             )
         )
-        return problem, groups, lambda: values(y)
+        return problem, groups, lambda: Readout(values(y))
 
     build.state = state  # type: ignore[attr-defined]
     return build
@@ -341,7 +360,9 @@ def _fair_share(
         smallest = pulp.LpVariable("smallest_share", lowBound=0, upBound=1)
         for k, dep in enumerate(departments):
             problem.addConstraint(
-                pulp.LpConstraint(served_by_dep[dep] - need_by_dep[dep] * smallest, pulp.LpConstraintGE, f"share_{k}", 0)
+                pulp.LpConstraint(
+                    served_by_dep[dep] - need_by_dep[dep] * smallest, pulp.LpConstraintGE, f"share_{k}", 0
+                )
             )
         problem.setObjective(pulp.LpAffineExpression([(smallest, 1.0)]))
         return
@@ -354,7 +375,7 @@ def _fair_share(
 def _assignment_builder(inst: Instance, p: int, *, center: bool) -> Builder:
     """p-median (``center=False``) or p-center: every row assigned to one open site."""
 
-    def build(skip: frozenset[str]) -> tuple[pulp.LpProblem, dict[str, str], Callable[[], np.ndarray]]:
+    def build(skip: frozenset[str]) -> tuple[pulp.LpProblem, dict[str, str], Callable[[], Readout]]:
         problem = pulp.LpProblem("p_center" if center else "p_median", pulp.LpMinimize)
         groups: dict[str, str] = {}
         y = binaries("y", inst.n_model_sites)
@@ -375,60 +396,108 @@ def _assignment_builder(inst: Instance, p: int, *, center: bool) -> Builder:
         else:
             cost = inst.row_need[inst.pair_rows] * inst.dist
             problem.setObjective(expression(x, cost.tolist()))
-        _common_rows(problem, inst, y, skip, groups)
-        return problem, groups, lambda: values(y)
+        common_rows(problem, inst, y, skip, groups)
+        return problem, groups, lambda: Readout(values(y))
 
     return build
 
 
-def _by_department(
+def by_department(
     variables: Sequence[pulp.LpVariable], coefficients: np.ndarray, departments: np.ndarray | None
 ) -> dict[str, pulp.LpAffineExpression] | None:
+    """``{department: sum coefficient x variable}`` over the variables of each department."""
     if departments is None:
         return None
+    pool = np.empty(len(variables), dtype=object)
+    pool[:] = variables
+    order = np.argsort(departments, kind="stable")
+    ordered = departments[order]
+    cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
     out: dict[str, pulp.LpAffineExpression] = {}
-    for dep in sorted(set(departments.tolist())):
-        members = np.flatnonzero(departments == dep)
-        out[dep] = expression([variables[k] for k in members], coefficients[members].tolist())
+    for members in np.split(order, cuts):
+        if len(members):
+            out[str(departments[members[0]])] = expression(
+                pool[members].tolist(), coefficients[members].tolist()
+            )
     return out
 
 
 # -- solving --------------------------------------------------------------
 
 
-def _solve(
+@dataclass(frozen=True)
+class Readout:
+    """What a builder reads back from a solved problem (model-site order for ``open``)."""
+
+    open: np.ndarray
+    served: np.ndarray | None = None
+    slots: pd.DataFrame | None = None
+
+
+def solve_model(
     model: str,
     inst: Instance,
     builder: Builder,
     options: SolverOptions | None,
     *,
-    rules: DepartmentRules | None = None,
+    partners: Sequence[Partner] = (),
+    horizon: Horizon | None = None,
 ) -> Plan:
+    """Build, solve (twice for lexicographic objectives), explain infeasibility, and make the Plan.
+
+    A builder whose ``state['two_phase']`` is true is solved once for its
+    first objective, whose value is handed back as ``state['floor']`` before
+    the second build. The plan reports the second objective, or the first
+    when ``state['report'] == 'first'``.
+    """
     options = options or SolverOptions()
-    timer = inst.timer()
-    if rules is not None and rules.maximise_min_share:
+    state: dict[str, object] = getattr(builder, "state", {})
+    build_seconds = inst.timer()()
+    solve_seconds = 0.0
+    if state.get("two_phase"):
+        started = time.perf_counter()
         problem, groups, _ = builder(frozenset())
+        build_seconds += time.perf_counter() - started
         first = run_solver(problem, options)
-        if first.status not in ("optimal", "feasible") or first.objective is None:
+        solve_seconds += first.seconds
+        if first.status == "infeasible":
             _explain_infeasible(builder, groups, options)
-        # Hold every department at the best smallest share (less a rounding hair).
-        builder.state["floor"] = max(0.0, (first.objective or 0.0) - 1e-9)  # type: ignore[attr-defined]
-    problem, groups, read_open = builder(frozenset())
-    build_seconds = timer()
+        if first.status not in ("optimal", "feasible") or first.objective is None:
+            raise InfeasibleScenarioError(f"{model}: the solver ended with status '{first.status}'")
+        state["floor"] = first.objective
+    started = time.perf_counter()
+    problem, groups, read = builder(frozenset())
+    build_seconds += time.perf_counter() - started
     result = run_solver(problem, options)
     if result.status == "infeasible":
         _explain_infeasible(builder, groups, options)
     if result.status not in ("optimal", "feasible"):
         raise InfeasibleScenarioError(f"{model}: the solver ended with status '{result.status}'")
-    open_model = read_open() > 0.5
-    solution = inst.solution(model, result, open_model, build_seconds=build_seconds,
-                             sense="max" if problem.sense == pulp.LpMaximize else "min")
-    return Plan.from_solution(solution, demand=inst.demand, sites=inst.sites, reach=inst.reach)
+    readout = read()
+    if state.get("report") == "first":
+        # The first objective is the headline (need served); the second only orders ties.
+        headline: Status = "optimal" if first.status == result.status == "optimal" else "feasible"
+        result = SolveResult(headline, first.objective, first.bound, result.seconds, result.solver)
+    solution = inst.solution(
+        model,
+        result,
+        readout.open > 0.5,
+        build_seconds=build_seconds,
+        solve_seconds=solve_seconds + result.seconds,
+        sense="max" if problem.sense == pulp.LpMaximize else "min",
+        served=readout.served,
+        slots=readout.slots,
+    )
+    return Plan.from_solution(
+        solution, demand=inst.demand, sites=inst.sites, reach=inst.reach, partners=partners, horizon=horizon
+    )
 
 
 def _explain_infeasible(builder: Builder, groups: Mapping[str, str], options: SolverOptions) -> None:
     """Relax the constraint groups one at a time; raise naming the first that restores feasibility."""
-    quick = SolverOptions(solver=options.solver, time_limit=options.time_limit or 60.0, threads=options.threads)
+    quick = SolverOptions(
+        solver=options.solver, time_limit=options.time_limit or 60.0, threads=options.threads
+    )
     for group, description in groups.items():
         problem, _, _ = builder(frozenset({group}))
         if run_solver(problem, quick).status in ("optimal", "feasible"):
@@ -437,9 +506,5 @@ def _explain_infeasible(builder: Builder, groups: Mapping[str, str], options: So
                 f"without it the scenario is feasible"
             )
     raise InfeasibleScenarioError(
-        "the scenario is infeasible and no single constraint group explains it: "
-        + "; ".join(groups.values())
+        "the scenario is infeasible and no single constraint group explains it: " + "; ".join(groups.values())
     )
-
-
-__all__ += ["SolveResult", "Solution"]

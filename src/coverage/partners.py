@@ -56,8 +56,7 @@ class Partner:
             )
         if self.people_per_slot_month < 0:
             raise ValueError(
-                f"partner {self.name!r}: people_per_slot_month must be >= 0, "
-                f"got {self.people_per_slot_month}"
+                f"partner {self.name!r}: people_per_slot_month must be >= 0, got {self.people_per_slot_month}"
             )
 
     @property

@@ -111,7 +111,9 @@ def check_department_rules(
             )
     for dep, cap in sorted(quota(rules.max_sites, departments).items()):
         if forced_count.get(dep, 0) > cap:
-            problems.append(f"department {dep} allows at most {cap:g} sites but {forced_count[dep]} are forced open")
+            problems.append(
+                f"department {dep} allows at most {cap:g} sites but {forced_count[dep]} are forced open"
+            )
     if advisor_capacity is not None:
         for dep, need in sorted(quota(rules.min_advisors, departments).items()):
             room = usable_count.get(dep, 0) * advisor_capacity
@@ -124,7 +126,9 @@ def check_department_rules(
     if max_sites is not None and mins:
         total = sum(max(v, forced_count.get(d, 0)) for d, v in mins.items())
         if total > max_sites:
-            problems.append(f"department minimums add up to {total:g} sites but at most {max_sites} sites may open")
+            problems.append(
+                f"department minimums add up to {total:g} sites but at most {max_sites} sites may open"
+            )
     if rules.serve_exactly is not None:
         servable = sum(1 for d in departments if usable_count.get(d, 0) > 0)
         with_forced = sum(1 for d in departments if forced_count.get(d, 0) > 0)
@@ -175,7 +179,7 @@ def add_department_rules(
     """
     groups: dict[str, str] = {}
     departments = sorted(set(site_dep.tolist()))
-    members = {d: np.flatnonzero(site_dep == d) for d in departments}
+    members = {d: np.flatnonzero(site_dep == d).tolist() for d in departments}
 
     def sites_in(dep: str) -> pulp.LpAffineExpression:
         return pulp.lpSum(open_vars[k] for k in members.get(dep, []))
@@ -187,7 +191,9 @@ def add_department_rules(
         if value is None or group in skip:
             continue
         for dep, bound in quota(value, departments).items():
-            problem.addConstraint(pulp.LpConstraint(sites_in(dep), sense, f"{group}_{dep}".replace(" ", "_"), bound))
+            problem.addConstraint(
+                pulp.LpConstraint(sites_in(dep), sense, f"{group}_{dep}".replace(" ", "_"), bound)
+            )
         groups[group] = f"{group}: {_describe(value)}"
     if advisors is not None:
         for group, value, sense in (
@@ -198,19 +204,27 @@ def add_department_rules(
                 continue
             for dep, bound in quota(value, departments).items():
                 expr = pulp.lpSum(advisors[k] for k in members.get(dep, []))
-                problem.addConstraint(pulp.LpConstraint(expr, sense, f"{group}_{dep}".replace(" ", "_"), bound))
+                problem.addConstraint(
+                    pulp.LpConstraint(expr, sense, f"{group}_{dep}".replace(" ", "_"), bound)
+                )
             groups[group] = f"{group}: {_describe(value)}"
     group = "departments served"
     if rules.serve_exactly is not None and group not in skip:
         served = {d: pulp.LpVariable(f"served_dep_{k}", cat=pulp.LpBinary) for k, d in enumerate(departments)}
         for dep, flag in served.items():
             ks = members[dep]
-            problem.addConstraint(pulp.LpConstraint(sites_in(dep) - flag, pulp.LpConstraintGE, f"dep_on_{flag.name}", 0))
             problem.addConstraint(
-                pulp.LpConstraint(sites_in(dep) - len(ks) * flag, pulp.LpConstraintLE, f"dep_off_{flag.name}", 0)
+                pulp.LpConstraint(sites_in(dep) - flag, pulp.LpConstraintGE, f"dep_on_{flag.name}", 0)
+            )
+            problem.addConstraint(
+                pulp.LpConstraint(
+                    sites_in(dep) - len(ks) * flag, pulp.LpConstraintLE, f"dep_off_{flag.name}", 0
+                )
             )
         problem.addConstraint(
-            pulp.LpConstraint(pulp.lpSum(served.values()), pulp.LpConstraintEQ, "departments_served", rules.serve_exactly)
+            pulp.LpConstraint(
+                pulp.lpSum(served.values()), pulp.LpConstraintEQ, "departments_served", rules.serve_exactly
+            )
         )
         groups[group] = f"exactly {rules.serve_exactly} departments served"
     group = "department minimum share"

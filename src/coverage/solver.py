@@ -106,8 +106,9 @@ def run_solver(
 
 def values(variables: Sequence[pulp.LpVariable]) -> npt.NDArray[np.float64]:
     """Solution values of ``variables`` (0 where the solver left one unset)."""
-    out = np.fromiter((v.varValue if v.varValue is not None else 0.0 for v in variables), np.float64,
-                      count=len(variables))
+    out = np.fromiter(
+        (v.varValue if v.varValue is not None else 0.0 for v in variables), np.float64, count=len(variables)
+    )
     return out
 
 
@@ -128,7 +129,9 @@ def _objective(problem: pulp.LpProblem) -> float | None:
     return None if value is None else float(value)
 
 
-def _run_cbc(problem: pulp.LpProblem, options: SolverOptions, *, warm: bool) -> tuple[Status, float | None, float | None]:
+def _run_cbc(
+    problem: pulp.LpProblem, options: SolverOptions, *, warm: bool
+) -> tuple[Status, float | None, float | None]:
     fd, log_path = tempfile.mkstemp(prefix="coverage-cbc-", suffix=".log")
     os.close(fd)
     try:
