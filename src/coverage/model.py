@@ -452,13 +452,18 @@ def solve_model(
     """
     options = options or SolverOptions()
     state: dict[str, object] = getattr(builder, "state", {})
+    # These models are easy to satisfy (open nothing, or everything, or any p
+    # sites) and CBC's rounding heuristics find incumbents at once, so its
+    # feasibility pump only costs time: 28 s of CPU against 10 s without it on
+    # the 35,000 x 17,000 maximal-coverage benchmark.
+    hints = ["feas off"]
     build_seconds = inst.timer()()
     solve_seconds = 0.0
     if state.get("two_phase"):
         started = time.perf_counter()
         problem, groups, _ = builder(frozenset())
         build_seconds += time.perf_counter() - started
-        first = run_solver(problem, options)
+        first = run_solver(problem, options, cbc_options=hints)
         solve_seconds += first.seconds
         if first.status == "infeasible":
             _explain_infeasible(builder, groups, options)
@@ -468,7 +473,7 @@ def solve_model(
     started = time.perf_counter()
     problem, groups, read = builder(frozenset())
     build_seconds += time.perf_counter() - started
-    result = run_solver(problem, options)
+    result = run_solver(problem, options, cbc_options=hints)
     if result.status == "infeasible":
         _explain_infeasible(builder, groups, options)
     if result.status not in ("optimal", "feasible"):

@@ -89,15 +89,20 @@ def run_solver(
     options: SolverOptions,
     *,
     warm_start: Sequence[tuple[pulp.LpVariable, float]] = (),
+    cbc_options: Sequence[str] = (),
 ) -> SolveResult:
-    """Solve ``problem`` in place with the chosen solver and read the status and bound."""
+    """Solve ``problem`` in place with the chosen solver and read the status and bound.
+
+    ``cbc_options`` are extra CBC switches a model knows to help (``'feas off'``
+    where a feasible point is trivial and the feasibility pump only costs time).
+    """
     for var, value in warm_start:
         var.setInitialValue(value)
     started = time.perf_counter()
     if options.solver_name == "highs":
         result = _run_highs(problem, options)
     else:
-        result = _run_cbc(problem, options, warm=bool(warm_start))
+        result = _run_cbc(problem, options, warm=bool(warm_start), extra=list(cbc_options))
     seconds = time.perf_counter() - started
     logger.debug("%s: %s in %.2f s", result[0], problem.name, seconds)
     status, objective, bound = result
@@ -130,7 +135,7 @@ def _objective(problem: pulp.LpProblem) -> float | None:
 
 
 def _run_cbc(
-    problem: pulp.LpProblem, options: SolverOptions, *, warm: bool
+    problem: pulp.LpProblem, options: SolverOptions, *, warm: bool, extra: list[str]
 ) -> tuple[Status, float | None, float | None]:
     fd, log_path = tempfile.mkstemp(prefix="coverage-cbc-", suffix=".log")
     os.close(fd)
@@ -142,6 +147,7 @@ def _run_cbc(
             threads=options.threads,
             warmStart=warm,
             logPath=log_path,
+            options=extra,
         )
         problem.solve(solver)
         with open(log_path, encoding="utf-8", errors="replace") as handle:

@@ -307,7 +307,14 @@ def _builder(
                     "slots": slot_values[used],
                 }
             )
-            return Readout(values(y), served=np.minimum(served_units, inst.need), slots=slots)
+            # Snap solver noise (49.999999 of 50) to the bounds it stands for.
+            served_units = np.minimum(served_units, inst.need)
+            tolerance = 1e-6 * np.maximum(1.0, inst.need)
+            served_units[inst.need - served_units <= tolerance] = inst.need[
+                inst.need - served_units <= tolerance
+            ]
+            served_units[served_units <= tolerance] = 0.0
+            return Readout(values(y), served=served_units, slots=slots)
 
         return problem, groups, read
 
