@@ -307,13 +307,8 @@ def _builder(
                     "slots": slot_values[used],
                 }
             )
-            # Snap solver noise (49.999999 of 50) to the bounds it stands for.
-            served_units = np.minimum(served_units, inst.need)
-            tolerance = 1e-6 * np.maximum(1.0, inst.need)
-            served_units[inst.need - served_units <= tolerance] = inst.need[
-                inst.need - served_units <= tolerance
-            ]
-            served_units[served_units <= tolerance] = 0.0
+            # Solver noise (49.999999 for 50 people) is rounded away: need is in people.
+            served_units = np.minimum(np.round(served_units, 4), inst.need)
             return Readout(values(y), served=served_units, slots=slots)
 
         return problem, groups, read
