@@ -7,6 +7,13 @@ Modules, in the order data flows through them:
 - :mod:`coverage.layers`: readers of the official files and of any user file;
 - :mod:`coverage.demand`: demand units and their need;
 - :mod:`coverage.sites`: candidate sites of every partner, and eligibility;
+- :mod:`coverage.reach`: sparse (unit, site, distance) pairs within an access rule;
+- :mod:`coverage.partners`: partners, who may use whose premises, the horizon;
+- :mod:`coverage.model`: maximal coverage, set cover, p-median, p-center
+  (the maths in its docstring), with :mod:`coverage.rules` for department
+  rules and :mod:`coverage.solver` for CBC / HiGHS through PuLP;
+- :mod:`coverage.staffing`: advisor slots per partner and site, with sharing;
+- :mod:`coverage.plan`: the solved, immutable plan: KPIs, explanations, exports;
 - :mod:`coverage.datadir`: the folder of official files, and downloading them;
 - :mod:`coverage.cli`: the ``coverage-plan`` command line.
 
@@ -21,7 +28,12 @@ from importlib.metadata import PackageNotFoundError, version
 from coverage import errors, territory
 from coverage.demand import build_demand
 from coverage.embedded import load_communes, load_departments
+from coverage.model import SolverOptions, maximal_coverage, p_center, p_median, set_cover
+from coverage.plan import Plan
+from coverage.reach import Reach, build_reach
+from coverage.rules import DepartmentRules
 from coverage.sites import build_sites
+from coverage.staffing import staffing
 
 try:
     __version__ = version("coverage-planning")
@@ -29,11 +41,21 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    "DepartmentRules",
+    "Plan",
+    "Reach",
+    "SolverOptions",
     "__version__",
     "build_demand",
+    "build_reach",
     "build_sites",
     "errors",
     "load_communes",
     "load_departments",
+    "maximal_coverage",
+    "p_center",
+    "p_median",
+    "set_cover",
+    "staffing",
     "territory",
 ]

@@ -37,11 +37,11 @@ __all__ = [
 
 
 def binaries(
-    prefix: str, count: int, *, forced: npt.NDArray[np.bool_] | None = None
+    problem: pulp.LpProblem, prefix: str, count: int, *, forced: npt.NDArray[np.bool_] | None = None
 ) -> list[pulp.LpVariable]:
     """``count`` binary variables ``prefix_0..``; forced ones have a lower bound of 1."""
     variables = [
-        pulp.LpVariable(f"{prefix}_{k}", lowBound=0, upBound=1, cat=pulp.LpBinary) for k in range(count)
+        problem.add_variable(f"{prefix}_{k}", lowBound=0, upBound=1, cat=pulp.LpBinary) for k in range(count)
     ]
     if forced is not None:
         for k in np.flatnonzero(forced):
@@ -49,17 +49,19 @@ def binaries(
     return variables
 
 
-def integers(prefix: str, upper: Sequence[float]) -> list[pulp.LpVariable]:
+def integers(problem: pulp.LpProblem, prefix: str, upper: Sequence[float]) -> list[pulp.LpVariable]:
     """Integer variables in ``[0, upper[k]]``."""
     return [
-        pulp.LpVariable(f"{prefix}_{k}", lowBound=0, upBound=float(u), cat=pulp.LpInteger)
+        problem.add_variable(f"{prefix}_{k}", lowBound=0, upBound=float(u), cat=pulp.LpInteger)
         for k, u in enumerate(upper)
     ]
 
 
-def continuous(prefix: str, count: int, *, upper: float | None = None) -> list[pulp.LpVariable]:
+def continuous(
+    problem: pulp.LpProblem, prefix: str, count: int, *, upper: float | None = None
+) -> list[pulp.LpVariable]:
     """Continuous variables in ``[0, upper]``."""
-    return [pulp.LpVariable(f"{prefix}_{k}", lowBound=0, upBound=upper) for k in range(count)]
+    return [problem.add_variable(f"{prefix}_{k}", lowBound=0, upBound=upper) for k in range(count)]
 
 
 def expression(
@@ -218,3 +220,53 @@ def drop_columns(
     kept = ~dropped[cols]
     counts = np.bincount(row_of_pair[kept], minlength=len(lengths))
     return np.concatenate(([0], np.cumsum(counts))).astype(np.int64), np.asarray(cols)[kept].astype(np.int64)
+
+
+def greedy_cover(
+    indptr: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.integer],
+    need: npt.NDArray[np.float64],
+    n_columns: int,
+    count: int,
+    *,
+    forced: npt.NDArray[np.bool_] | None = None,
+    allowed: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.bool_]:
+    """Greedy maximal coverage: open the ``forced`` columns, then ``count`` in all, each covering the most new need.
+
+    A warm start for the solver (an incumbent to prune against from the first
+    node). Each pick updates the gains of the columns sharing the newly covered
+    rows with one vectorised subtraction.
+    """
+    lengths = np.diff(indptr)
+    row_of_pair = np.repeat(np.arange(len(lengths)), lengths)
+    order = np.argsort(cols, kind="stable")
+    col_ptr = np.concatenate(([0], np.cumsum(np.bincount(cols, minlength=n_columns)))).astype(np.int64)
+    col_rows = row_of_pair[order]
+    gains = np.bincount(cols, weights=need[row_of_pair], minlength=n_columns).astype(np.float64)
+    if allowed is not None:
+        gains[~allowed] = -np.inf
+    covered = np.zeros(len(lengths), dtype=bool)
+    chosen = np.zeros(n_columns, dtype=bool)
+
+    def take(column: int) -> None:
+        chosen[column] = True
+        gains[column] = -np.inf
+        rows = col_rows[col_ptr[column] : col_ptr[column + 1]]
+        fresh = rows[~covered[rows]]
+        if len(fresh) == 0:
+            return
+        covered[fresh] = True
+        starts, ends = indptr[fresh], indptr[fresh + 1]
+        span = ends - starts
+        pick = np.repeat(starts - np.concatenate(([0], np.cumsum(span)[:-1])), span) + np.arange(span.sum())
+        np.subtract.at(gains, np.asarray(cols)[pick], np.repeat(need[fresh], span))
+
+    for column in np.flatnonzero(forced).tolist() if forced is not None else []:
+        take(column)
+    while chosen.sum() < count:
+        best = int(np.argmax(gains))
+        if not np.isfinite(gains[best]) or gains[best] <= 0:
+            break
+        take(best)
+    return chosen

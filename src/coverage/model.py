@@ -69,7 +69,9 @@ from coverage.formulation import (
     continuous,
     dominated_columns,
     drop_columns,
+    Merged,
     expression,
+    greedy_cover,
     merge_identical_rows,
     row_expressions,
 )
@@ -289,11 +291,11 @@ def _coverage_builder(
         sense = pulp.LpMaximize if objective == "max" else pulp.LpMinimize
         problem = pulp.LpProblem(f"coverage_{objective}", sense)
         groups: dict[str, str] = {}
-        y = binaries("y", inst.n_model_sites)
+        y = binaries(problem, "y", inst.n_model_sites)
         for site in np.flatnonzero(dropped).tolist():
             y[site].upBound = 0
         if merged is not None:
-            z = continuous("z", merged.n_rows, upper=1)
+            z = continuous(problem, "z", merged.n_rows, upper=1)
             rows = row_expressions(y, merged.indptr, merged.cols, -1.0)
             for k, (zk, row) in enumerate(zip(z, rows, strict=True)):
                 row[zk] = 1.0
@@ -302,7 +304,7 @@ def _coverage_builder(
             row_dep = inst.row_dep_of(merged.group)
             served_by_dep = by_department(z, merged.need, row_dep)
         else:
-            x = continuous("x", len(inst.cols), upper=1)
+            x = continuous(problem, "x", len(inst.cols), upper=1)
             gain = inst.row_need[inst.pair_rows] * inst.pair_weight
             for k, row in enumerate(row_expressions(x, inst.indptr, np.arange(len(inst.cols)))):
                 problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintLE, f"one_{k}", 1))
@@ -320,6 +322,8 @@ def _coverage_builder(
             if "site count" not in skip:
                 problem += pulp.lpSum(y) <= max_sites, "site_count"
                 groups["site count"] = f"site count: at most {max_sites} sites"
+            if merged is not None and rules.is_empty and inst.budget is None and not skip:
+                state["warm"] = _greedy_start(merged, inst, dropped, max_sites, y, z)
         else:
             problem.setObjective(pulp.lpSum(y))
             if target is not None:
@@ -348,6 +352,26 @@ def _coverage_builder(
     return build
 
 
+def _greedy_start(
+    merged: Merged,
+    inst: Instance,
+    dropped: np.ndarray,
+    max_sites: int | None,
+    y: Sequence[pulp.LpVariable],
+    z: Sequence[pulp.LpVariable],
+) -> list[tuple[pulp.LpVariable, float]]:
+    """Greedy sites and the rows they cover, as a solver warm start."""
+    chosen = greedy_cover(
+        merged.indptr, merged.cols, merged.need, inst.n_model_sites, int(max_sites or 0),
+        forced=inst.model_forced, allowed=~dropped,
+    )
+    lengths = np.diff(merged.indptr)
+    rows = np.repeat(np.arange(merged.n_rows), lengths)
+    covered = np.zeros(merged.n_rows)
+    covered[rows[chosen[merged.cols]]] = 1.0
+    return list(zip(y, chosen.astype(float).tolist(), strict=True)) + list(zip(z, covered.tolist(), strict=True))
+
+
 def _fair_share(
     problem: pulp.LpProblem,
     served_by_dep: Mapping[str, pulp.LpAffineExpression],
@@ -357,7 +381,7 @@ def _fair_share(
     """Max-min share: maximise the smallest share (``floor`` None), or hold every share at ``floor``."""
     departments = [d for d, need in need_by_dep.items() if need > 0]
     if floor is None:
-        smallest = pulp.LpVariable("smallest_share", lowBound=0, upBound=1)
+        smallest = problem.add_variable("smallest_share", lowBound=0, upBound=1)
         for k, dep in enumerate(departments):
             problem.addConstraint(
                 pulp.LpConstraint(
@@ -378,8 +402,8 @@ def _assignment_builder(inst: Instance, p: int, *, center: bool) -> Builder:
     def build(skip: frozenset[str]) -> tuple[pulp.LpProblem, dict[str, str], Callable[[], Readout]]:
         problem = pulp.LpProblem("p_center" if center else "p_median", pulp.LpMinimize)
         groups: dict[str, str] = {}
-        y = binaries("y", inst.n_model_sites)
-        x = continuous("x", len(inst.cols), upper=1)
+        y = binaries(problem, "y", inst.n_model_sites)
+        x = continuous(problem, "x", len(inst.cols), upper=1)
         for k, row in enumerate(row_expressions(x, inst.indptr, np.arange(len(inst.cols)))):
             problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintEQ, f"assign_{k}", 1))
         for k, (xk, j) in enumerate(zip(x, inst.cols.tolist(), strict=True)):
@@ -388,7 +412,7 @@ def _assignment_builder(inst: Instance, p: int, *, center: bool) -> Builder:
             problem += pulp.lpSum(y) == p, "site_count"
             groups["site count"] = f"site count: exactly {p} sites"
         if center:
-            worst = pulp.LpVariable("worst_distance", lowBound=0)
+            worst = problem.add_variable("worst_distance", lowBound=0)
             for k, row in enumerate(row_expressions(x, inst.indptr, np.arange(len(inst.cols)), inst.dist)):
                 row[worst] = -1.0
                 problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintLE, f"worst_{k}", 0))
@@ -473,7 +497,8 @@ def solve_model(
     started = time.perf_counter()
     problem, groups, read = builder(frozenset())
     build_seconds += time.perf_counter() - started
-    result = run_solver(problem, options, cbc_options=hints)
+    warm = state.pop("warm", ())
+    result = run_solver(problem, options, cbc_options=hints, warm_start=warm)  # type: ignore[arg-type]
     if result.status == "infeasible":
         _explain_infeasible(builder, groups, options)
     if result.status not in ("optimal", "feasible"):

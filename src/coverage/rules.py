@@ -210,7 +210,10 @@ def add_department_rules(
             groups[group] = f"{group}: {_describe(value)}"
     group = "departments served"
     if rules.serve_exactly is not None and group not in skip:
-        served = {d: pulp.LpVariable(f"served_dep_{k}", cat=pulp.LpBinary) for k, d in enumerate(departments)}
+        served = {
+            d: problem.add_variable(f"served_dep_{k}", 0, 1, cat=pulp.LpBinary)
+            for k, d in enumerate(departments)
+        }
         for dep, flag in served.items():
             ks = members[dep]
             problem.addConstraint(

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -134,13 +135,33 @@ def _objective(problem: pulp.LpProblem) -> float | None:
     return None if value is None else float(value)
 
 
+def cbc_path() -> str:
+    """The CBC binary: one on the PATH (``pip install pulp[cbc]``, apt ``coinor-cbc``), else PuLP's own.
+
+    PuLP 3.3 still ships CBC 2.10 but deprecates its ``PULP_CBC_CMD`` wrapper;
+    going through ``COIN_CMD`` with an explicit path keeps working when the
+    bundled binary goes away.
+    """
+    found = shutil.which("cbc")
+    if found:
+        return found
+    from pulp.apis.coin_api import pulp_cbc_path
+
+    if os.path.exists(pulp_cbc_path):
+        if not os.access(pulp_cbc_path, os.X_OK):  # wheels can lose the executable bit
+            os.chmod(pulp_cbc_path, os.stat(pulp_cbc_path).st_mode | 0o111)
+        return str(pulp_cbc_path)
+    raise RuntimeError("no CBC binary found: install it with `pip install pulp[cbc]`, or choose solver='highs'")
+
+
 def _run_cbc(
     problem: pulp.LpProblem, options: SolverOptions, *, warm: bool, extra: list[str]
 ) -> tuple[Status, float | None, float | None]:
     fd, log_path = tempfile.mkstemp(prefix="coverage-cbc-", suffix=".log")
     os.close(fd)
     try:
-        solver = pulp.PULP_CBC_CMD(
+        solver = pulp.COIN_CMD(
+            path=cbc_path(),
             msg=False,
             timeLimit=options.time_limit,
             gapRel=options.gap,

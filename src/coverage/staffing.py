@@ -219,14 +219,14 @@ def _builder(
         sense = pulp.LpMinimize if objective == "min_advisors" or second else pulp.LpMaximize
         problem = pulp.LpProblem("staffing", sense)
         groups: dict[str, str] = {}
-        y = binaries("y", n_sites)
+        y = binaries(problem, "y", n_sites)
         t = [
-            pulp.LpVariable(
+            problem.add_variable(
                 f"t_{p}_{j}", lowBound=0, upBound=int(min(capacity[j], partners[p].slots)), cat=pulp.LpInteger
             )
             for p, j in zip(slot_partner.tolist(), slot_site.tolist(), strict=True)
         ]
-        x = continuous("x", len(inst.cols))
+        x = continuous(problem, "x", len(inst.cols))
         slots_at = column_expressions(t, np.arange(len(t)), slot_site, n_sites)
         served_at = column_expressions(x, np.arange(len(x)), inst.cols, n_sites)
         people_at = column_expressions(t, np.arange(len(t)), slot_site, n_sites, per_slot[slot_partner])
@@ -257,7 +257,7 @@ def _builder(
         served = pulp.lpSum(x)
         if objective == "min_advisors":
             whole = [
-                pulp.LpVariable(f"a_{p}", lowBound=0, upBound=partner.advisors, cat=pulp.LpInteger)
+                problem.add_variable(f"a_{p}", lowBound=0, upBound=partner.advisors, cat=pulp.LpInteger)
                 for p, partner in enumerate(partners)
             ]
             for p, partner in enumerate(partners):
