@@ -26,7 +26,6 @@ import logging
 import resource
 import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from coverage.demand import build_demand
@@ -40,7 +39,12 @@ from coverage.layers import (
 from coverage.model import SolverOptions, maximal_coverage
 from coverage.partners import Horizon, Partner, Sharing
 from coverage.reach import ZoneRadius, build_reach
-from coverage.sites import build_sites, sites_from_cnfs_structures, sites_from_france_services, sites_from_laposte
+from coverage.sites import (
+    build_sites,
+    sites_from_cnfs_structures,
+    sites_from_france_services,
+    sites_from_laposte,
+)
 from coverage.staffing import staffing
 
 LAPOSTE_KINDS = ["bureau", "agence_communale", "agence_intercommunale", "relais_commercant"]
@@ -57,8 +61,12 @@ def load(data: Path) -> tuple[object, object]:
             read_laposte_points(data / "laposte_points_contact/laposte_poincont2_2020-12.csv"),
             kinds=LAPOSTE_KINDS,
         ),
-        sites_from_france_services(read_france_services_2024(data / "france_services/liste-fs-20240801.csv")),
-        sites_from_cnfs_structures(read_cnfs_structures_2021(data / "france_services/cnfs_structures_2021.json")),
+        sites_from_france_services(
+            read_france_services_2024(data / "france_services" / "liste-fs-20240801.csv")
+        ),
+        sites_from_cnfs_structures(
+            read_cnfs_structures_2021(data / "france_services" / "cnfs_structures_2021.json")
+        ),
     ]
     sites = build_sites(layers, qpv_communes=qpv.loc[qpv["matched"], "insee_com"])
     return demand, sites
@@ -77,22 +85,19 @@ def founding_partners() -> tuple[list[Partner], Sharing, Horizon]:
     return partners, sharing, Horizon(dt.date(2022, 1, 1), dt.date(2023, 12, 31), target=320_000)
 
 
-def timed(fn: Callable[[], object]) -> tuple[object, float]:
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
-
-
 def main() -> None:
     logging.basicConfig(level=logging.ERROR)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     default = Path(__file__).resolve().parents[2] / "shared" / "geodata-sources"
     parser.add_argument("--data-dir", type=Path, default=default)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
     parser.add_argument("--models", default="mclp,staffing", help="comma list of mclp, staffing")
+    parser.add_argument("--time-limit", type=float, default=45.0, help="solver seconds per solve")
     args = parser.parse_args()
-    options = SolverOptions(solver=args.solver)
+    options = SolverOptions(solver=args.solver, time_limit=args.time_limit)
     partners, sharing, horizon = founding_partners()
     models = {
         "mclp": lambda d, s, r: maximal_coverage(d, s, r, max_sites=400, options=options),
@@ -102,10 +107,16 @@ def main() -> None:
     }
     rows: dict[str, list[dict[str, float]]] = {}
     for _ in range(args.runs):
-        (demand, sites), load_s = timed(lambda: load(args.data_dir))
-        reach, reach_s = timed(lambda: build_reach(demand, sites, ZoneRadius()))
+        started = time.perf_counter()
+        demand, sites = load(args.data_dir)
+        load_s = time.perf_counter() - started
+        started = time.perf_counter()
+        reach = build_reach(demand, sites, ZoneRadius())
+        reach_s = time.perf_counter() - started
         for name in args.models.split(","):
-            plan, total = timed(lambda name=name: models[name](demand, sites, reach))
+            started = time.perf_counter()
+            plan = models[name](demand, sites, reach)
+            total = time.perf_counter() - started
             rows.setdefault(name, []).append(
                 {
                     "load": load_s,
@@ -121,19 +132,46 @@ def main() -> None:
                 }
             )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"national instance: {len(demand):,} demand units x {len(sites):,} sites, {reach.n_pairs:,} pairs "
-          f"({reach.rule}); solver {args.solver}; median of {args.runs} runs; peak memory {peak_mb:,.0f} MB")
-    header = ["model", "load s", "reach s", "build s", "solve s", "plan s", "end to end s", "objective",
-              "served", "open", "status"]
+    print(
+        f"national instance: {len(demand):,} demand units x {len(sites):,} sites, {reach.n_pairs:,} pairs "
+        f"({reach.rule}); solver {args.solver}; median of {args.runs} runs; peak memory {peak_mb:,.0f} MB"
+    )
+    header = [
+        "model",
+        "load s",
+        "reach s",
+        "build s",
+        "solve s",
+        "plan s",
+        "end to end s",
+        "objective",
+        "served",
+        "open",
+        "status",
+    ]
     print(" | ".join(header))
     for name, runs in rows.items():
-        med = {k: statistics.median(r[k] for r in runs) for k in ("load", "reach", "build", "solve", "plan",
-                                                                  "end to end", "served share")}
-        print(" | ".join([
-            name, f"{med['load']:.2f}", f"{med['reach']:.2f}", f"{med['build']:.2f}", f"{med['solve']:.2f}",
-            f"{med['plan']:.2f}", f"{med['end to end']:.2f}", f"{runs[-1]['objective']:,.1f}",
-            f"{med['served share']:.1%}", str(runs[-1]["open sites"]), runs[-1]["status"],
-        ]))
+        med = {
+            k: statistics.median(r[k] for r in runs)
+            for k in ("load", "reach", "build", "solve", "plan", "end to end", "served share")
+        }
+        print(
+            " | ".join(
+                [
+                    name,
+                    f"{med['load']:.2f}",
+                    f"{med['reach']:.2f}",
+                    f"{med['build']:.2f}",
+                    f"{med['solve']:.2f}",
+                    f"{med['plan']:.2f}",
+                    f"{med['end to end']:.2f}",
+                    f"{runs[-1]['objective']:,.1f}",
+                    f"{med['served share']:.1%}",
+                    str(runs[-1]["open sites"]),
+                    runs[-1]["status"],
+                ]
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -232,7 +232,7 @@ def greedy_cover(
     forced: npt.NDArray[np.bool_] | None = None,
     allowed: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.bool_]:
-    """Greedy maximal coverage: open the ``forced`` columns, then ``count`` in all, each covering the most new need.
+    """Greedy maximal coverage: the ``forced`` columns, then up to ``count`` in all by most new need.
 
     A warm start for the solver (an incumbent to prune against from the first
     node). Each pick updates the gains of the columns sharing the newly covered

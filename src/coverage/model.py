@@ -65,11 +65,11 @@ import pulp
 
 from coverage.errors import InfeasibleScenarioError
 from coverage.formulation import (
+    Merged,
     binaries,
     continuous,
     dominated_columns,
     drop_columns,
-    Merged,
     expression,
     greedy_cover,
     merge_identical_rows,
@@ -362,14 +362,20 @@ def _greedy_start(
 ) -> list[tuple[pulp.LpVariable, float]]:
     """Greedy sites and the rows they cover, as a solver warm start."""
     chosen = greedy_cover(
-        merged.indptr, merged.cols, merged.need, inst.n_model_sites, int(max_sites or 0),
-        forced=inst.model_forced, allowed=~dropped,
+        merged.indptr,
+        merged.cols,
+        merged.need,
+        inst.n_model_sites,
+        int(max_sites or 0),
+        forced=inst.model_forced,
+        allowed=~dropped,
     )
     lengths = np.diff(merged.indptr)
     rows = np.repeat(np.arange(merged.n_rows), lengths)
     covered = np.zeros(merged.n_rows)
     covered[rows[chosen[merged.cols]]] = 1.0
-    return list(zip(y, chosen.astype(float).tolist(), strict=True)) + list(zip(z, covered.tolist(), strict=True))
+    start = list(zip(y, chosen.astype(float).tolist(), strict=True))
+    return start + list(zip(z, covered.tolist(), strict=True))
 
 
 def _fair_share(

@@ -151,7 +151,9 @@ def cbc_path() -> str:
         if not os.access(pulp_cbc_path, os.X_OK):  # wheels can lose the executable bit
             os.chmod(pulp_cbc_path, os.stat(pulp_cbc_path).st_mode | 0o111)
         return str(pulp_cbc_path)
-    raise RuntimeError("no CBC binary found: install it with `pip install pulp[cbc]`, or choose solver='highs'")
+    raise RuntimeError(
+        "no CBC binary found: install it with `pip install pulp[cbc]`, or choose solver='highs'"
+    )
 
 
 def _run_cbc(
