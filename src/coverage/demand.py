@@ -74,15 +74,22 @@ def build_demand(
     """
     problems = [
         Problem("demand settings", f"{name} must be >= 0 (received {value})", column=name)
-        for name, value in [("illectronisme_rate", illectronisme_rate),
-                            ("qpv_multiplier", qpv_multiplier),
-                            ("rural_multiplier", rural_multiplier)]
+        for name, value in [
+            ("illectronisme_rate", illectronisme_rate),
+            ("qpv_multiplier", qpv_multiplier),
+            ("rural_multiplier", rural_multiplier),
+        ]
         if not value >= 0
     ]
     if illectronisme_rate > 1:
-        problems.append(Problem("demand settings", "illectronisme_rate is a share: at most 1 "
-                                f"(received {illectronisme_rate}); write 0.17 for 17 %",
-                                column="illectronisme_rate"))
+        problems.append(
+            Problem(
+                "demand settings",
+                "illectronisme_rate is a share: at most 1 "
+                f"(received {illectronisme_rate}); write 0.17 for 17 %",
+                column="illectronisme_rate",
+            )
+        )
     if problems:
         raise LayerValidationError(problems)
     if communes is None:
@@ -93,11 +100,18 @@ def build_demand(
     communes = communes.reset_index(drop=True)
     if (communes["population"] < 0).any():
         bad = np.flatnonzero(communes["population"] < 0)
-        raise LayerValidationError([
-            Problem("communes", f"negative population ({communes['population'][i]}) for commune "
-                    f"{communes['insee_com'][i]}", row=int(i) + 1, column="population")
-            for i in bad
-        ])
+        raise LayerValidationError(
+            [
+                Problem(
+                    "communes",
+                    f"negative population ({communes['population'][i]}) for commune "
+                    f"{communes['insee_com'][i]}",
+                    row=int(i) + 1,
+                    column="population",
+                )
+                for i in bad
+            ]
+        )
 
     population = communes["population"].astype("float64").to_numpy(copy=True)
     qpv_units = _qpv_units(communes, qpv_demography, qpv_polygons, report)
@@ -106,10 +120,17 @@ def build_demand(
         taken = communes["insee_com"].map(split).fillna(0.0).to_numpy()
         over = taken > population
         for i in np.flatnonzero(over):
-            report.warn([Problem("qpv demography", f"QPV population {taken[i]:.0f} exceeds the "
-                                 f"population {population[i]:.0f} of commune "
-                                 f"{communes['insee_com'][i]} (vintages differ); its QPV units "
-                                 "are scaled down to the commune's population")])
+            report.warn(
+                [
+                    Problem(
+                        "qpv demography",
+                        f"QPV population {taken[i]:.0f} exceeds the "
+                        f"population {population[i]:.0f} of commune "
+                        f"{communes['insee_com'][i]} (vintages differ); its QPV units "
+                        "are scaled down to the commune's population",
+                    )
+                ]
+            )
         # Keep the total population: a commune never gives more than it has.
         scale = np.where(over, population / np.where(taken > 0, taken, 1.0), 1.0)
         scale_by_code = pd.Series(scale, index=communes["insee_com"].to_numpy())
@@ -138,8 +159,21 @@ def build_demand(
     factor = np.where(np.isnan(factor), 1.0, factor)
     zone = np.where(units["qpv"], qpv_multiplier, np.where(units["rural"], rural_multiplier, 1.0))
     units["need"] = units["population"].to_numpy() * illectronisme_rate * factor * zone
-    units = units[["unit_id", "kind", "insee_com", "dep", "name", "population", "qpv", "rural",
-                   "fragility_score", "need", "geometry"]]
+    units = units[
+        [
+            "unit_id",
+            "kind",
+            "insee_com",
+            "dep",
+            "name",
+            "population",
+            "qpv",
+            "rural",
+            "fragility_score",
+            "need",
+            "geometry",
+        ]
+    ]
     report.rows_kept = len(units)
     report.notes.append(
         f"{len(units)} units ({int(units['qpv'].sum())} QPV), population "
@@ -157,8 +191,10 @@ def _qpv_units(
     report: LoadReport,
 ) -> gpd.GeoDataFrame:
     empty = gpd.GeoDataFrame(
-        {"unit_id": [], "kind": [], "insee_com": [], "dep": [], "name": [], "population": [],
-         "qpv": []}, geometry=[], crs=4326)
+        {"unit_id": [], "kind": [], "insee_com": [], "dep": [], "name": [], "population": [], "qpv": []},
+        geometry=[],
+        crs=4326,
+    )
     if demography is None:
         return empty
     rows = demography[demography["matched"] & demography["insee_com"].isin(communes["insee_com"])]
@@ -176,8 +212,9 @@ def _qpv_units(
         has = rows["qpv_id"].isin(points.index).to_numpy()
         lon[has] = points.reindex(rows["qpv_id"][has]).x.to_numpy()
         lat[has] = points.reindex(rows["qpv_id"][has]).y.to_numpy()
-        report.notes.append(f"{int(has.sum())} QPV units at their polygon, "
-                            f"{int((~has).sum())} at their commune's point")
+        report.notes.append(
+            f"{int(has.sum())} QPV units at their polygon, {int((~has).sum())} at their commune's point"
+        )
     return gpd.GeoDataFrame(
         {
             "unit_id": "qpv:" + rows["qpv_id"].to_numpy(),
@@ -193,9 +230,7 @@ def _qpv_units(
     )
 
 
-def _fragility_scores(
-    codes: pd.Series, fragility: pd.DataFrame | None, report: LoadReport
-) -> np.ndarray:
+def _fragility_scores(codes: pd.Series, fragility: pd.DataFrame | None, report: LoadReport) -> np.ndarray:
     if fragility is None:
         return np.full(len(codes), np.nan)
     from coverage.layers.fragility import fragility_by_commune
@@ -204,6 +239,7 @@ def _fragility_scores(
     scores = codes.map(by_commune).to_numpy(dtype=np.float64)
     missing = int(np.isnan(scores).sum())
     if missing:
-        report.notes.append(f"{missing} units have no fragility score (code not in the index "
-                            "vintage or null score): factor 1")
+        report.notes.append(
+            f"{missing} units have no fragility score (code not in the index vintage or null score): factor 1"
+        )
     return scores

@@ -264,7 +264,7 @@ def greedy_cover(
 
     for column in np.flatnonzero(forced).tolist() if forced is not None else []:
         take(column)
-    while chosen.sum() < count:
+    while chosen.sum() < count and n_columns:
         best = int(np.argmax(gains))
         if not np.isfinite(gains[best]) or gains[best] <= 0:
             break

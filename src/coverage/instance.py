@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -152,6 +152,19 @@ class Instance:
         rows = self.row_units
         return pd.Series(self.need[rows]).groupby(self.unit_dep[rows]).sum().astype(float).to_dict()
 
+    def within(self, radius: float) -> Instance:
+        """The same instance keeping only the pairs no farther than ``radius``."""
+        keep = self.dist <= radius
+        counts = np.bincount(self.pair_rows[keep], minlength=len(self.row_units))
+        return replace(
+            self,
+            indptr=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+            cols=self.cols[keep],
+            dist=self.dist[keep],
+            pair_weight=self.pair_weight[keep],
+            pair_site=self.pair_site[keep],
+        )
+
     def timer(self) -> Callable[[], float]:
         """Seconds since the instance was prepared, when called."""
         return lambda: time.perf_counter() - self.started
@@ -167,10 +180,18 @@ class Instance:
         sense: Literal["max", "min"],
         served: npt.NDArray[np.float64] | None = None,
         slots: pd.DataFrame | None = None,
+        pad_to: int | None = None,
     ) -> Solution:
-        """The solver's answer over every unit and site of the input."""
+        """The solver's answer over every unit and site of the input.
+
+        ``pad_to`` opens further available sites, in input order, until that
+        many are open ("exactly p sites" when fewer than p reach any need).
+        """
         open_sites = np.zeros(self.n_sites, dtype=bool)
         open_sites[self.model_sites[open_model]] = True
+        if pad_to is not None and open_sites.sum() < pad_to:
+            spare = np.flatnonzero(self.available & ~open_sites)
+            open_sites[spare[: pad_to - int(open_sites.sum())]] = True
         if served is None:
             # Coverage: each unit's need times the best coverage weight of an open site in reach.
             reach = self.reach

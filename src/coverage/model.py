@@ -58,6 +58,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -180,7 +181,7 @@ def p_median(
     inst = prepare(demand, sites, reach, forced=forced, closed=closed)
     _check_count(inst, p, "p", exact=True)
     _check_all_reachable(inst, "p-median")
-    return solve_model("p_median", inst, _assignment_builder(inst, p, center=False), options)
+    return solve_model("p_median", inst, _assignment_builder(inst, p, center=False), options, pad_to=p)
 
 
 def p_center(
@@ -193,11 +194,70 @@ def p_center(
     closed: Iterable[str] = (),
     options: SolverOptions | None = None,
 ) -> Plan:
-    """Open exactly ``p`` sites minimising the largest distance from a unit with need to its site."""
+    """Open exactly ``p`` sites minimising the largest distance from a unit with need to its site.
+
+    Solved by radius: the optimum is the smallest pair distance ``r`` at
+    which every unit with need can be covered within ``r`` by at most ``p``
+    sites, found by bisection over the sorted distinct distances with one
+    set-cover solve per step (about log2 of the pairs). This is exact and far
+    faster than the assignment formulation, whose LP bound is weak.
+    """
     inst = prepare(demand, sites, reach, forced=forced, closed=closed)
     _check_count(inst, p, "p", exact=True)
     _check_all_reachable(inst, "p-center")
-    return solve_model("p_center", inst, _assignment_builder(inst, p, center=True), options)
+    options = options or SolverOptions()
+    radii = np.unique(inst.dist)
+    if len(radii) == 0:  # no need anywhere: any p sites do
+        return solve_model("p_center", inst, _assignment_builder(inst, p, center=True), options, pad_to=p)
+    # Every unit needs its nearest site: no radius below the largest nearest distance works.
+    nearest = np.minimum.reduceat(inst.dist, inst.indptr[:-1])
+    low = int(np.searchsorted(radii, nearest.max()))
+    high = len(radii) - 1
+    build_seconds = inst.timer()()
+    solve_seconds = 0.0
+    uncertain = False
+
+    def covers_within(index: int) -> np.ndarray | None:
+        """Sites covering every unit within ``radii[index]`` with at most p of them, or None."""
+        nonlocal build_seconds, solve_seconds, uncertain
+        started = time.perf_counter()
+        sub = inst.within(float(radii[index]))
+        problem, _, read = _coverage_builder(sub, DepartmentRules(), objective="min")(frozenset())
+        build_seconds += time.perf_counter() - started
+        result = run_solver(problem, options, cbc_options=["feas off"])
+        solve_seconds += result.seconds
+        if result.status in ("optimal", "feasible") and (result.objective or 0) <= p + 1e-9:
+            return read().open > 0.5
+        if result.status != "optimal" and (result.bound is None or result.bound <= p):
+            uncertain = True  # stopped before proving that p sites cannot do it
+        return None
+
+    best = covers_within(high)
+    if best is None:
+        raise InfeasibleScenarioError(
+            f"site count: covering every unit with need, at any distance within reach, "
+            f"takes more than p={p} sites"
+        )
+    while low < high:
+        middle = (low + high) // 2
+        opened = covers_within(middle)
+        if opened is None:
+            low = middle + 1
+        else:
+            high, best = middle, opened
+    radius = float(radii[high])
+    status: Status = "feasible" if uncertain else "optimal"
+    final = SolveResult(status, radius, None if uncertain else radius, solve_seconds, options.solver_name)
+    solution = inst.solution(
+        "p_center",
+        final,
+        best,
+        build_seconds=build_seconds,
+        solve_seconds=solve_seconds,
+        sense="min",
+        pad_to=p,
+    )
+    return Plan.from_solution(solution, demand=inst.demand, sites=inst.sites, reach=inst.reach)
 
 
 # -- checks ---------------------------------------------------------------
@@ -331,9 +391,11 @@ def _coverage_builder(
                     problem += covered >= target, "target"
                     groups["coverage target"] = f"coverage target: {target:,.0f} need covered"
             elif merged is not None:
-                problem.setObjective(pulp.lpSum(y))
                 for k in range(merged.n_rows):
                     problem.addConstraint(pulp.LpConstraint(z[k], pulp.LpConstraintGE, f"all_{k}", 1))
+            else:
+                for k, row in enumerate(row_expressions(y, inst.indptr, inst.cols)):
+                    problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintGE, f"all_{k}", 1))
         common_rows(problem, inst, y, skip, groups)
         groups.update(
             add_department_rules(
@@ -415,7 +477,8 @@ def _assignment_builder(inst: Instance, p: int, *, center: bool) -> Builder:
         for k, (xk, j) in enumerate(zip(x, inst.cols.tolist(), strict=True)):
             problem.addConstraint(pulp.LpConstraint(xk - y[j], pulp.LpConstraintLE, f"open_{k}", 0))
         if "site count" not in skip:
-            problem += pulp.lpSum(y) == p, "site_count"
+            # Sites that reach no need are outside the model; they pad the count afterwards.
+            problem += pulp.lpSum(y) == min(p, inst.n_model_sites), "site_count"
             groups["site count"] = f"site count: exactly {p} sites"
         if center:
             worst = problem.add_variable("worst_distance", lowBound=0)
@@ -472,13 +535,17 @@ def solve_model(
     *,
     partners: Sequence[Partner] = (),
     horizon: Horizon | None = None,
+    pad_to: int | None = None,
 ) -> Plan:
     """Build, solve (twice for lexicographic objectives), explain infeasibility, and make the Plan.
 
     A builder whose ``state['two_phase']`` is true is solved once for its
     first objective, whose value is handed back as ``state['floor']`` before
     the second build. The plan reports the second objective, or the first
-    when ``state['report'] == 'first'``.
+    when ``state['report'] == 'first'``. A solve stopped by the time limit
+    before any solution gives a ``'not_solved'`` plan with nothing open, not
+    an exception. ``pad_to`` opens more sites (the first that reach no one)
+    up to that count, for "exactly p sites" models.
     """
     options = options or SolverOptions()
     state: dict[str, object] = getattr(builder, "state", {})
@@ -489,40 +556,71 @@ def solve_model(
     hints = ["feas off"]
     build_seconds = inst.timer()()
     solve_seconds = 0.0
+    first: SolveResult | None = None
+    first_sense = "max"
     if state.get("two_phase"):
         started = time.perf_counter()
         problem, groups, _ = builder(frozenset())
         build_seconds += time.perf_counter() - started
         first = run_solver(problem, options, cbc_options=hints)
+        first_sense = "max" if problem.sense == pulp.LpMaximize else "min"
         solve_seconds += first.seconds
         if first.status == "infeasible":
             _explain_infeasible(builder, groups, options)
-        if first.status not in ("optimal", "feasible") or first.objective is None:
-            raise InfeasibleScenarioError(f"{model}: the solver ended with status '{first.status}'")
+        if first.status not in ("optimal", "feasible"):
+            return _unsolved(model, inst, first, build_seconds, first_sense, partners, horizon)
         state["floor"] = first.objective
     started = time.perf_counter()
     problem, groups, read = builder(frozenset())
     build_seconds += time.perf_counter() - started
     warm = state.pop("warm", ())
     result = run_solver(problem, options, cbc_options=hints, warm_start=warm)  # type: ignore[arg-type]
+    sense: Literal["max", "min"] = "max" if problem.sense == pulp.LpMaximize else "min"
     if result.status == "infeasible":
         _explain_infeasible(builder, groups, options)
     if result.status not in ("optimal", "feasible"):
-        raise InfeasibleScenarioError(f"{model}: the solver ended with status '{result.status}'")
+        return _unsolved(model, inst, result, build_seconds + solve_seconds, sense, partners, horizon)
     readout = read()
-    if state.get("report") == "first":
+    if first is not None and state.get("report") == "first":
         # The first objective is the headline (need served); the second only orders ties.
         headline: Status = "optimal" if first.status == result.status == "optimal" else "feasible"
         result = SolveResult(headline, first.objective, first.bound, result.seconds, result.solver)
+        sense = "max" if first_sense == "max" else "min"
     solution = inst.solution(
         model,
         result,
         readout.open > 0.5,
         build_seconds=build_seconds,
         solve_seconds=solve_seconds + result.seconds,
-        sense="max" if problem.sense == pulp.LpMaximize else "min",
+        sense=sense,
         served=readout.served,
         slots=readout.slots,
+        pad_to=pad_to,
+    )
+    return Plan.from_solution(
+        solution, demand=inst.demand, sites=inst.sites, reach=inst.reach, partners=partners, horizon=horizon
+    )
+
+
+def _unsolved(
+    model: str,
+    inst: Instance,
+    result: SolveResult,
+    seconds: float,
+    sense: str,
+    partners: Sequence[Partner],
+    horizon: Horizon | None,
+) -> Plan:
+    """A plan with nothing open, for a solve that ended without a solution (time limit)."""
+    logger.warning("%s: the solver ended with status '%s' and no solution", model, result.status)
+    empty = SolveResult(result.status, None, result.bound, result.seconds, result.solver)
+    solution = inst.solution(
+        model,
+        empty,
+        np.zeros(inst.n_model_sites, dtype=bool),
+        build_seconds=seconds,
+        sense="max" if sense == "max" else "min",
+        served=np.zeros(len(inst.need)),
     )
     return Plan.from_solution(
         solution, demand=inst.demand, sites=inst.sites, reach=inst.reach, partners=partners, horizon=horizon

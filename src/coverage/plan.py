@@ -66,8 +66,13 @@ def _read_only(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
 
 
 def _empty_slots() -> pd.DataFrame:
-    return pd.DataFrame({"site_id": pd.Series(dtype=object), "partner": pd.Series(dtype=object),
-                         "slots": pd.Series(dtype=np.int64)})
+    return pd.DataFrame(
+        {
+            "site_id": pd.Series(dtype=object),
+            "partner": pd.Series(dtype=object),
+            "slots": pd.Series(dtype=np.int64),
+        }
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,11 +135,13 @@ class Solution:
         missing = [c for c in SLOT_COLUMNS if c not in self.slots.columns]
         if missing:
             raise ValueError(f"slots needs columns {', '.join(SLOT_COLUMNS)}; missing {', '.join(missing)}")
-        slots = pd.DataFrame({
-            "site_id": self.slots["site_id"].astype(str).to_numpy(dtype=object),
-            "partner": self.slots["partner"].astype(str).to_numpy(dtype=object),
-            "slots": np.rint(self.slots["slots"].to_numpy(dtype=np.float64)).astype(np.int64),
-        })
+        slots = pd.DataFrame(
+            {
+                "site_id": self.slots["site_id"].astype(str).to_numpy(dtype=object),
+                "partner": self.slots["partner"].astype(str).to_numpy(dtype=object),
+                "slots": np.rint(self.slots["slots"].to_numpy(dtype=np.float64)).astype(np.int64),
+            }
+        )
         if (slots["slots"] < 0).any():
             raise ValueError("slots must be >= 0")
         slots = slots[slots["slots"] > 0].groupby(["site_id", "partner"], as_index=False, sort=True).sum()
@@ -171,10 +178,17 @@ class Projection:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (the date as ISO text)."""
-        return {"date": self.date.isoformat(), "months": self.months, "capacity": self.capacity,
-                "capacity_by_partner": dict(self.capacity_by_partner), "served_need": self.served_need,
-                "people": self.people, "target": self.target, "gap_to_target": self.gap_to_target,
-                "target_share": self.target_share}
+        return {
+            "date": self.date.isoformat(),
+            "months": self.months,
+            "capacity": self.capacity,
+            "capacity_by_partner": dict(self.capacity_by_partner),
+            "served_need": self.served_need,
+            "people": self.people,
+            "target": self.target,
+            "gap_to_target": self.gap_to_target,
+            "target_share": self.target_share,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -250,8 +264,10 @@ class Plan:
         """
         n, m = reach.n_demand, reach.n_sites
         if len(solution.open_sites) != m or len(solution.served) != n:
-            raise ValueError(f"the solution has {len(solution.open_sites)} sites and "
-                             f"{len(solution.served)} units; the reach has {m} sites and {n} units")
+            raise ValueError(
+                f"the solution has {len(solution.open_sites)} sites and "
+                f"{len(solution.served)} units; the reach has {m} sites and {n} units"
+            )
         units = px.align(demand, "unit_id", reach.demand_ids, "demand", exact=True)
         candidates = px.align(sites, "site_id", reach.site_ids, "sites", exact=False)
         if "need" not in units.columns:
@@ -283,12 +299,23 @@ class Plan:
         for column, values in per_site.items():
             table[column] = values[opened]
         return cls(
-            model=solution.model, status=solution.status, objective=solution.objective,
-            bound=solution.bound, sense=solution.sense, solver=solution.solver,
-            build_seconds=float(solution.build_seconds), solve_seconds=float(solution.solve_seconds),
-            open_site_ids=tuple(str(s) for s in reach.site_ids[opened]), partners=tuple(partners),
-            horizon=horizon, distance_unit=reach.unit, reach_rule=reach.rule, n_candidates=m,
-            _units=px.geometry_last(units), _sites=px.geometry_last(table), _slots=solution.slots.copy(),
+            model=solution.model,
+            status=solution.status,
+            objective=solution.objective,
+            bound=solution.bound,
+            sense=solution.sense,
+            solver=solution.solver,
+            build_seconds=float(solution.build_seconds),
+            solve_seconds=float(solution.solve_seconds),
+            open_site_ids=tuple(str(s) for s in reach.site_ids[opened]),
+            partners=tuple(partners),
+            horizon=horizon,
+            distance_unit=reach.unit,
+            reach_rule=reach.rule,
+            n_candidates=m,
+            _units=px.geometry_last(units),
+            _sites=px.geometry_last(table),
+            _slots=solution.slots.copy(),
             _explanations=px.explain_unreached(units, candidates, reach, is_open),
         )
 
@@ -381,8 +408,9 @@ class Plan:
             return px.kpi_zone(self._units)
         if by == "partner":
             months = self.horizon.months if self.horizon is not None else None
-            return px.kpi_partner(self._sites, self._slots, self.partners,
-                                  total_need=self.total_need, months=months)
+            return px.kpi_partner(
+                self._sites, self._slots, self.partners, total_need=self.total_need, months=months
+            )
         raise ValueError(f"kpis(by=...) takes 'department', 'partner' or 'zone'; got {by!r}")
 
     def projection(self, date: dt.date | str | None = None) -> Projection | None:
@@ -394,8 +422,11 @@ class Plan:
         """
         if self.horizon is None or self._slots.empty:
             return None
-        when = self.horizon.until if date is None else (
-            dt.date.fromisoformat(date) if isinstance(date, str) else date)
+        when = (
+            self.horizon.until
+            if date is None
+            else (dt.date.fromisoformat(date) if isinstance(date, str) else date)
+        )
         months = months_between(self.horizon.start, when)
         rate = {p.name: p.people_per_slot_month for p in self.partners}
         used = self._slots.groupby("partner", sort=True)["slots"].sum()
@@ -403,31 +434,52 @@ class Plan:
         capacity = float(sum(c for _, c in by_partner))
         people = min(self.served_need, capacity)
         target = None if self.horizon.target is None else float(self.horizon.target)
-        return Projection(date=when, months=months, capacity=capacity, capacity_by_partner=by_partner,
-                          served_need=self.served_need, people=people, target=target,
-                          gap_to_target=None if target is None else target - people)
+        return Projection(
+            date=when,
+            months=months,
+            capacity=capacity,
+            capacity_by_partner=by_partner,
+            served_need=self.served_need,
+            people=people,
+            target=target,
+            gap_to_target=None if target is None else target - people,
+        )
 
     def summary(self) -> dict[str, Any]:
         """Headline figures as a JSON-able dict (NaN written as None)."""
         slots = self._slots.groupby("partner", sort=True)["slots"].sum()
         projection = self.projection()
-        return px.jsonable({
-            "model": self.model, "status": self.status, "objective": self.objective,
-            "bound": self.bound, "gap": self.gap, "sense": self.sense, "solver": self.solver,
-            "build_seconds": self.build_seconds, "solve_seconds": self.solve_seconds,
-            "reach_rule": self.reach_rule, "distance_unit": self.distance_unit,
-            "units": len(self._units), "units_reached": int(self._units["reached"].sum()),
-            "candidate_sites": self.n_candidates, "open_sites": len(self.open_site_ids),
-            "shared_sites": int(self._sites["shared"].sum()),
-            "slots": int(self._slots["slots"].sum()),
-            "advisors": float(self._sites["advisors"].sum()),
-            "total_need": self.total_need, "reached_need": self.reached_need,
-            "served_need": self.served_need, "served_share": self.served_share,
-            "mean_distance": self.mean_distance, "worst_distance": self.worst_distance,
-            "unreached_priority_units": len(self._explanations),
-            "slots_by_partner": {str(p): int(s) for p, s in slots.items()},
-            "projection": None if projection is None else projection.to_dict(),
-        })
+        return px.jsonable(
+            {
+                "model": self.model,
+                "status": self.status,
+                "objective": self.objective,
+                "bound": self.bound,
+                "gap": self.gap,
+                "sense": self.sense,
+                "solver": self.solver,
+                "build_seconds": self.build_seconds,
+                "solve_seconds": self.solve_seconds,
+                "reach_rule": self.reach_rule,
+                "distance_unit": self.distance_unit,
+                "units": len(self._units),
+                "units_reached": int(self._units["reached"].sum()),
+                "candidate_sites": self.n_candidates,
+                "open_sites": len(self.open_site_ids),
+                "shared_sites": int(self._sites["shared"].sum()),
+                "slots": int(self._slots["slots"].sum()),
+                "advisors": float(self._sites["advisors"].sum()),
+                "total_need": self.total_need,
+                "reached_need": self.reached_need,
+                "served_need": self.served_need,
+                "served_share": self.served_share,
+                "mean_distance": self.mean_distance,
+                "worst_distance": self.worst_distance,
+                "unreached_priority_units": len(self._explanations),
+                "slots_by_partner": {str(p): int(s) for p, s in slots.items()},
+                "projection": None if projection is None else projection.to_dict(),
+            }
+        )
 
     # -- exports ----------------------------------------------------------
 

@@ -53,8 +53,18 @@ from coverage.territory import split_by_territory
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["atomic_path", "explain_unreached", "kpi_department", "kpi_partner", "kpi_zone",
-           "require_geometry", "write_gpkg", "write_json", "write_tables", "zone_of"]
+__all__ = [
+    "atomic_path",
+    "explain_unreached",
+    "kpi_department",
+    "kpi_partner",
+    "kpi_zone",
+    "require_geometry",
+    "write_gpkg",
+    "write_json",
+    "write_tables",
+    "zone_of",
+]
 
 Tables = Mapping[str, pd.DataFrame]
 Index = npt.NDArray[np.int64]
@@ -64,8 +74,9 @@ Floats = npt.NDArray[np.float64]
 # -- joining a solution to units and sites ------------------------------------
 
 
-def align(frame: pd.DataFrame, column: str, ids: npt.NDArray[np.object_], what: str,
-          *, exact: bool) -> pd.DataFrame:
+def align(
+    frame: pd.DataFrame, column: str, ids: npt.NDArray[np.object_], what: str, *, exact: bool
+) -> pd.DataFrame:
     """Rows of ``frame`` in the order of ``ids`` (matched on ``column`` as text), index 0..len-1."""
     if column not in frame.columns:
         raise ValueError(f"'{what}' has no '{column}' column")
@@ -76,12 +87,15 @@ def align(frame: pd.DataFrame, column: str, ids: npt.NDArray[np.object_], what: 
     position = pd.Index(keys.to_numpy(dtype=object)).get_indexer(ids)
     if (position < 0).any():
         lost = ids[position < 0]
-        raise ValueError(f"{len(lost)} {column} values of the reach are not in '{what}': "
-                         f"{', '.join(map(str, lost[:10]))}")
+        raise ValueError(
+            f"{len(lost)} {column} values of the reach are not in '{what}': {', '.join(map(str, lost[:10]))}"
+        )
     if exact and len(frame) != len(ids):
         extra = sorted(set(keys) - set(ids))
-        raise ValueError(f"'{what}' has {len(extra)} {column} values the reach lacks: "
-                         f"{', '.join(extra[:10])}; build the reach from the same frame")
+        raise ValueError(
+            f"'{what}' has {len(extra)} {column} values the reach lacks: "
+            f"{', '.join(extra[:10])}; build the reach from the same frame"
+        )
     out = frame.iloc[position].reset_index(drop=True)
     out[column] = ids
     out.attrs = {}
@@ -103,8 +117,9 @@ def nearest_open(reach: Any, is_open: npt.NDArray[np.bool_]) -> tuple[Index, Flo
     return nearest, distance, np.bincount(rows, minlength=reach.n_demand).astype(np.int64)
 
 
-def site_sums(site: npt.NDArray[np.integer[Any]], values: Floats, m: int,
-              where: npt.NDArray[np.bool_] | None = None) -> Floats:
+def site_sums(
+    site: npt.NDArray[np.integer[Any]], values: Floats, m: int, where: npt.NDArray[np.bool_] | None = None
+) -> Floats:
     """Sum of ``values`` per site index (``where`` selects the entries)."""
     if where is not None:
         site, values = site[where], values[where]
@@ -142,8 +157,13 @@ def pair_distance(reach: Any, site: Index) -> Floats:
     return out
 
 
-def staffing(slots: pd.DataFrame, sites: pd.DataFrame, site_ids: npt.NDArray[np.object_],
-             is_open: npt.NDArray[np.bool_], partners: Sequence[Any]) -> dict[str, npt.NDArray[Any]]:
+def staffing(
+    slots: pd.DataFrame,
+    sites: pd.DataFrame,
+    site_ids: npt.NDArray[np.object_],
+    is_open: npt.NDArray[np.bool_],
+    partners: Sequence[Any],
+) -> dict[str, npt.NDArray[Any]]:
     """Per-site columns ``slots``, ``slots_<partner>``, ``advisors``, ``shared`` (reach order).
 
     ``advisors`` counts advisor equivalents (slots / ``slots_per_advisor``); ``shared`` is true
@@ -152,8 +172,9 @@ def staffing(slots: pd.DataFrame, sites: pd.DataFrame, site_ids: npt.NDArray[np.
     names = [p.name for p in partners]
     unknown = sorted(set(slots["partner"]) - set(names))
     if unknown:
-        raise ValueError(f"slots name partners without a Partner record: {', '.join(unknown)}; "
-                         "pass them in 'partners'")
+        raise ValueError(
+            f"slots name partners without a Partner record: {', '.join(unknown)}; pass them in 'partners'"
+        )
     site = pd.Index(site_ids).get_indexer(slots["site_id"].to_numpy(dtype=object))
     if (site < 0).any():
         raise ValueError(f"slots at sites outside the reach: {', '.join(slots['site_id'][site < 0][:10])}")
@@ -162,8 +183,11 @@ def staffing(slots: pd.DataFrame, sites: pd.DataFrame, site_ids: npt.NDArray[np.
     matrix = np.zeros((len(site_ids), len(names)), dtype=np.int64)
     partner = pd.Index(names).get_indexer(slots["partner"].to_numpy(dtype=object))
     np.add.at(matrix, (site, partner), slots["slots"].to_numpy(dtype=np.int64))
-    owner = (sites["partner"].astype(object).where(sites["partner"].notna(), None).to_numpy()
-             if "partner" in sites.columns else np.full(len(site_ids), None, dtype=object))
+    owner = (
+        sites["partner"].astype(object).where(sites["partner"].notna(), None).to_numpy()
+        if "partner" in sites.columns
+        else np.full(len(site_ids), None, dtype=object)
+    )
     staffed = matrix > 0
     foreign = staffed & (np.asarray(names, dtype=object)[None, :] != owner[:, None])
     foreign &= pd.notna(owner)[:, None]
@@ -211,15 +235,27 @@ def _unit_kpis(units: pd.DataFrame, key: npt.NDArray[np.object_], name: str) -> 
     need = units["need"].to_numpy(dtype=np.float64)
     reached = units["reached"].to_numpy(dtype=bool)
     dist = units["distance"].to_numpy(dtype=np.float64)
-    parts = pd.DataFrame({
-        name: key, "units": 1, "units_reached": reached.astype(np.int64), "need": need,
-        "need_reached": np.where(reached, need, 0.0), "need_served": units["served"].to_numpy(),
-        "weighted": np.where(reached, need * dist, 0.0), "worst_distance": np.where(reached, dist, np.nan),
-    })
+    parts = pd.DataFrame(
+        {
+            name: key,
+            "units": 1,
+            "units_reached": reached.astype(np.int64),
+            "need": need,
+            "need_reached": np.where(reached, need, 0.0),
+            "need_served": units["served"].to_numpy(),
+            "weighted": np.where(reached, need * dist, 0.0),
+            "worst_distance": np.where(reached, dist, np.nan),
+        }
+    )
     out = parts.groupby(name, sort=True).agg(
-        units=("units", "sum"), units_reached=("units_reached", "sum"), need=("need", "sum"),
-        need_reached=("need_reached", "sum"), need_served=("need_served", "sum"),
-        weighted=("weighted", "sum"), worst_distance=("worst_distance", "max"))
+        units=("units", "sum"),
+        units_reached=("units_reached", "sum"),
+        need=("need", "sum"),
+        need_reached=("need_reached", "sum"),
+        need_served=("need_served", "sum"),
+        weighted=("weighted", "sum"),
+        worst_distance=("worst_distance", "max"),
+    )
     out["share"] = (out["need_served"] / out["need"]).where(out["need"] > 0)
     out["mean_distance"] = (out["weighted"] / out["need_reached"]).where(out["need_reached"] > 0)
     return out.drop(columns="weighted")
@@ -232,21 +268,30 @@ def kpi_department(units: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
     when the sites have no ``dep``.
     """
     if "dep" not in units.columns:
-        raise ValueError("kpis('department') needs a 'dep' column in the demand; add the department "
-                         "code of each unit (coverage.territory.department_of(insee_code))")
+        raise ValueError(
+            "kpis('department') needs a 'dep' column in the demand; add the department "
+            "code of each unit (coverage.territory.department_of(insee_code))"
+        )
     key = units["dep"].astype(object).where(units["dep"].notna(), "unknown").astype(str).to_numpy(object)
     out = _unit_kpis(units, key, "dep")
     columns = ["units", "units_reached", "need", "need_reached", "need_served", "share"]
     if "dep" in sites.columns:
         site_dep = sites["dep"].astype(object).where(sites["dep"].notna(), "unknown").astype(str)
-        per_site = pd.DataFrame({"dep": site_dep.to_numpy(object), "open_sites": 1,
-                                 "slots": sites["slots"].to_numpy(), "advisors": sites["advisors"].to_numpy(),
-                                 "shared_sites": sites["shared"].to_numpy(dtype=np.int64)})
+        per_site = pd.DataFrame(
+            {
+                "dep": site_dep.to_numpy(object),
+                "open_sites": 1,
+                "slots": sites["slots"].to_numpy(),
+                "advisors": sites["advisors"].to_numpy(),
+                "shared_sites": sites["shared"].to_numpy(dtype=np.int64),
+            }
+        )
         out = out.join(per_site.groupby("dep", sort=True).sum(), how="outer")
         counts = ["units", "units_reached", "open_sites", "slots", "shared_sites"]
         out[counts] = out[counts].fillna(0).astype(np.int64)
         out[["need", "need_reached", "need_served", "advisors"]] = out[
-            ["need", "need_reached", "need_served", "advisors"]].fillna(0.0)
+            ["need", "need_reached", "need_served", "advisors"]
+        ].fillna(0.0)
         columns += ["open_sites", "slots", "advisors", "shared_sites"]
     out = out[columns + ["mean_distance", "worst_distance"]].sort_index()
     return out.rename_axis("dep").reset_index()
@@ -256,22 +301,47 @@ def kpi_zone(units: pd.DataFrame) -> pd.DataFrame:
     """Need, service and distances by priority zone (order qpv, rural, urban)."""
     out = _unit_kpis(units, zone_of(units), "zone")
     out = out.loc[[z for z in ZONES if z in out.index]]
-    return out[["units", "units_reached", "need", "need_reached", "need_served", "share",
-                "mean_distance", "worst_distance"]].rename_axis("zone").reset_index()
+    return (
+        out[
+            [
+                "units",
+                "units_reached",
+                "need",
+                "need_reached",
+                "need_served",
+                "share",
+                "mean_distance",
+                "worst_distance",
+            ]
+        ]
+        .rename_axis("zone")
+        .reset_index()
+    )
 
 
-def kpi_partner(sites: pd.DataFrame, slots: pd.DataFrame, partners: Sequence[Any], *,
-                total_need: float, months: float | None) -> pd.DataFrame:
+def kpi_partner(
+    sites: pd.DataFrame,
+    slots: pd.DataFrame,
+    partners: Sequence[Any],
+    *,
+    total_need: float,
+    months: float | None,
+) -> pd.DataFrame:
     """Slots, advisors, sites and need served per partner (see the module docstring)."""
-    owner = sites["partner"] if "partner" in sites.columns else pd.Series(None, index=sites.index,
-                                                                          dtype=object)
+    owner = (
+        sites["partner"] if "partner" in sites.columns else pd.Series(None, index=sites.index, dtype=object)
+    )
     known = {p.name: p for p in partners}
     names = list(known) + sorted(set(owner.dropna().astype(str)) - set(known))
     site = sites[["site_id", "slots", "served", "shared"]].assign(owner=owner.to_numpy())
     staffed = slots.merge(site.rename(columns={"slots": "site_slots"}), on="site_id", how="left")
     staffed["need_served"] = staffed["served"] * staffed["slots"] / staffed["site_slots"]
-    per = staffed.groupby("partner").agg(slots=("slots", "sum"), sites_staffed=("site_id", "nunique"),
-                                         shared_sites=("shared", "sum"), need_served=("need_served", "sum"))
+    per = staffed.groupby("partner").agg(
+        slots=("slots", "sum"),
+        sites_staffed=("site_id", "nunique"),
+        shared_sites=("shared", "sum"),
+        need_served=("need_served", "sum"),
+    )
     unstaffed = site[site["slots"] == 0].dropna(subset=["owner"])
     owned = site.dropna(subset=["owner"]).groupby("owner").size()
     out = pd.DataFrame(index=pd.Index(names, name="partner"))
@@ -283,16 +353,18 @@ def kpi_partner(sites: pd.DataFrame, slots: pd.DataFrame, partners: Sequence[Any
     out["sites_staffed"] = per["sites_staffed"].reindex(names).fillna(0).astype(np.int64)
     out["shared_sites"] = per["shared_sites"].reindex(names).fillna(0).astype(np.int64)
     out["open_sites_owned"] = owned.reindex(names).fillna(0).astype(np.int64)
-    out["need_served"] = (per["need_served"].reindex(names).fillna(0.0)
-                          + unstaffed.groupby("owner")["served"].sum().reindex(names).fillna(0.0))
+    out["need_served"] = per["need_served"].reindex(names).fillna(0.0) + unstaffed.groupby("owner")[
+        "served"
+    ].sum().reindex(names).fillna(0.0)
     out["share"] = out["need_served"] / total_need if total_need > 0 else np.nan
     rate = np.array([known[p].people_per_slot_month if p in known else np.nan for p in names])
     out["people_capacity"] = out["slots"] * rate * months if months is not None else np.nan
     return out.reset_index()
 
 
-def explain_unreached(units: pd.DataFrame, candidates: pd.DataFrame, reach: Any,
-                      is_open: npt.NDArray[np.bool_]) -> pd.DataFrame:
+def explain_unreached(
+    units: pd.DataFrame, candidates: pd.DataFrame, reach: Any, is_open: npt.NDArray[np.bool_]
+) -> pd.DataFrame:
     """Unreached priority units with their nearest open and candidate sites (see ``Plan.explanations``)."""
     zone = zone_of(units)
     need = units["need"].to_numpy(dtype=np.float64)
@@ -303,8 +375,9 @@ def explain_unreached(units: pd.DataFrame, candidates: pd.DataFrame, reach: Any,
     table = units.iloc[chosen][keep].reset_index(drop=True)
     in_reach = reach.sites_reaching()[chosen]
     table["candidates_in_reach"] = in_reach
-    table["reason"] = np.where(in_reach > 0, "candidate sites within reach, none opened",
-                               "no candidate site within reach")
+    table["reason"] = np.where(
+        in_reach > 0, "candidate sites within reach, none opened", "no candidate site within reach"
+    )
     geometric = _geometric_nearest(table, candidates, is_open) if len(table) else None
     if geometric is not None:
         open_idx, open_dist, cand_idx, cand_dist = geometric
@@ -323,9 +396,12 @@ def explain_unreached(units: pd.DataFrame, candidates: pd.DataFrame, reach: Any,
     return geometry_last(table.sort_values("need", ascending=False, kind="stable").reset_index(drop=True))
 
 
-def _geometric_nearest(units: pd.DataFrame, sites: pd.DataFrame, is_open: npt.NDArray[np.bool_]
-                       ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64],
-                                  npt.NDArray[np.int64], npt.NDArray[np.float64]] | None:
+def _geometric_nearest(
+    units: pd.DataFrame, sites: pd.DataFrame, is_open: npt.NDArray[np.bool_]
+) -> (
+    tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64]]
+    | None
+):
     """Nearest open and nearest candidate site of each unit, in metres, territory by territory.
 
     None when either frame lacks geometry or CRS, or a territory cannot be told.
@@ -398,8 +474,10 @@ def require_geometry(tables: Tables, names: tuple[str, ...], what: str) -> None:
                 "to_csv, to_parquet or to_json"
             )
         if frame.crs is None:
-            raise CRSError(f"{what}: the plan's '{name}' table has no CRS; set it on the input "
-                           "with GeoDataFrame.set_crs(4326)")
+            raise CRSError(
+                f"{what}: the plan's '{name}' table has no CRS; set it on the input "
+                "with GeoDataFrame.set_crs(4326)"
+            )
 
 
 def write_gpkg(tables: Tables, path: str | os.PathLike[str]) -> Path:
@@ -414,8 +492,9 @@ def write_gpkg(tables: Tables, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def write_tables(tables: Tables, folder: str | os.PathLike[str],
-                 suffix: Literal[".geojson", ".csv", ".parquet"]) -> list[Path]:
+def write_tables(
+    tables: Tables, folder: str | os.PathLike[str], suffix: Literal[".geojson", ".csv", ".parquet"]
+) -> list[Path]:
     """Write ``<name><suffix>`` per table into ``folder`` (created when missing).
 
     GeoJSON in EPSG:4326 with null geometries for non-spatial tables; CSV with
@@ -464,8 +543,9 @@ def jsonable(value: Any) -> Any:
     """A value as JSON-able Python (dicts walked): NaN/NA -> None, numpy numbers -> int/float."""
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
-    if value is None or (not isinstance(value, str | bytes) and pd.api.types.is_scalar(value)
-                         and pd.isna(value)):
+    if value is None or (
+        not isinstance(value, str | bytes) and pd.api.types.is_scalar(value) and pd.isna(value)
+    ):
         return None
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         return value.item()

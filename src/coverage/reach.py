@@ -61,8 +61,19 @@ from coverage.territory import locate, split_by_territory
 logger = logging.getLogger(__name__)
 
 __all__ = [  # the rules live in coverage.reach_rules; import everything from here
-    "DEFAULT_SPEED_KMH", "ZONES", "Decay", "Radius", "Reach", "Rule", "TravelTime", "TravelTimeMatrix",
-    "ZoneRadius", "build_reach", "reach_from_radius", "reach_from_travel_times", "read_travel_times",
+    "DEFAULT_SPEED_KMH",
+    "ZONES",
+    "Decay",
+    "Radius",
+    "Reach",
+    "Rule",
+    "TravelTime",
+    "TravelTimeMatrix",
+    "ZoneRadius",
+    "build_reach",
+    "reach_from_radius",
+    "reach_from_travel_times",
+    "read_travel_times",
 ]
 
 IntArray = npt.NDArray[np.int32]
@@ -240,8 +251,10 @@ class Reach:
                 kind = "demand unit" if what == "origin" else "site"
                 listed = ", ".join(repr(v) for v in unknown[:10])
                 more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-                problems.add(f"{len(unknown)} {what} ids are not {kind} ids: {listed}{more}; "
-                             f"remove those rows or add the missing {kind}s")
+                problems.add(
+                    f"{len(unknown)} {what} ids are not {kind} ids: {listed}{more}; "
+                    f"remove those rows or add the missing {kind}s"
+                )
             indexes.append(index)
         problems.raise_if_any()
         return cls.from_arrays(demand, sites, indexes[0], indexes[1], dist, unit=unit, rule=rule)
@@ -302,8 +315,14 @@ class Reach:
         """
         weight = decay.weights(self.dist, limit=limit)
         keep = weight > 0
-        return replace(self, rows=self.rows[keep], cols=self.cols[keep], dist=self.dist[keep],
-                       weight=weight[keep], rule=f"{self.rule}, {decay.describe()}")
+        return replace(
+            self,
+            rows=self.rows[keep],
+            cols=self.cols[keep],
+            dist=self.dist[keep],
+            weight=weight[keep],
+            rule=f"{self.rule}, {decay.describe()}",
+        )
 
 
 def _pair_order(
@@ -382,12 +401,21 @@ def build_reach(
     demand_ids = layer_ids(demand, demand_id, "demand")
     site_ids = layer_ids(sites, site_id, "sites")
     if isinstance(rule, TravelTimeMatrix):
-        table = read_travel_times(rule.table, origin=rule.origin, destination=rule.destination,
-                                  minutes=rule.minutes)
+        table = read_travel_times(
+            rule.table, origin=rule.origin, destination=rule.destination, minutes=rule.minutes
+        )
         if rule.max_minutes is not None:
             table = table[table["minutes"].to_numpy() <= rule.max_minutes]
-        reach = Reach.from_pairs(demand_ids, site_ids, table["origin"], table["destination"],
-                                 table["minutes"], unit="min", rule=rule.describe(), source=rule.source)
+        reach = Reach.from_pairs(
+            demand_ids,
+            site_ids,
+            table["origin"],
+            table["destination"],
+            table["minutes"],
+            unit="min",
+            rule=rule.describe(),
+            source=rule.source,
+        )
         limit: float | npt.NDArray[np.float64] | None = rule.max_minutes
     elif isinstance(rule, Radius | ZoneRadius | TravelTime):
         by_zone: dict[str, float]
@@ -406,12 +434,15 @@ def build_reach(
         reach = Reach.from_arrays(demand_ids, site_ids, rows, cols, dist, unit=unit, rule=rule.describe())
         limit = rule.max_minutes if isinstance(rule, TravelTime) else radii[reach.rows]
     else:
-        raise TypeError(f"unknown access rule {rule!r}; use Radius, ZoneRadius, TravelTime or "
-                        "TravelTimeMatrix from coverage.reach")
+        raise TypeError(
+            f"unknown access rule {rule!r}; use Radius, ZoneRadius, TravelTime or "
+            "TravelTimeMatrix from coverage.reach"
+        )
     if decay is not None:
         reach = reach.with_decay(decay, limit=limit)
-    logger.info("reach: %d units x %d sites, %d pairs (%s)", reach.n_demand, reach.n_sites,
-                reach.n_pairs, reach.rule)
+    logger.info(
+        "reach: %d units x %d sites, %d pairs (%s)", reach.n_demand, reach.n_sites, reach.n_pairs, reach.rule
+    )
     return reach
 
 
@@ -456,11 +487,18 @@ def _points_by_territory(
 ) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
     """Row positions and metric x, y of each territory's points."""
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise LayerValidationError(Problem(layer, "has no geometry: distance rules need a GeoDataFrame "
-                                           "(a table of travel times needs TravelTimeMatrix)"))
+        raise LayerValidationError(
+            Problem(
+                layer,
+                "has no geometry: distance rules need a GeoDataFrame "
+                "(a table of travel times needs TravelTimeMatrix)",
+            )
+        )
     if frame.crs is None:
-        raise CRSError(f"'{layer}' has no CRS; set it with GeoDataFrame.set_crs(4326) "
-                       "(or the CRS its coordinates are in)")
+        raise CRSError(
+            f"'{layer}' has no CRS; set it with GeoDataFrame.set_crs(4326) "
+            "(or the CRS its coordinates are in)"
+        )
     geometry = frame.geometry.reset_index(drop=True)
     empty = (geometry.isna() | geometry.is_empty).to_numpy()
     if empty.any():
@@ -483,9 +521,12 @@ def _points_by_territory(
         positions = part.index.to_numpy(dtype=np.int64)
         where = located[positions]
         for i in positions[(where != "") & (where != territory)][:20]:
-            problems.add(f"department {points[department_column][i]!r} belongs to {territory} but the "
-                         f"point lies in {located[i]}; fix the department or the coordinates",
-                         row=int(i) + 1, column=department_column)
+            problems.add(
+                f"department {points[department_column][i]!r} belongs to {territory} but the "
+                f"point lies in {located[i]}; fix the department or the coordinates",
+                row=int(i) + 1,
+                column=department_column,
+            )
         parts[territory] = (positions, np.column_stack([part.geometry.x, part.geometry.y]))
     problems.raise_if_any()
     return parts

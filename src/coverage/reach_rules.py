@@ -148,12 +148,19 @@ class TravelTime:
         _check_positive("travel time", "max_minutes", self.max_minutes)
         _check_positive("travel time", "detour", self.detour)
         if self.detour < 1:
-            raise _settings_error("travel time", "detour", f"detour must be >= 1 (received {self.detour}): "
-                                  "a road is never shorter than the straight line")
+            raise _settings_error(
+                "travel time",
+                "detour",
+                f"detour must be >= 1 (received {self.detour}): "
+                "a road is never shorter than the straight line",
+            )
         unknown = sorted(set(self.speed_kmh) - set(ZONES))
         if unknown:
-            raise _settings_error("travel time", "speed_kmh", f"unknown zones {unknown}; "
-                                  f"speeds are given for {', '.join(ZONES)}")
+            raise _settings_error(
+                "travel time",
+                "speed_kmh",
+                f"unknown zones {unknown}; speeds are given for {', '.join(ZONES)}",
+            )
         speeds = {**DEFAULT_SPEED_KMH, **self.speed_kmh}
         for zone in ZONES:
             _check_positive("travel time", f"speed_kmh['{zone}']", speeds[zone])
@@ -171,8 +178,7 @@ class TravelTime:
 
     def describe(self) -> str:
         speeds = "/".join(f"{self.speed_kmh[z]:g}" for z in ZONES)
-        return (f"within {self.max_minutes:g} min at {speeds} km/h ({'/'.join(ZONES)}), "
-                f"detour {self.detour:g}")
+        return f"within {self.max_minutes:g} min at {speeds} km/h ({'/'.join(ZONES)}), detour {self.detour:g}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -231,13 +237,19 @@ class Decay:
 
     def __post_init__(self) -> None:
         if self.kind not in ("linear", "power", "exponential"):
-            raise _settings_error("decay", "kind", f"unknown decay kind {self.kind!r}; "
-                                  "choose 'linear', 'power' or 'exponential'")
+            raise _settings_error(
+                "decay",
+                "kind",
+                f"unknown decay kind {self.kind!r}; choose 'linear', 'power' or 'exponential'",
+            )
         if self.scale is not None:
             _check_positive("decay", "scale", self.scale)
         elif self.kind != "linear":
-            raise _settings_error("decay", "scale", f"{self.kind} decay needs a scale (distance in the "
-                                  "reach's unit, metres or minutes)")
+            raise _settings_error(
+                "decay",
+                "scale",
+                f"{self.kind} decay needs a scale (distance in the reach's unit, metres or minutes)",
+            )
         if self.beta is not None:
             if self.kind != "power":
                 raise _settings_error("decay", "beta", f"beta applies to power decay only, not {self.kind}")
@@ -249,8 +261,12 @@ class Decay:
         if self.kind == "linear":
             scale = self.scale if self.scale is not None else limit
             if scale is None:
-                raise _settings_error("decay", "scale", "linear decay needs a scale here: the access rule "
-                                      "has no maximum distance (set max_minutes, or Decay(scale=...))")
+                raise _settings_error(
+                    "decay",
+                    "scale",
+                    "linear decay needs a scale here: the access rule "
+                    "has no maximum distance (set max_minutes, or Decay(scale=...))",
+                )
             return np.clip(1.0 - d / np.asarray(scale, dtype=np.float64), 0.0, 1.0)
         scale = float(self.scale or 1.0)  # set for power and exponential (__post_init__)
         if self.kind == "power":
@@ -307,8 +323,11 @@ def read_travel_times(
     pairs = pd.DataFrame({"origin": ids[origin], "destination": ids[destination], "minutes": values})
     repeated = np.flatnonzero(pairs.duplicated(["origin", "destination"], keep="first").to_numpy())
     for i in repeated[:50]:
-        problems.add(f"pair ({pairs['origin'][i]!r}, {pairs['destination'][i]!r}) is repeated; "
-                     "keep one travel time per pair", row=int(i) + 1)
+        problems.add(
+            f"pair ({pairs['origin'][i]!r}, {pairs['destination'][i]!r}) is repeated; "
+            "keep one travel time per pair",
+            row=int(i) + 1,
+        )
     if len(repeated) > 50:
         problems.add(f"... and {len(repeated) - 50} more repeated pairs")
     problems.raise_if_any()
@@ -335,9 +354,13 @@ def zone_index(demand: pd.DataFrame, by_zone: Mapping[str, float], rule: str) ->
         return np.zeros(len(demand), dtype=np.int64)
     missing = [c for c in ("qpv", "rural") if c not in demand.columns]
     if missing:
-        raise LayerValidationError(Problem(
-            "demand", f"missing column(s) {', '.join(repr(c) for c in missing)}: the {rule} rule needs "
-            "boolean 'qpv' and 'rural' columns (coverage.build_demand makes them), or use Radius(metres)"))
+        raise LayerValidationError(
+            Problem(
+                "demand",
+                f"missing column(s) {', '.join(repr(c) for c in missing)}: the {rule} rule needs "
+                "boolean 'qpv' and 'rural' columns (coverage.build_demand makes them), or use Radius(metres)",
+            )
+        )
     problems = Problems("demand")
     flags = {c: _flag(demand[c].reset_index(drop=True), c, problems) for c in ("qpv", "rural")}
     problems.raise_if_any()

@@ -55,8 +55,21 @@ __all__ = [
 ]
 
 SITE_COLUMNS = [
-    "site_id", "name", "partner", "kind", "capacity", "source", "insee_com", "dep",
-    "commune_match", "in_qpv", "near_qpv", "qpv_commune", "rural", "eligible", "geometry",
+    "site_id",
+    "name",
+    "partner",
+    "kind",
+    "capacity",
+    "source",
+    "insee_com",
+    "dep",
+    "commune_match",
+    "in_qpv",
+    "near_qpv",
+    "qpv_commune",
+    "rural",
+    "eligible",
+    "geometry",
 ]
 
 
@@ -77,8 +90,10 @@ def _site_frame(
     if (capacity_values < 0).any() or capacity_values.isna().any():
         bad = np.flatnonzero((capacity_values < 0) | capacity_values.isna())
         raise LayerValidationError(
-            [Problem(source, "capacity must be a whole number >= 0", row=int(i) + 1,
-                     column="capacity") for i in bad]
+            [
+                Problem(source, "capacity must be a whole number >= 0", row=int(i) + 1, column="capacity")
+                for i in bad
+            ]
         )
     sites = gpd.GeoDataFrame(
         {
@@ -88,9 +103,7 @@ def _site_frame(
             "kind": pd.Series(kind, index=frame.index).astype(str).to_numpy(),
             "capacity": capacity_values.astype("int64").to_numpy(),
             "source": source,
-            "insee_com": (
-                frame["insee_com"].astype(str).to_numpy() if "insee_com" in frame else ""
-            ),
+            "insee_com": (frame["insee_com"].astype(str).to_numpy() if "insee_com" in frame else ""),
         },
         geometry=frame.geometry.to_crs(4326).to_numpy(),
         crs=4326,
@@ -110,8 +123,13 @@ def sites_from_laposte(
     kinds = list(kinds)
     chosen = points[points["kind"].isin(kinds)]
     return _site_frame(
-        chosen, ids=chosen["site_id"], names=chosen["name"], partner=partner,
-        kind=chosen["kind"], capacity=capacity, source="laposte",
+        chosen,
+        ids=chosen["site_id"],
+        names=chosen["name"],
+        partner=partner,
+        kind=chosen["kind"],
+        capacity=capacity,
+        source="laposte",
     )
 
 
@@ -121,18 +139,25 @@ def sites_from_france_services(
     """Sites from a France Services reader; La Poste-hosted ones get partner ``laposte``."""
     owner = pd.Series(partner, index=frame.index).where(~frame["hosted_by_laposte"], "laposte")
     return _site_frame(
-        frame, ids=frame["site_id"], names=frame["name"], partner=owner,
-        kind="france_services", capacity=capacity, source="france_services",
+        frame,
+        ids=frame["site_id"],
+        names=frame["name"],
+        partner=owner,
+        kind="france_services",
+        capacity=capacity,
+        source="france_services",
     )
 
 
-def sites_from_cnfs_structures(
-    frame: gpd.GeoDataFrame, *, partner: str = "cnfs_host"
-) -> gpd.GeoDataFrame:
+def sites_from_cnfs_structures(frame: gpd.GeoDataFrame, *, partner: str = "cnfs_host") -> gpd.GeoDataFrame:
     """Advisor host structures of 2021; capacity is their number of advisors."""
     return _site_frame(
-        frame, ids=frame["structure_id"], names=frame["name"], partner=partner,
-        kind="cnfs_" + frame["type"].astype(str), capacity=frame["advisors"].astype("int64"),
+        frame,
+        ids=frame["structure_id"],
+        names=frame["name"],
+        partner=partner,
+        kind="cnfs_" + frame["type"].astype(str),
+        capacity=frame["advisors"].astype("int64"),
         source="cnfs2021",
     )
 
@@ -143,8 +168,13 @@ def sites_from_mediation_places(
     """Digital-inclusion places; partner detected from the name, else ``default_partner``."""
     partner = frame["partner"].where(frame["partner"].ne(""), default_partner)
     return _site_frame(
-        frame, ids=frame["place_id"], names=frame["name"], partner=partner,
-        kind="mediation", capacity=capacity, source="mediation",
+        frame,
+        ids=frame["place_id"],
+        names=frame["name"],
+        partner=partner,
+        kind="mediation",
+        capacity=capacity,
+        source="mediation",
     )
 
 
@@ -155,9 +185,7 @@ def sites_from_town_halls(
     has_hall = communes["town_hall_lon"].notna().to_numpy()
     lon = np.where(has_hall, communes["town_hall_lon"], communes["point_lon"])
     lat = np.where(has_hall, communes["town_hall_lat"], communes["point_lat"])
-    points = gpd.GeoDataFrame(
-        communes[["insee_com"]].copy(), geometry=gpd.points_from_xy(lon, lat), crs=4326
-    )
+    points = gpd.GeoDataFrame(communes[["insee_com"]].copy(), geometry=gpd.points_from_xy(lon, lat), crs=4326)
     report = LoadReport("embedded town halls", rows_read=len(communes), rows_kept=len(communes))
     if (~has_hall).any():
         report.notes.append(
@@ -166,8 +194,13 @@ def sites_from_town_halls(
         )
     points.attrs[REPORT_ATTR] = report
     return _site_frame(
-        points, ids=communes["insee_com"], names="Mairie " + communes["name"], partner=partner,
-        kind="mairie", capacity=capacity, source="mairie",
+        points,
+        ids=communes["insee_com"],
+        names="Mairie " + communes["name"],
+        partner=partner,
+        kind="mairie",
+        capacity=capacity,
+        source="mairie",
     )
 
 
@@ -198,13 +231,22 @@ def sites_from_file(
             problems.raise_if_any()
         values = pd.to_numeric(frame[capacity], errors="coerce")
         bad = values.isna() | (values < 0) | (values % 1 != 0)
-        problems.add_rows(np.flatnonzero(bad) + 1, capacity, "capacity must be a whole number >= 0",
-                          values=list(frame[capacity][bad]))
+        problems.add_rows(
+            np.flatnonzero(bad) + 1,
+            capacity,
+            "capacity must be a whole number >= 0",
+            values=list(frame[capacity][bad]),
+        )
         problems.raise_if_any()
         capacity = values.astype("int64")
     return _site_frame(
-        frame, ids=frame[id_column], names=frame[name_column], partner=partner, kind=kind,
-        capacity=capacity, source=Path(path).stem,
+        frame,
+        ids=frame[id_column],
+        names=frame[name_column],
+        partner=partner,
+        kind=kind,
+        capacity=capacity,
+        source=Path(path).stem,
     )
 
 
@@ -266,8 +308,11 @@ def build_sites(
     if qpv_polygons is not None and len(qpv_polygons):
         inside, near = _qpv_proximity(sites, qpv_polygons, qpv_distance_m)
         sites["in_qpv"], sites["near_qpv"] = inside, near
-        hosts |= set(gpd.sjoin(communes[["insee_com", "geometry"]], qpv_polygons[["geometry"]],
-                               predicate="intersects")["insee_com"])
+        hosts |= set(
+            gpd.sjoin(
+                communes[["insee_com", "geometry"]], qpv_polygons[["geometry"]], predicate="intersects"
+            )["insee_com"]
+        )
     sites["qpv_commune"] = sites["insee_com"].isin(hosts)
 
     sites["rural"] = rural_flags(sites["insee_com"], communes, density_grid, report)
@@ -310,8 +355,9 @@ def _qpv_proximity(
     """``inside`` and ``within distance_m`` flags of each site, measured per territory."""
     inside = np.zeros(len(sites), dtype=bool)
     near = np.zeros(len(sites), dtype=bool)
-    qpv_keys = territory.locate(*np.array(
-        [(p.x, p.y) for p in qpv.geometry.to_crs(4326).representative_point()]).T.reshape(2, -1))
+    qpv_keys = territory.locate(
+        *np.array([(p.x, p.y) for p in qpv.geometry.to_crs(4326).representative_point()]).T.reshape(2, -1)
+    )
     for key, projected in territory.split_by_territory(sites):
         polygons = qpv[qpv_keys == key]
         if not len(polygons):

@@ -131,7 +131,11 @@ def _status(problem: pulp.LpProblem) -> Status:
 
 
 def _objective(problem: pulp.LpProblem) -> float | None:
-    value = pulp.value(problem.objective)
+    objective = problem.objective
+    # Nothing to decide (PuLP swaps an empty objective for ``0*__dummy``): the constant is the value.
+    if objective is None or all(coefficient == 0 for coefficient in objective.values()):
+        return float(getattr(objective, "constant", 0.0) or 0.0)
+    value = pulp.value(objective)
     return None if value is None else float(value)
 
 

@@ -94,7 +94,8 @@ def staffing(
         raise ValueError("objective 'min_advisors' needs a target (need to serve)")
     owners = _owners(inst)
     capacity = _capacity(inst)
-    allowed = _allowed(partners, owners, sharing)
+    every_owner = set(inst.sites["partner"].astype(str)) if "partner" in inst.sites.columns else set()
+    allowed = _allowed(partners, owners, sharing, every_owner)
     _check_staffing(inst, partners, allowed, capacity, work_months, target, rules)
     builder = _builder(inst, partners, allowed, capacity, work_months, objective, target, rules)
     return solve_model("staffing", inst, builder, options, partners=partners, horizon=horizon)
@@ -129,18 +130,24 @@ def _capacity(inst: Instance) -> npt.NDArray[np.int64]:
 
 
 def _allowed(
-    partners: Sequence[Partner], owners: npt.NDArray[np.object_] | None, sharing: Sharing
+    partners: Sequence[Partner],
+    owners: npt.NDArray[np.object_] | None,
+    sharing: Sharing,
+    every_owner: set[str],
 ) -> npt.NDArray[np.bool_]:
-    """``allowed[p, j]``: partner ``p`` may staff model site ``j``."""
-    if owners is None:
-        return np.ones((len(partners), 0), dtype=bool)
-    known = {p.name for p in partners} | set(owners.tolist())
+    """``allowed[p, j]``: partner ``p`` may staff model site ``j``.
+
+    The sharing matrix may name any partner or any owner of an input site.
+    """
+    known = {p.name for p in partners} | every_owner
     unknown = sorted(sharing.names() - known)
     if unknown:
         raise ValueError(
             f"the sharing matrix names unknown partners: {', '.join(unknown)}; "
             f"partners and site owners are: {', '.join(sorted(known))}"
         )
+    if owners is None:
+        return np.ones((len(partners), 0), dtype=bool)
     rows = []
     for partner in partners:
         owners_ok = [o for o in set(owners.tolist()) if sharing.may_use(partner.name, o)]

@@ -108,9 +108,7 @@ def metric_crs(territory: str) -> pyproj.CRS:
     return pyproj.CRS.from_epsg(_METRIC_EPSG[key])
 
 
-def locate(
-    lon: npt.ArrayLike, lat: npt.ArrayLike
-) -> npt.NDArray[np.object_]:
+def locate(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.object_]:
     """Territory key of each lon/lat point, ``''`` where it falls in none."""
     lon_arr = np.asarray(lon, dtype=np.float64)
     lat_arr = np.asarray(lat, dtype=np.float64)
