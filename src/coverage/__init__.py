@@ -33,7 +33,6 @@ from coverage.plan import Plan
 from coverage.reach import Reach, build_reach
 from coverage.rules import DepartmentRules
 from coverage.sites import build_sites
-from coverage.staffing import staffing
 
 try:
     __version__ = version("coverage-planning")
@@ -56,6 +55,5 @@ __all__ = [
     "p_center",
     "p_median",
     "set_cover",
-    "staffing",
     "territory",
 ]
