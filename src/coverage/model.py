@@ -29,6 +29,11 @@ p-median (:func:`p_median`)
 p-center (:func:`p_center`)
     .. math:: \min D \quad \sum_{j \in N_i} d_{ij} x_{ij} \le D, \text{ as p-median otherwise}
 
+    solved exactly as the smallest pair distance :math:`r` whose set cover
+    (pairs within :math:`r`) needs at most :math:`p` sites, by bisection: the
+    assignment formulation's LP bound is too weak (OR-Library pmed1 ran over
+    300 s with CBC; by radius it takes 0.3 s).
+
 Capacitated staffing with sharing (:func:`coverage.staffing.staffing`)
     Integer slots :math:`t_{pj}` where partner :math:`p` may use the premises
     of :math:`o(j)`; served need :math:`x_{ij} \ge 0`:
