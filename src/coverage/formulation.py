@@ -270,3 +270,66 @@ def greedy_cover(
             break
         take(best)
     return chosen
+
+
+def improve_by_swaps(
+    indptr: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.integer],
+    need: npt.NDArray[np.float64],
+    chosen: npt.NDArray[np.bool_],
+    *,
+    locked: npt.NDArray[np.bool_] | None = None,
+    allowed: npt.NDArray[np.bool_] | None = None,
+    candidates: int = 30,
+    max_swaps: int = 2000,
+) -> npt.NDArray[np.bool_]:
+    """Improve a maximal-coverage selection by exchanges (one site out, one in) while any helps.
+
+    Each round tries the ``candidates`` closed sites that would cover the most
+    uncovered need, and for each the open site whose removal costs least given
+    the overlap (need covered only by that open site, which the newcomer also
+    covers). ``locked`` sites (forced open) never leave.
+    """
+    chosen = chosen.copy()
+    n_rows, n_columns = len(indptr) - 1, len(chosen)
+    if n_rows == 0 or not chosen.any():
+        return chosen
+    row_of_pair = np.repeat(np.arange(n_rows), np.diff(indptr))
+    cols = np.asarray(cols, dtype=np.int64)
+    order = np.argsort(cols, kind="stable")
+    col_ptr = np.concatenate(([0], np.cumsum(np.bincount(cols, minlength=n_columns)))).astype(np.int64)
+    col_rows = row_of_pair[order]
+    count = np.bincount(row_of_pair[chosen[cols]], minlength=n_rows)
+    owner_sum = np.bincount(row_of_pair[chosen[cols]], weights=cols[chosen[cols]], minlength=n_rows)
+    blocked = np.zeros(n_columns, bool) if allowed is None else ~allowed
+    keep = np.zeros(n_columns, bool) if locked is None else locked
+    for _ in range(max_swaps):
+        sole = count == 1
+        loss = np.bincount(owner_sum[sole].astype(np.int64), weights=need[sole], minlength=n_columns)
+        gain = np.bincount(
+            cols, weights=np.where(count[row_of_pair] == 0, need[row_of_pair], 0.0), minlength=n_columns
+        ).astype(np.float64)
+        gain[chosen | blocked] = -np.inf
+        best_delta, best_pair = 1e-9, None
+        for k in np.argsort(-gain)[:candidates].tolist():
+            if not np.isfinite(gain[k]) or gain[k] <= 0:
+                break
+            rows = col_rows[col_ptr[k] : col_ptr[k + 1]]
+            shared = rows[count[rows] == 1]
+            overlap = np.bincount(
+                owner_sum[shared].astype(np.int64), weights=need[shared], minlength=n_columns
+            )
+            delta = gain[k] - loss + overlap
+            delta[~chosen | keep] = -np.inf
+            j = int(np.argmax(delta))
+            if delta[j] > best_delta:
+                best_delta, best_pair = float(delta[j]), (j, k)
+        if best_pair is None:
+            break
+        j, k = best_pair
+        for column, sign in ((j, -1), (k, 1)):
+            rows = col_rows[col_ptr[column] : col_ptr[column + 1]]
+            count[rows] += sign
+            owner_sum[rows] += sign * column
+        chosen[j], chosen[k] = False, True
+    return chosen
