@@ -11,7 +11,8 @@ Modules, in the order data flows through them:
 - :mod:`coverage.partners`: partners, who may use whose premises, the horizon;
 - :mod:`coverage.model`: maximal coverage, set cover, p-median, p-center
   (the maths in its docstring), with :mod:`coverage.rules` for department
-  rules and :mod:`coverage.solver` for CBC / HiGHS through PuLP;
+  rules, :mod:`coverage.solver` for CBC / HiGHS through PuLP and
+  :mod:`coverage.solving` for solving, explaining infeasibility and making the plan;
 - :mod:`coverage.staffing`: advisor slots per partner and site, with sharing;
 - :mod:`coverage.plan`: the solved, immutable plan: KPIs, explanations, exports;
 - :mod:`coverage.datadir`: the folder of official files, and downloading them;

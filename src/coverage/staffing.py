@@ -29,12 +29,12 @@ import pulp
 from coverage.errors import InfeasibleScenarioError
 from coverage.formulation import binaries, column_expressions, continuous, expression, row_expressions
 from coverage.instance import Instance, prepare
-from coverage.model import Builder, Readout, by_department, common_rows, solve_model
 from coverage.partners import Horizon, Partner, Sharing
 from coverage.plan import Plan
 from coverage.reach import Reach
 from coverage.rules import DepartmentRules, add_department_rules, check_department_rules
 from coverage.solver import SolverOptions, values
+from coverage.solving import Builder, Readout, by_department, common_rows, solve_model
 
 __all__ = ["staffing"]
 
