@@ -10,6 +10,7 @@ from coverage.formulation import (
     drop_columns,
     greedy_cover,
     improve_by_swaps,
+    lp_rounded_cover,
     merge_identical_rows,
 )
 
@@ -95,3 +96,14 @@ def test_exchanges_never_lose_coverage_and_keep_the_count(seed):
     better = improve_by_swaps(indptr, cols, need, start)
     assert better.sum() == start.sum() == 4
     assert covered(better) >= covered(start)
+
+
+def test_lp_rounding_picks_the_lp_sites_and_honours_forced_and_allowed():
+    # rows: need 10 reached by {0}, need 6 by {1}, need 5 by {2}: the LP opens 0 and 1 for count 2.
+    indptr, cols = csr([[0], [1], [2]])
+    need = np.array([10.0, 6.0, 5.0])
+    assert lp_rounded_cover(indptr, cols, need, 3, 2).tolist() == [True, True, False]
+    forced = np.array([False, False, True])
+    assert lp_rounded_cover(indptr, cols, need, 3, 2, forced=forced).tolist() == [True, False, True]
+    allowed = np.array([True, False, True])
+    assert lp_rounded_cover(indptr, cols, need, 3, 2, allowed=allowed).tolist() == [True, False, True]

@@ -333,3 +333,64 @@ def improve_by_swaps(
             owner_sum[rows] += sign * column
         chosen[j], chosen[k] = False, True
     return chosen
+
+
+def lp_rounded_cover(
+    indptr: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.integer],
+    need: npt.NDArray[np.float64],
+    n_columns: int,
+    count: int,
+    *,
+    allowed: npt.NDArray[np.bool_] | None = None,
+    forced: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.bool_] | None:
+    """Maximal-coverage sites from the LP relaxation: the ``count`` largest ``y``, forced first.
+
+    The LP (``max sum need z``, ``z <= sum y``, ``sum y <= count``) is solved by
+    HiGHS's interior-point method straight from the sparse matrix: 6 s at
+    35,000 x 17,000 where simplex takes about 60 s. Rounded, then improved by
+    :func:`improve_by_swaps`, it starts the MIP far closer to the optimum than
+    the greedy pick on large instances. None if the LP does not solve.
+    """
+    import highspy  # a dependency; imported here to keep module import light
+    import scipy.sparse as sparse
+
+    n_rows = len(indptr) - 1
+    lengths = np.diff(indptr)
+    rows = np.repeat(np.arange(n_rows), lengths)
+    cover = sparse.csr_array((-np.ones(len(cols)), (rows, np.asarray(cols))), shape=(n_rows, n_columns))
+    matrix = sparse.vstack(
+        [
+            sparse.hstack([cover, sparse.identity(n_rows, format="csr")]),
+            sparse.hstack([sparse.csr_array(np.ones((1, n_columns))), sparse.csr_array((1, n_rows))]),
+        ]
+    ).tocsc()
+    upper = np.ones(n_columns) if allowed is None else allowed.astype(np.float64)
+    lower = np.zeros(n_columns) if forced is None else forced.astype(np.float64)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_columns + n_rows, n_rows + 1
+    lp.col_cost_ = np.r_[np.zeros(n_columns), -need]
+    lp.col_lower_ = np.r_[lower, np.zeros(n_rows)]
+    lp.col_upper_ = np.r_[np.maximum(upper, lower), np.ones(n_rows)]
+    lp.row_lower_ = np.full(n_rows + 1, -highspy.kHighsInf)
+    lp.row_upper_ = np.r_[np.zeros(n_rows), float(count)]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("solver", "ipm")
+    solver.passModel(lp)
+    solver.run()
+    if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    y = np.asarray(solver.getSolution().col_value)[:n_columns]
+    forced_mask = np.zeros(n_columns, dtype=bool) if forced is None else forced
+    score = y + 2.0 * forced_mask  # forced sites first
+    if allowed is not None:
+        score[~allowed & ~forced_mask] = -np.inf
+    chosen = np.zeros(n_columns, dtype=bool)
+    chosen[np.argsort(-score, kind="stable")[:count]] = True
+    return chosen & np.isfinite(score)

@@ -77,6 +77,7 @@ from coverage.formulation import (
     expression,
     greedy_cover,
     improve_by_swaps,
+    lp_rounded_cover,
     merge_identical_rows,
     row_expressions,
 )
@@ -400,6 +401,17 @@ def _coverage_builder(
     return build
 
 
+#: Merged pairs from which maximal coverage also tries an LP-rounded warm start.
+LP_START_PAIRS = 100_000
+
+
+def _covered_need(merged: Merged, chosen: np.ndarray) -> float:
+    rows = np.repeat(np.arange(merged.n_rows), np.diff(merged.indptr))
+    covered = np.zeros(merged.n_rows, dtype=bool)
+    covered[rows[chosen[merged.cols]]] = True
+    return float(merged.need[covered].sum())
+
+
 def _greedy_start(
     merged: Merged,
     inst: Instance,
@@ -408,7 +420,7 @@ def _greedy_start(
     y: Sequence[pulp.LpVariable],
     z: Sequence[pulp.LpVariable],
 ) -> list[tuple[pulp.LpVariable, float]]:
-    """Greedy sites improved by exchanges, and the rows they cover, as a solver warm start."""
+    """Greedy (and, on large models, LP-rounded) sites improved by exchanges, as a solver warm start."""
     chosen = greedy_cover(
         merged.indptr,
         merged.cols,
@@ -428,6 +440,29 @@ def _greedy_start(
         allowed=~dropped,
         candidates=500,
     )
+    if len(merged.cols) >= LP_START_PAIRS:
+        # On large models the LP-rounded start is far better (35k x 17k: 38.23 M against 37.74 M).
+        rounded = lp_rounded_cover(
+            merged.indptr,
+            merged.cols,
+            merged.need,
+            inst.n_model_sites,
+            int(max_sites or 0),
+            allowed=~dropped,
+            forced=inst.model_forced,
+        )
+        if rounded is not None:
+            rounded = improve_by_swaps(
+                merged.indptr,
+                merged.cols,
+                merged.need,
+                rounded,
+                locked=inst.model_forced,
+                allowed=~dropped,
+                candidates=300,
+            )
+            if _covered_need(merged, rounded) > _covered_need(merged, chosen):
+                chosen = rounded
     lengths = np.diff(merged.indptr)
     rows = np.repeat(np.arange(merged.n_rows), lengths)
     covered = np.zeros(merged.n_rows)
