@@ -26,6 +26,8 @@ import numpy.typing as npt
 import pulp
 import scipy.sparse as sp
 
+from coverage.solver import quiet_native_stdout
+
 __all__ = [
     "Merged",
     "binaries",
@@ -379,11 +381,12 @@ def lp_rounded_cover(
     lp.a_matrix_.start_ = matrix.indptr
     lp.a_matrix_.index_ = matrix.indices
     lp.a_matrix_.value_ = matrix.data
-    solver = highspy.Highs()
-    solver.setOptionValue("output_flag", False)
-    solver.setOptionValue("solver", "ipm")
-    solver.passModel(lp)
-    solver.run()
+    with quiet_native_stdout():  # HiGHS prints its banner before reading any option
+        solver = highspy.Highs()
+        solver.setOptionValue("output_flag", False)
+        solver.setOptionValue("solver", "ipm")
+        solver.passModel(lp)
+        solver.run()
     if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     y = np.asarray(solver.getSolution().col_value)[:n_columns]

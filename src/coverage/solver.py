@@ -32,7 +32,7 @@ import pulp
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SolveResult", "SolverOptions", "run_solver"]
+__all__ = ["SolveResult", "SolverOptions", "quiet_native_stdout", "run_solver"]
 
 Status = Literal["optimal", "feasible", "infeasible", "unbounded", "not_solved"]
 
@@ -201,7 +201,7 @@ def _run_cbc(
 
 
 @contextlib.contextmanager
-def _quiet() -> Iterator[None]:
+def quiet_native_stdout() -> Iterator[None]:
     """Send what native code writes to stdout to /dev/null for the duration."""
     try:
         sys.stdout.flush()
@@ -229,7 +229,7 @@ def _run_highs(problem: pulp.LpProblem, options: SolverOptions) -> tuple[Status,
     if options.msg:
         problem.solve(solver)
     else:
-        with _quiet():  # HiGHS prints its banner before any option is read
+        with quiet_native_stdout():  # HiGHS prints its banner before any option is read
             problem.solve(solver)
     status = _status(problem)
     objective = _objective(problem) if status in ("optimal", "feasible") else None
