@@ -216,8 +216,8 @@ class Instance:
 
 
 def prepare(
-    demand: object,
-    sites: object,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
     reach: Reach,
     *,
     forced: Iterable[str] = (),

@@ -101,8 +101,8 @@ __all__ = [
 
 
 def maximal_coverage(
-    demand: object,
-    sites: object,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
     reach: Reach,
     *,
     max_sites: int,
@@ -140,8 +140,8 @@ def maximal_coverage(
 
 
 def set_cover(
-    demand: object,
-    sites: object,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
     reach: Reach,
     *,
     target: float | None = None,
@@ -171,8 +171,8 @@ def set_cover(
 
 
 def p_median(
-    demand: object,
-    sites: object,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
     reach: Reach,
     *,
     p: int,
@@ -188,8 +188,8 @@ def p_median(
 
 
 def p_center(
-    demand: object,
-    sites: object,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
     reach: Reach,
     *,
     p: int,

@@ -40,8 +40,8 @@ __all__ = ["staffing"]
 
 
 def staffing(
-    demand: object,
-    sites: object,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
     reach: Reach,
     partners: Sequence[Partner],
     *,
