@@ -203,7 +203,9 @@ def p_center(
     which every unit with need can be covered within ``r`` by at most ``p``
     sites, found by bisection over the sorted distinct distances with one
     set-cover solve per step (about log2 of the pairs). This is exact and far
-    faster than the assignment formulation, whose LP bound is weak.
+    faster than the assignment formulation, whose LP bound is weak. A time
+    limit in ``options`` applies to each set-cover solve; a step it stops
+    before a proof makes the plan ``'feasible'`` with no bound.
     """
     inst = prepare(demand, sites, reach, forced=forced, closed=closed)
     _check_count(inst, p, "p", exact=True)
