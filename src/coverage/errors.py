@@ -11,7 +11,9 @@ callers can catch either the precise class or the builtin family:
 - :class:`OfflineError` (``ConnectionError``): a download was asked for and the
   publisher could not be reached;
 - :class:`InfeasibleScenarioError`: the scenario asks for more than the data
-  allows, with the constraint group and the numbers.
+  allows, with the constraint group and the numbers;
+- :class:`ScenarioError` (``ValueError``): a scenario file or an override is
+  invalid (file, key path, value received, closest valid key).
 
 Validators collect every problem of a file before raising once; the problems
 are kept on the exception as :class:`Problem` records.
@@ -29,6 +31,7 @@ __all__ = [
     "MissingDataError",
     "OfflineError",
     "Problem",
+    "ScenarioError",
 ]
 
 
@@ -105,3 +108,20 @@ class OfflineError(CoverageError, ConnectionError):
 
 class InfeasibleScenarioError(CoverageError):
     """The scenario cannot be satisfied; the message names the constraint group."""
+
+
+class ScenarioError(CoverageError, ValueError):
+    """A scenario file (or an override) is invalid; the message lists every problem, one a line.
+
+    Parameters
+    ----------
+    problems
+        One line per problem, each naming the file and the key path.
+    """
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        if len(self.problems) == 1:
+            super().__init__(self.problems[0])
+        else:
+            super().__init__(f"{len(self.problems)} problems:\n  " + "\n  ".join(self.problems))
