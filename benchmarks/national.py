@@ -38,7 +38,8 @@ from coverage.layers import (
 )
 from coverage.model import SolverOptions, maximal_coverage
 from coverage.partners import Horizon, Partner, Sharing
-from coverage.reach import ZoneRadius, build_reach
+from coverage.reach_layers import build_reach
+from coverage.reach_rules import ZoneRadius
 from coverage.sites import (
     build_sites,
     sites_from_cnfs_structures,

@@ -13,7 +13,8 @@ import pytest
 from coverage.errors import InfeasibleScenarioError
 from coverage.model import DepartmentRules, SolverOptions, maximal_coverage, p_center, p_median, set_cover
 from coverage.partners import Partner, Sharing
-from coverage.reach import Decay, Reach
+from coverage.reach import Reach
+from coverage.reach_rules import Decay
 
 INF = np.inf
 SOLVERS = ["cbc", "highs"]

@@ -33,7 +33,8 @@ from bruteforce import (
 )
 from coverage.errors import InfeasibleScenarioError
 from coverage.model import DepartmentRules, SolverOptions, maximal_coverage, p_center, p_median, set_cover
-from coverage.reach import Decay, Reach
+from coverage.reach import Reach
+from coverage.reach_rules import Decay
 
 PROPERTY = settings(
     max_examples=50,

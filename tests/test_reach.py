@@ -13,17 +13,15 @@ import scipy.sparse as sp
 from shapely.geometry import Point, Polygon
 
 from coverage.errors import CRSError, LayerValidationError
-from coverage.reach import (
+from coverage.reach import Reach
+from coverage.reach_layers import build_reach, reach_from_radius, reach_from_travel_times
+from coverage.reach_rules import (
     DEFAULT_SPEED_KMH,
     Decay,
     Radius,
-    Reach,
     TravelTime,
     TravelTimeMatrix,
     ZoneRadius,
-    build_reach,
-    reach_from_radius,
-    reach_from_travel_times,
     read_travel_times,
 )
 

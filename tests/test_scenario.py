@@ -10,7 +10,7 @@ import pytest
 from coverage.catalogue import entry
 from coverage.errors import MissingDataError
 from coverage.partners import Horizon, Partner, Sharing
-from coverage.reach import Decay, Radius, TravelTime, TravelTimeMatrix, ZoneRadius
+from coverage.reach_rules import Decay, Radius, TravelTime, TravelTimeMatrix, ZoneRadius
 from coverage.rules import DepartmentRules
 from coverage.scenario import Scenario, ScenarioError, dump_scenario, load_scenario, parse_override
 from coverage.scenario_schema import SITE_SOURCES

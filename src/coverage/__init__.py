@@ -7,14 +7,17 @@ Modules, in the order data flows through them:
 - :mod:`coverage.layers`: readers of the official files and of any user file;
 - :mod:`coverage.demand`: demand units and their need;
 - :mod:`coverage.sites`: candidate sites of every partner, and eligibility;
-- :mod:`coverage.reach`: sparse (unit, site, distance) pairs within an access rule;
+- :mod:`coverage.reach`: sparse (unit, site, distance) pairs within an access rule
+  (rules in :mod:`coverage.reach_rules`, built from layers by
+  :mod:`coverage.reach_layers`);
 - :mod:`coverage.partners`: partners, who may use whose premises, the horizon;
 - :mod:`coverage.model`: maximal coverage, set cover, p-median, p-center
-  (the maths in its docstring), with :mod:`coverage.rules` for department
+  (the maths in its docstring; built by :mod:`coverage.builders`), with :mod:`coverage.rules` for department
   rules, :mod:`coverage.solver` for CBC / HiGHS through PuLP and
   :mod:`coverage.solving` for solving, explaining infeasibility and making the plan;
 - :mod:`coverage.staffing`: advisor slots per partner and site, with sharing;
 - :mod:`coverage.plan`: the solved, immutable plan: KPIs, explanations, exports;
+- :mod:`coverage.scenario`: scenario files (TOML), inheritance and overrides;
 - :mod:`coverage.datadir`: the folder of official files, and downloading them;
 - :mod:`coverage.cli`: the ``coverage-plan`` command line.
 
@@ -31,7 +34,8 @@ from coverage.demand import build_demand
 from coverage.embedded import load_communes, load_departments
 from coverage.model import SolverOptions, maximal_coverage, p_center, p_median, set_cover
 from coverage.plan import Plan
-from coverage.reach import Reach, build_reach
+from coverage.reach import Reach
+from coverage.reach_layers import build_reach
 from coverage.rules import DepartmentRules
 from coverage.sites import build_sites
 

@@ -61,32 +61,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-import pulp
 
+from coverage.builders import assignment_builder, coverage_builder
 from coverage.errors import InfeasibleScenarioError
-from coverage.formulation import (
-    Merged,
-    binaries,
-    continuous,
-    dominated_columns,
-    drop_columns,
-    expression,
-    greedy_cover,
-    improve_by_swaps,
-    lp_rounded_cover,
-    merge_identical_rows,
-    row_expressions,
-)
 from coverage.instance import Instance, prepare
 from coverage.plan import Plan
 from coverage.reach import Reach
-from coverage.rules import DepartmentRules, add_department_rules, check_department_rules
-from coverage.solver import SolveResult, SolverOptions, Status, run_solver, values
-from coverage.solving import Builder, Readout, by_department, common_rows, solve_model
+from coverage.rules import DepartmentRules, check_department_rules
+from coverage.solver import SolveResult, SolverOptions, Status, run_solver
+from coverage.solving import solve_model
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +122,7 @@ def maximal_coverage(
     check_department_rules(
         rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=max_sites
     )
-    builder = _coverage_builder(inst, rules, objective="max", max_sites=max_sites)
+    builder = coverage_builder(inst, rules, objective="max", max_sites=max_sites)
     return solve_model("maximal_coverage", inst, builder, options)
 
 
@@ -166,7 +153,7 @@ def set_cover(
     check_department_rules(
         rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=None
     )
-    builder = _coverage_builder(inst, rules, objective="min", target=target)
+    builder = coverage_builder(inst, rules, objective="min", target=target)
     return solve_model("set_cover" if target is None else "coverage_target", inst, builder, options)
 
 
@@ -184,7 +171,7 @@ def p_median(
     inst = prepare(demand, sites, reach, forced=forced, closed=closed)
     _check_count(inst, p, "p", exact=True)
     _check_all_reachable(inst, "p-median")
-    return solve_model("p_median", inst, _assignment_builder(inst, p, center=False), options, pad_to=p)
+    return solve_model("p_median", inst, assignment_builder(inst, p, center=False), options, pad_to=p)
 
 
 def p_center(
@@ -213,7 +200,7 @@ def p_center(
     options = options or SolverOptions()
     radii = np.unique(inst.dist)
     if len(radii) == 0:  # no need anywhere: any p sites do
-        return solve_model("p_center", inst, _assignment_builder(inst, p, center=True), options, pad_to=p)
+        return solve_model("p_center", inst, assignment_builder(inst, p, center=True), options, pad_to=p)
     # Every unit needs its nearest site: no radius below the largest nearest distance works.
     nearest = np.minimum.reduceat(inst.dist, inst.indptr[:-1])
     low = int(np.searchsorted(radii, nearest.max()))
@@ -227,7 +214,7 @@ def p_center(
         nonlocal build_seconds, solve_seconds, uncertain
         started = time.perf_counter()
         sub = inst.within(float(radii[index]))
-        problem, _, read = _coverage_builder(sub, DepartmentRules(), objective="min")(frozenset())
+        problem, _, read = coverage_builder(sub, DepartmentRules(), objective="min")(frozenset())
         build_seconds += time.perf_counter() - started
         result = run_solver(problem, options, cbc_options=["feas off"])
         solve_seconds += result.seconds
@@ -293,236 +280,3 @@ def _check_all_reachable(inst: Instance, model: str) -> None:
             f"({inst.need[lonely].sum():,.0f} in all) have no open-able site within reach "
             f"({inst.reach.rule or 'the access rule'}): {shown}{more}; widen the access rule or give a target"
         )
-
-
-# -- builders -------------------------------------------------------------
-
-
-def _coverage_builder(
-    inst: Instance,
-    rules: DepartmentRules,
-    *,
-    objective: str,
-    max_sites: int | None = None,
-    target: float | None = None,
-) -> Builder:
-    """Maximal coverage (``objective='max'``) or set cover / target (``'min'``)."""
-    decay = inst.reach.weight is not None
-    extra = inst.unit_dep_codes if rules.needs_unit_departments else None
-    dropped = np.zeros(inst.n_model_sites, dtype=bool)
-    merged = None
-    if not decay:
-        indptr, cols = inst.indptr, inst.cols
-        # Site quotas and "K departments served" can need a dominated site open.
-        if rules.min_sites is None and rules.serve_exactly is None:
-            dropped = dominated_columns(
-                indptr,
-                cols,
-                inst.n_model_sites,
-                keep=inst.model_forced,
-                group=pd.factorize(pd.Series(inst.model_site_dep))[0] if not rules.is_empty else None,
-                cost=inst.model_cost if inst.budget is not None else None,
-            )
-            indptr, cols = drop_columns(indptr, cols, dropped)
-        merged = merge_identical_rows(indptr, cols, inst.row_need, extra_key=extra)
-        logger.info(
-            "coverage model: %d units with reach merged into %d rows; %d of %d sites dominated",
-            len(inst.row_need),
-            merged.n_rows,
-            int(dropped.sum()),
-            inst.n_model_sites,
-        )
-    # Max-min share runs twice: first the smallest share (floor None), then the
-    # total with every department held at that share (see solve_model).
-    state: dict[str, object] = {"two_phase": rules.maximise_min_share, "floor": None}
-
-    def build(skip: frozenset[str]) -> tuple[pulp.LpProblem, dict[str, str], Callable[[], Readout]]:
-        sense = pulp.LpMaximize if objective == "max" else pulp.LpMinimize
-        problem = pulp.LpProblem(f"coverage_{objective}", sense)
-        groups: dict[str, str] = {}
-        y = binaries(problem, "y", inst.n_model_sites)
-        for site in np.flatnonzero(dropped).tolist():
-            y[site].upBound = 0
-        if merged is not None:
-            z = continuous(problem, "z", merged.n_rows, upper=1)
-            rows = row_expressions(y, merged.indptr, merged.cols, -1.0)
-            for k, (zk, row) in enumerate(zip(z, rows, strict=True)):
-                row[zk] = 1.0
-                problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintLE, f"c_{k}", 0))
-            covered = expression(z, merged.need.tolist())
-            row_dep = inst.row_dep_of(merged.group)
-            served_by_dep = by_department(z, merged.need, row_dep)
-        else:
-            x = continuous(problem, "x", len(inst.cols), upper=1)
-            gain = inst.row_need[inst.pair_rows] * inst.pair_weight
-            for k, row in enumerate(row_expressions(x, inst.indptr, np.arange(len(inst.cols)))):
-                problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintLE, f"one_{k}", 1))
-            for k, (xk, j) in enumerate(zip(x, inst.cols.tolist(), strict=True)):
-                problem.addConstraint(pulp.LpConstraint(xk - y[j], pulp.LpConstraintLE, f"open_{k}", 0))
-            covered = expression(x, gain.tolist())
-            served_by_dep = by_department(x, gain, inst.unit_dep_of_rows(inst.pair_rows))
-        if objective == "max":
-            problem.setObjective(covered)
-            if rules.maximise_min_share and "fair share" not in skip and served_by_dep is not None:
-                floor = state["floor"]
-                held = None if floor is None else max(0.0, float(floor) - 1e-9)  # type: ignore[arg-type]
-                _fair_share(problem, served_by_dep, inst.coverable_need_by_dep, held)
-                groups["fair share"] = f"fair share: every department served at least {held or 0:.2%}"
-            if "site count" not in skip:
-                problem += pulp.lpSum(y) <= max_sites, "site_count"
-                groups["site count"] = f"site count: at most {max_sites} sites"
-            if merged is not None and rules.is_empty and inst.budget is None and not skip:
-                state["warm"] = _greedy_start(merged, inst, dropped, max_sites, y, z)
-        else:
-            problem.setObjective(pulp.lpSum(y))
-            if target is not None:
-                if "coverage target" not in skip:
-                    problem += covered >= target, "target"
-                    groups["coverage target"] = f"coverage target: {target:,.0f} need covered"
-            elif merged is not None:
-                for k in range(merged.n_rows):
-                    problem.addConstraint(pulp.LpConstraint(z[k], pulp.LpConstraintGE, f"all_{k}", 1))
-            else:
-                for k, row in enumerate(row_expressions(y, inst.indptr, inst.cols)):
-                    problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintGE, f"all_{k}", 1))
-        common_rows(problem, inst, y, skip, groups)
-        groups.update(
-            add_department_rules(
-                problem,
-                rules,
-                open_vars=y,
-                site_dep=inst.model_site_dep,
-                served_by_dep=served_by_dep,
-                need_by_dep=inst.need_by_dep,
-                skip=skip,
-            )
-        )
-        return problem, groups, lambda: Readout(values(y))
-
-    build.state = state  # type: ignore[attr-defined]
-    return build
-
-
-#: Merged pairs from which maximal coverage also tries an LP-rounded warm start.
-LP_START_PAIRS = 100_000
-
-
-def _covered_need(merged: Merged, chosen: np.ndarray) -> float:
-    rows = np.repeat(np.arange(merged.n_rows), np.diff(merged.indptr))
-    covered = np.zeros(merged.n_rows, dtype=bool)
-    covered[rows[chosen[merged.cols]]] = True
-    return float(merged.need[covered].sum())
-
-
-def _greedy_start(
-    merged: Merged,
-    inst: Instance,
-    dropped: np.ndarray,
-    max_sites: int | None,
-    y: Sequence[pulp.LpVariable],
-    z: Sequence[pulp.LpVariable],
-) -> list[tuple[pulp.LpVariable, float]]:
-    """Greedy (and, on large models, LP-rounded) sites improved by exchanges, as a solver warm start."""
-    chosen = greedy_cover(
-        merged.indptr,
-        merged.cols,
-        merged.need,
-        inst.n_model_sites,
-        int(max_sites or 0),
-        forced=inst.model_forced,
-        allowed=~dropped,
-    )
-    # Exchanges lift the greedy start by 0.1-0.4 % on the 20k and 35k benchmarks in under 2 s.
-    chosen = improve_by_swaps(
-        merged.indptr,
-        merged.cols,
-        merged.need,
-        chosen,
-        locked=inst.model_forced,
-        allowed=~dropped,
-        candidates=500,
-    )
-    if len(merged.cols) >= LP_START_PAIRS:
-        # On large models the LP-rounded start is far better (35k x 17k: 38.23 M against 37.74 M).
-        rounded = lp_rounded_cover(
-            merged.indptr,
-            merged.cols,
-            merged.need,
-            inst.n_model_sites,
-            int(max_sites or 0),
-            allowed=~dropped,
-            forced=inst.model_forced,
-        )
-        if rounded is not None:
-            rounded = improve_by_swaps(
-                merged.indptr,
-                merged.cols,
-                merged.need,
-                rounded,
-                locked=inst.model_forced,
-                allowed=~dropped,
-                candidates=300,
-            )
-            if _covered_need(merged, rounded) > _covered_need(merged, chosen):
-                chosen = rounded
-    lengths = np.diff(merged.indptr)
-    rows = np.repeat(np.arange(merged.n_rows), lengths)
-    covered = np.zeros(merged.n_rows)
-    covered[rows[chosen[merged.cols]]] = 1.0
-    start = list(zip(y, chosen.astype(float).tolist(), strict=True))
-    return start + list(zip(z, covered.tolist(), strict=True))
-
-
-def _fair_share(
-    problem: pulp.LpProblem,
-    served_by_dep: Mapping[str, pulp.LpAffineExpression],
-    need_by_dep: Mapping[str, float],
-    floor: float | None,
-) -> None:
-    """Max-min share: maximise the smallest share (``floor`` None), or hold every share at ``floor``."""
-    departments = [d for d, need in need_by_dep.items() if need > 0]
-    if floor is None:
-        smallest = problem.add_variable("smallest_share", lowBound=0, upBound=1)
-        for k, dep in enumerate(departments):
-            problem.addConstraint(
-                pulp.LpConstraint(
-                    served_by_dep[dep] - need_by_dep[dep] * smallest, pulp.LpConstraintGE, f"share_{k}", 0
-                )
-            )
-        problem.setObjective(pulp.LpAffineExpression([(smallest, 1.0)]))
-        return
-    for k, dep in enumerate(departments):
-        problem.addConstraint(
-            pulp.LpConstraint(served_by_dep[dep], pulp.LpConstraintGE, f"share_{k}", floor * need_by_dep[dep])
-        )
-
-
-def _assignment_builder(inst: Instance, p: int, *, center: bool) -> Builder:
-    """p-median (``center=False``) or p-center: every row assigned to one open site."""
-
-    def build(skip: frozenset[str]) -> tuple[pulp.LpProblem, dict[str, str], Callable[[], Readout]]:
-        problem = pulp.LpProblem("p_center" if center else "p_median", pulp.LpMinimize)
-        groups: dict[str, str] = {}
-        y = binaries(problem, "y", inst.n_model_sites)
-        x = continuous(problem, "x", len(inst.cols), upper=1)
-        for k, row in enumerate(row_expressions(x, inst.indptr, np.arange(len(inst.cols)))):
-            problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintEQ, f"assign_{k}", 1))
-        for k, (xk, j) in enumerate(zip(x, inst.cols.tolist(), strict=True)):
-            problem.addConstraint(pulp.LpConstraint(xk - y[j], pulp.LpConstraintLE, f"open_{k}", 0))
-        if "site count" not in skip:
-            # Sites that reach no need are outside the model; they pad the count afterwards.
-            problem += pulp.lpSum(y) == min(p, inst.n_model_sites), "site_count"
-            groups["site count"] = f"site count: exactly {p} sites"
-        if center:
-            worst = problem.add_variable("worst_distance", lowBound=0)
-            for k, row in enumerate(row_expressions(x, inst.indptr, np.arange(len(inst.cols)), inst.dist)):
-                row[worst] = -1.0
-                problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintLE, f"worst_{k}", 0))
-            problem.setObjective(pulp.LpAffineExpression([(worst, 1.0)]))
-        else:
-            cost = inst.row_need[inst.pair_rows] * inst.dist
-            problem.setObjective(expression(x, cost.tolist()))
-        common_rows(problem, inst, y, skip, groups)
-        return problem, groups, lambda: Readout(values(y))
-
-    return build

@@ -2,35 +2,14 @@
 
 A model in :mod:`coverage.model` returns a raw :class:`Solution` (arrays in
 the order of its :class:`~coverage.reach.Reach`); :meth:`Plan.from_solution`
-joins it back to the demand units and candidate sites and derives, without
-Python loops over pairs:
-
-- per unit: ``served``, ``reached``, ``open_sites_in_reach``,
-  ``nearest_open_site`` and ``distance`` (nearest open site *within reach*,
-  None / NaN when none), plus ``assigned_site`` and ``assigned_distance``
-  when the model assigns units;
-- per open site: ``slots``, ``slots_<partner>``, ``advisors`` (advisor
-  equivalents: a slot of a partner whose advisors rotate over 4 sites counts
-  0.25), ``shared`` (staffed by a partner other than the owner, or by 2+
-  partners), ``need_in_reach``, ``served`` (the need served of the units it
-  serves: their assigned site, else their nearest open site) and
-  ``unique_need``: the *need* (not the served need) of the units only this open
-  site reaches, i.e. the need that closing it would leave out of reach;
-- KPIs by department, partner and zone (:meth:`Plan.kpis`), the projection of
-  people accompanied by a date (:meth:`Plan.projection`), and the unreached
-  priority units (:attr:`Plan.explanations`).
-
-Zones: ``qpv`` when the unit's ``qpv`` flag is true, else ``rural`` when its
-``rural`` flag is true, else ``urban``. When the demand lacks one of the flags
-the remainder is ``other`` (not known to be urban); without both, every unit is
-in zone ``all``. Priority units are those of zones ``qpv`` and ``rural``.
-
-Need served by a partner: a site's served need is split between the partners
-staffing it in proportion to their slots; at an open site without slots
-(coverage models) it goes to the site's owner (``partner`` column).
+joins it back to the demand units and candidate sites (per-unit and per-site
+columns: :mod:`coverage.plan_tables`). A :class:`Plan` gives KPIs by
+department, partner and zone (:meth:`Plan.kpis`), the projection of people
+accompanied by a date (:meth:`Plan.projection`), the unreached priority units
+(:attr:`Plan.explanations`; zones and KPI definitions: :mod:`coverage.plan_kpis`)
+and exports (:mod:`coverage.plan_export`).
 
 The plan is immutable: a frozen dataclass whose tables come back as copies.
-Table helpers, KPI definitions and writers live in :mod:`coverage.plan_export`.
 """
 
 from __future__ import annotations
@@ -49,12 +28,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from coverage import plan_export as px
-from coverage.partners import Horizon, Partner, months_between
+from coverage import plan_kpis as pk
+from coverage import plan_tables as pt
+from coverage.partners import Horizon, Partner
+from coverage.plan_kpis import Projection
 from coverage.reach import Reach
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["STATUSES", "Plan", "Projection", "Solution"]
+__all__ = ["STATUSES", "Plan", "Solution"]
 
 STATUSES = ("optimal", "feasible", "infeasible", "unbounded", "not_solved")
 SLOT_COLUMNS = ("site_id", "partner", "slots")
@@ -153,44 +135,6 @@ class Solution:
             object.__setattr__(self, "assignment", _read_only(assignment))
 
 
-@dataclass(frozen=True)
-class Projection:
-    """People accompanied by ``date``: ``people = min(served_need, capacity)``.
-
-    ``capacity`` (and ``capacity_by_partner``) is ``slots x people_per_slot_month x months``
-    over the ``months`` from the horizon's start; ``gap_to_target`` is ``target - people``
-    (negative: target exceeded), None without a target.
-    """
-
-    date: dt.date
-    months: float
-    capacity: float
-    capacity_by_partner: tuple[tuple[str, float], ...]
-    served_need: float
-    people: float
-    target: float | None
-    gap_to_target: float | None
-
-    @property
-    def target_share(self) -> float | None:
-        """``people / target`` (None without a positive target)."""
-        return self.people / self.target if self.target else None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (the date as ISO text)."""
-        return {
-            "date": self.date.isoformat(),
-            "months": self.months,
-            "capacity": self.capacity,
-            "capacity_by_partner": dict(self.capacity_by_partner),
-            "served_need": self.served_need,
-            "people": self.people,
-            "target": self.target,
-            "gap_to_target": self.gap_to_target,
-            "target_share": self.target_share,
-        }
-
-
 @dataclass(frozen=True, eq=False)
 class Plan:
     """A solved plan; build it with :meth:`from_solution`, read it through properties.
@@ -262,42 +206,7 @@ class Plan:
             Ids or lengths that do not match the reach, missing need, slots or an
             assignment at a closed site, a slot partner without a record.
         """
-        n, m = reach.n_demand, reach.n_sites
-        if len(solution.open_sites) != m or len(solution.served) != n:
-            raise ValueError(
-                f"the solution has {len(solution.open_sites)} sites and "
-                f"{len(solution.served)} units; the reach has {m} sites and {n} units"
-            )
-        units = px.align(demand, "unit_id", reach.demand_ids, "demand", exact=True)
-        candidates = px.align(sites, "site_id", reach.site_ids, "sites", exact=False)
-        if "need" not in units.columns:
-            raise ValueError("'demand' has no 'need' column")
-        need = units["need"].to_numpy(dtype=np.float64)
-        if not np.isfinite(need).all():
-            raise ValueError("'demand' has missing or infinite need values; fill them (0 for none)")
-        is_open, served = solution.open_sites, solution.served
-
-        nearest, distance, open_in_reach = px.nearest_open(reach, is_open)
-        units["served"] = served
-        units["reached"] = open_in_reach > 0
-        units["open_sites_in_reach"] = open_in_reach
-        units["nearest_open_site"] = px.ids_or_none(reach.site_ids, nearest)
-        units["distance"] = distance
-        serving = nearest
-        if solution.assignment is not None:
-            serving = px.check_assignment(solution.assignment, is_open)
-            units["assigned_site"] = px.ids_or_none(reach.site_ids, serving)
-            units["assigned_distance"] = px.pair_distance(reach, serving)
-
-        # Per site: need within reach, need served there, need only this open site reaches.
-        opened = np.flatnonzero(is_open)
-        per_site = px.staffing(solution.slots, candidates, reach.site_ids, is_open, partners)
-        per_site["need_in_reach"] = px.site_sums(reach.cols, need[reach.rows], m)
-        per_site["served"] = px.site_sums(serving, served, m, serving >= 0)
-        per_site["unique_need"] = px.site_sums(nearest, need, m, open_in_reach == 1)
-        table = candidates.iloc[opened].reset_index(drop=True)
-        for column, values in per_site.items():
-            table[column] = values[opened]
+        units, candidates, table, opened = pt.join_solution(solution, demand, sites, reach, partners)
         return cls(
             model=solution.model,
             status=solution.status,
@@ -312,11 +221,11 @@ class Plan:
             horizon=horizon,
             distance_unit=reach.unit,
             reach_rule=reach.rule,
-            n_candidates=m,
-            _units=px.geometry_last(units),
-            _sites=px.geometry_last(table),
+            n_candidates=reach.n_sites,
+            _units=pt.geometry_last(units),
+            _sites=pt.geometry_last(table),
             _slots=solution.slots.copy(),
-            _explanations=px.explain_unreached(units, candidates, reach, is_open),
+            _explanations=pk.explain_unreached(units, candidates, reach, solution.open_sites),
         )
 
     # -- results ----------------------------------------------------------
@@ -395,7 +304,7 @@ class Plan:
         return float(reached.max()) if len(reached) else math.nan
 
     def kpis(self, by: Literal["department", "partner", "zone"]) -> pd.DataFrame:
-        """Key figures by department, partner or zone (see :mod:`coverage.plan_export`).
+        """Key figures by department, partner or zone (see :mod:`coverage.plan_kpis`).
 
         Raises
         ------
@@ -403,12 +312,12 @@ class Plan:
             ``by='department'`` when the demand has no ``dep`` column, or an unknown ``by``.
         """
         if by == "department":
-            return px.kpi_department(self._units, self._sites)
+            return pk.kpi_department(self._units, self._sites)
         if by == "zone":
-            return px.kpi_zone(self._units)
+            return pk.kpi_zone(self._units)
         if by == "partner":
             months = self.horizon.months if self.horizon is not None else None
-            return px.kpi_partner(
+            return pk.kpi_partner(
                 self._sites, self._slots, self.partners, total_need=self.total_need, months=months
             )
         raise ValueError(f"kpis(by=...) takes 'department', 'partner' or 'zone'; got {by!r}")
@@ -420,66 +329,11 @@ class Plan:
         months from the horizon's start by :func:`coverage.partners.months_between` (0 before
         the start). None without a horizon or without slots.
         """
-        if self.horizon is None or self._slots.empty:
-            return None
-        when = (
-            self.horizon.until
-            if date is None
-            else (dt.date.fromisoformat(date) if isinstance(date, str) else date)
-        )
-        months = months_between(self.horizon.start, when)
-        rate = {p.name: p.people_per_slot_month for p in self.partners}
-        used = self._slots.groupby("partner", sort=True)["slots"].sum()
-        by_partner = tuple((str(p), float(s * rate[p] * months)) for p, s in used.items())
-        capacity = float(sum(c for _, c in by_partner))
-        people = min(self.served_need, capacity)
-        target = None if self.horizon.target is None else float(self.horizon.target)
-        return Projection(
-            date=when,
-            months=months,
-            capacity=capacity,
-            capacity_by_partner=by_partner,
-            served_need=self.served_need,
-            people=people,
-            target=target,
-            gap_to_target=None if target is None else target - people,
-        )
+        return pk.project(self, date)
 
     def summary(self) -> dict[str, Any]:
         """Headline figures as a JSON-able dict (NaN written as None)."""
-        slots = self._slots.groupby("partner", sort=True)["slots"].sum()
-        projection = self.projection()
-        return px.jsonable(
-            {
-                "model": self.model,
-                "status": self.status,
-                "objective": self.objective,
-                "bound": self.bound,
-                "gap": self.gap,
-                "sense": self.sense,
-                "solver": self.solver,
-                "build_seconds": self.build_seconds,
-                "solve_seconds": self.solve_seconds,
-                "reach_rule": self.reach_rule,
-                "distance_unit": self.distance_unit,
-                "units": len(self._units),
-                "units_reached": int(self._units["reached"].sum()),
-                "candidate_sites": self.n_candidates,
-                "open_sites": len(self.open_site_ids),
-                "shared_sites": int(self._sites["shared"].sum()),
-                "slots": int(self._slots["slots"].sum()),
-                "advisors": float(self._sites["advisors"].sum()),
-                "total_need": self.total_need,
-                "reached_need": self.reached_need,
-                "served_need": self.served_need,
-                "served_share": self.served_share,
-                "mean_distance": self.mean_distance,
-                "worst_distance": self.worst_distance,
-                "unreached_priority_units": len(self._explanations),
-                "slots_by_partner": {str(p): int(s) for p, s in slots.items()},
-                "projection": None if projection is None else projection.to_dict(),
-            }
-        )
+        return pk.summary(self)
 
     # -- exports ----------------------------------------------------------
 

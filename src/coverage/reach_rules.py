@@ -1,6 +1,6 @@
-"""Access rules and distance decay for :func:`coverage.reach.build_reach`.
+"""Access rules and distance decay for :func:`coverage.reach_layers.build_reach`.
 
-Everything here is re-exported by :mod:`coverage.reach`; import it from there.
+Import them from here.
 
 A rule says which (demand unit, site) pairs count as "within reach":
 

@@ -4,7 +4,7 @@
 says what a resolved scenario holds and turns each table into the library's
 own records (:class:`~coverage.partners.Partner`,
 :class:`~coverage.rules.DepartmentRules`, :class:`~coverage.solver.SolverOptions`,
-the access rules of :mod:`coverage.reach`, ...).
+the access rules of :mod:`coverage.reach_rules`, ...).
 
 Every table forbids unknown keys, numbers are strict (``"12"`` is not 12), and
 cross-table checks (sharing names, horizon order, objective parameters) are
@@ -201,7 +201,7 @@ class PartnerSpec(_Table):
 
 
 class DecaySpec(_Table):
-    """``[access.decay]``: see :class:`coverage.reach.Decay`."""
+    """``[access.decay]``: see :class:`coverage.reach_rules.Decay`."""
 
     kind: Literal["linear", "power", "exponential"]
     scale: float | None = Field(default=None, gt=0)
@@ -378,7 +378,7 @@ class Scenario(_Table):
         return SolverOptions(**self.solver.model_dump())
 
     def to_access_rule(self) -> Rule:
-        """The access rule of :mod:`coverage.reach`."""
+        """The access rule of :mod:`coverage.reach_rules`."""
         access = self.access
         if access.rule == "radius":
             return Radius(float(access.metres or 10_000.0))
