@@ -1,0 +1,112 @@
+"""Running scenarios end to end: the shipped demo, missing files, real La Poste data."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from coverage.catalogue import entry
+from coverage.errors import MissingDataError
+from coverage.scenario import load_scenario
+from coverage.scenario_run import PHASES, ScenarioRun, run_scenario, shipped_scenario
+
+LAPOSTE = """
+name = "laposte-23"
+
+[territory]
+departments = ["23"]
+
+[sites.laposte]
+source = "laposte_points"
+kinds = ["bureau"]
+
+[objective]
+model = "maximal_coverage"
+max_sites = 5
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_run() -> tuple[ScenarioRun, list[tuple[str, int, int]]]:
+    calls: list[tuple[str, int, int]] = []
+    run = run_scenario(load_scenario(shipped_scenario("demo")), progress=lambda *c: calls.append(c))
+    return run, calls
+
+
+def test_shipped_scenario_finds_demo() -> None:
+    path = shipped_scenario("demo")
+    assert path.name == "demo.toml" and path.is_file()
+    assert shipped_scenario("demo.toml") == path
+    with pytest.raises(MissingDataError, match="shipped: .*demo"):
+        shipped_scenario("no-such-scenario")
+
+
+def test_demo_runs_on_embedded_data(demo_run: tuple[ScenarioRun, list[tuple[str, int, int]]]) -> None:
+    run, _ = demo_run
+    assert run.scenario.departments() == ["23", "87"]
+    assert run.plan.is_optimal
+    assert len(run.plan.open_site_ids) == 12
+    assert run.files == ()
+    kpis = run.plan.kpis("department")
+    assert sorted(kpis["dep"]) == ["23", "87"]
+    assert set(run.sites["dep"]) == {"23", "87"}
+    assert set(run.timings) == set(PHASES)
+
+
+def test_demo_progress_phases_in_order(demo_run: tuple[ScenarioRun, list[tuple[str, int, int]]]) -> None:
+    _, calls = demo_run
+    phases = [phase for phase, _, _ in calls]
+    assert list(dict.fromkeys(phases)) == list(PHASES)
+    assert phases == sorted(phases, key=PHASES.index)
+    for phase in PHASES:
+        steps = [(done, total) for p, done, total in calls if p == phase]
+        assert steps[0][0] == 0 and steps[-1][0] == steps[-1][1]
+
+
+def test_demo_is_deterministic(demo_run: tuple[ScenarioRun, list[tuple[str, int, int]]]) -> None:
+    again = run_scenario(load_scenario(shipped_scenario("demo")))
+    assert again.plan.open_site_ids == demo_run[0].plan.open_site_ids
+
+
+def test_missing_files_are_all_named(tmp_path: Path) -> None:
+    path = tmp_path / "lp.toml"
+    path.write_text(LAPOSTE + "\n[demand]\nuse_fragility = true\n", encoding="utf-8")
+    empty = tmp_path / "data"
+    empty.mkdir()
+    with pytest.raises(MissingDataError) as caught:
+        run_scenario(load_scenario(path), data_dir=empty)
+    message = str(caught.value)
+    laposte = entry("laposte_points")
+    assert "2 data files are missing" in message
+    assert "laposte_points" in message and "fragility_communes" in message
+    assert str(empty / laposte.relative_path) in message
+    assert laposte.how_to_get in message
+
+
+def test_missing_own_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "own.toml"
+    path.write_text('name = "own"\n[sites.own]\nsource = "nowhere/sites.csv"\n', encoding="utf-8")
+    with pytest.raises(MissingDataError, match=re.escape(str(tmp_path / "nowhere" / "sites.csv"))):
+        run_scenario(load_scenario(path))
+
+
+@pytest.mark.shared_data
+def test_laposte_scenario_on_real_data(tmp_path: Path, sources: Path) -> None:
+    path = tmp_path / "lp.toml"
+    path.write_text(LAPOSTE, encoding="utf-8")
+    scenario = load_scenario(path)
+    run = run_scenario(scenario, data_dir=sources)
+    assert run.plan.is_optimal
+    assert len(run.plan.open_site_ids) == 5
+    assert set(run.sites["dep"]) == {"23"}
+    assert set(run.sites["kind"]) == {"bureau"}
+    assert all(site.startswith("laposte:") for site in run.plan.open_site_ids)
+    [(file, sha256, size)] = run.files
+    assert file.name == "laposte_poincont2_2020-12.csv"
+    assert sha256 == hashlib.sha256(file.read_bytes()).hexdigest()
+    assert size == file.stat().st_size
+    again = run_scenario(scenario, data_dir=sources)
+    assert again.plan.open_site_ids == run.plan.open_site_ids
