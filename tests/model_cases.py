@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 
 from bruteforce import (
@@ -21,6 +21,7 @@ from bruteforce import (
     in_reach,
     site_rules_ok,
 )
+from coverage.errors import InfeasibleScenarioError
 from coverage.model import DepartmentRules, SolverOptions
 from coverage.reach import Reach
 from coverage.reach_rules import Decay
@@ -161,3 +162,22 @@ def library_rules(inst: Tiny, rules: Rules) -> DepartmentRules | None:
 
 def budget_args(rules: Rules) -> dict:
     return {} if rules.budget is None else {"budget": rules.budget}
+
+
+def solve_like_brute(best: float | None, run, *, tolerance: float | None = 1e-6):
+    """Compare a library solve with the brute-force optimum ``best``.
+
+    ``best is None`` (no feasible choice) expects an ``InfeasibleScenarioError``
+    and returns None; otherwise the plan must be optimal with the brute-force
+    objective (within ``tolerance``, or pytest's default when None) and is returned.
+    """
+    event("infeasible" if best is None else "feasible")
+    if best is None:
+        with pytest.raises(InfeasibleScenarioError):
+            run()
+        return None
+    plan = run()
+    assert plan.status == "optimal"
+    expected = pytest.approx(best) if tolerance is None else pytest.approx(best, abs=tolerance)
+    assert plan.objective == expected
+    return plan

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import assume, event, given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import bruteforce as bf
@@ -27,7 +27,6 @@ from bruteforce import (
     p_center_value,
     p_median_value,
 )
-from coverage.errors import InfeasibleScenarioError
 from coverage.model import maximal_coverage, p_center, p_median, set_cover
 from coverage.reach_rules import Decay
 from model_cases import (
@@ -42,6 +41,7 @@ from model_cases import (
     library_rules,
     options,
     served,
+    solve_like_brute,
     tiny,
     usable_count,
 )
@@ -74,14 +74,9 @@ def run_maximal_coverage(inst: Tiny, rules: Rules, max_sites: int, solver: str =
 def test_maximal_coverage_equals_brute_force(solver, case):
     inst, rules, max_sites = case
     best = bf.maximal_coverage(inst.dist, inst.need, inst.radius, max_sites, rules)
-    event("infeasible" if best is None else "feasible")
-    if best is None:
-        with pytest.raises(InfeasibleScenarioError):
-            run_maximal_coverage(inst, rules, max_sites, solver)
+    plan = solve_like_brute(best, lambda: run_maximal_coverage(inst, rules, max_sites, solver))
+    if plan is None:
         return
-    plan = run_maximal_coverage(inst, rules, max_sites, solver)
-    assert plan.status == "optimal"
-    assert plan.objective == pytest.approx(best, abs=1e-6)
     assert plan.bound == pytest.approx(best, abs=1e-6)
     mask = check_plan_rules(plan, inst, rules, max_sites=max_sites)
     check_served(plan, inst)
@@ -117,14 +112,9 @@ def department_case(draw: st.DrawFn) -> tuple[Tiny, Rules, int]:
 def test_maximal_coverage_department_quotas_equal_brute_force(case):
     inst, rules, max_sites = case
     best = bf.maximal_coverage(inst.dist, inst.need, inst.radius, max_sites, rules)
-    event("infeasible" if best is None else "feasible")
-    if best is None:
-        with pytest.raises(InfeasibleScenarioError):
-            run_maximal_coverage(inst, rules, max_sites)
+    plan = solve_like_brute(best, lambda: run_maximal_coverage(inst, rules, max_sites))
+    if plan is None:
         return
-    plan = run_maximal_coverage(inst, rules, max_sites)
-    assert plan.status == "optimal"
-    assert plan.objective == pytest.approx(best, abs=1e-6)
     check_plan_rules(plan, inst, rules, max_sites=max_sites)
     check_served(plan, inst)
 
@@ -152,14 +142,9 @@ def share_case(draw: st.DrawFn) -> tuple[Tiny, Rules, int]:
 def test_maximal_coverage_department_shares_equal_brute_force(case):
     inst, rules, max_sites = case
     best = bf.maximal_coverage(inst.dist, inst.need, inst.radius, max_sites, rules)
-    event("infeasible" if best is None else "feasible")
-    if best is None:
-        with pytest.raises(InfeasibleScenarioError):
-            run_maximal_coverage(inst, rules, max_sites)
+    plan = solve_like_brute(best, lambda: run_maximal_coverage(inst, rules, max_sites))
+    if plan is None:
         return
-    plan = run_maximal_coverage(inst, rules, max_sites)
-    assert plan.status == "optimal"
-    assert plan.objective == pytest.approx(best, abs=1e-6)
     mask = check_plan_rules(plan, inst, rules, max_sites=max_sites)
     check_served(plan, inst)
     per_unit = served(plan, inst)
@@ -186,14 +171,9 @@ def test_maximal_coverage_with_decay_equals_brute_force(kind, case):
     weight = decay.weights(np.where(np.isfinite(inst.dist), inst.dist, 0.0))
     weight = np.where(in_reach(inst.dist, inst.radius), weight, 0.0)
     best = bf.maximal_coverage(inst.dist, inst.need, inst.radius, max_sites, rules, weight=weight)
-    event("infeasible" if best is None else "feasible")
-    if best is None:
-        with pytest.raises(InfeasibleScenarioError):
-            run_maximal_coverage(inst, rules, max_sites, decay=decay)
+    plan = solve_like_brute(best, lambda: run_maximal_coverage(inst, rules, max_sites, decay=decay))
+    if plan is None:
         return
-    plan = run_maximal_coverage(inst, rules, max_sites, decay=decay)
-    assert plan.status == "optimal"
-    assert plan.objective == pytest.approx(best, abs=1e-6)
     check_plan_rules(plan, inst, rules, max_sites=max_sites)
     check_served(plan, inst, weight=weight)
 
@@ -262,14 +242,9 @@ def run_set_cover(inst: Tiny, rules: Rules, target: float | None, solver: str = 
 def test_set_cover_equals_brute_force(solver, case):
     inst, rules, target = case
     best = bf.set_cover(inst.dist, inst.need, inst.radius, rules, target=target)
-    event("infeasible" if best is None else "feasible")
-    if best is None:
-        with pytest.raises(InfeasibleScenarioError):
-            run_set_cover(inst, rules, target, solver)
+    plan = solve_like_brute(best, lambda: run_set_cover(inst, rules, target, solver), tolerance=None)
+    if plan is None:
         return
-    plan = run_set_cover(inst, rules, target, solver)
-    assert plan.status == "optimal"
-    assert plan.objective == pytest.approx(best)
     mask = check_plan_rules(plan, inst, rules)
     assert mask.sum() == best
     check_served(plan, inst)
@@ -288,14 +263,9 @@ def test_set_cover_with_decay_equals_brute_force(case):
     weight = np.where(in_reach(inst.dist, inst.radius),
                       decay.weights(np.where(np.isfinite(inst.dist), inst.dist, 0.0)), 0.0)
     best = bf.set_cover(inst.dist, inst.need, inst.radius, rules, target=target, weight=weight)
-    event("infeasible" if best is None else "feasible")
-    if best is None:
-        with pytest.raises(InfeasibleScenarioError):
-            run_set_cover(inst, rules, target, decay=decay)
+    plan = solve_like_brute(best, lambda: run_set_cover(inst, rules, target, decay=decay), tolerance=None)
+    if plan is None:
         return
-    plan = run_set_cover(inst, rules, target, decay=decay)
-    assert plan.status == "optimal"
-    assert plan.objective == pytest.approx(best)
     check_plan_rules(plan, inst, rules)
     check_served(plan, inst, weight=weight)
     if target is None:
@@ -327,14 +297,9 @@ def test_p_median_and_p_center_equal_brute_force(center, solver, case):
     best = brute(inst.dist, inst.need, inst.radius, p, rules)
     run = lambda: solve(inst.demand(), inst.sites(), inst.reach(), p=p, forced=inst.ids(rules.forced),  # noqa: E731
                         closed=inst.ids(rules.closed), options=options(solver))
-    event("infeasible" if best is None else "feasible")
-    if best is None:
-        with pytest.raises(InfeasibleScenarioError):
-            run()
+    plan = solve_like_brute(best, run)
+    if plan is None:
         return
-    plan = run()
-    assert plan.status == "optimal"
-    assert plan.objective == pytest.approx(best, abs=1e-6)
     mask = check_plan_rules(plan, inst, rules, exact=p)
     value = (p_center_value if center else p_median_value)(inst.dist, inst.need, inst.radius, mask)
     assert value == pytest.approx(best, abs=1e-6)
