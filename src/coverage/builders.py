@@ -58,8 +58,9 @@ def coverage_builder(
     merged = None
     if not decay:
         indptr, cols = inst.indptr, inst.cols
-        # Site quotas and "K departments served" can need a dominated site open.
-        if rules.min_sites is None and rules.serve_exactly is None:
+        # Site quotas can need a dominated site open. "K departments served" cannot:
+        # dominance is within a department, so the dominating site serves it as well.
+        if rules.min_sites is None:
             dropped = dominated_columns(
                 indptr,
                 cols,
@@ -118,6 +119,10 @@ def coverage_builder(
                 groups["site count"] = f"site count: at most {max_sites} sites"
             if merged is not None and rules.is_empty and inst.budget is None and not skip:
                 state["warm"] = _greedy_start(merged, inst, dropped, max_sites, y, z)
+            elif merged is not None and _only_departments_served(rules) and inst.budget is None and not skip:
+                state["departments_start"] = _department_start(
+                    merged, inst, dropped, int(max_sites or 0), int(rules.serve_exactly or 0)
+                )
         else:
             problem.setObjective(pulp.lpSum(y))
             if target is not None:
@@ -142,10 +147,82 @@ def coverage_builder(
                 skip=skip,
             )
         )
+        chosen = state.pop("departments_start", None)
+        if isinstance(chosen, np.ndarray) and merged is not None:
+            state["warm"] = _with_department_flags(problem, merged, inst, chosen, y, z)
         return problem, groups, lambda: Readout(values(y))
 
     build.state = state  # type: ignore[attr-defined]
     return build
+
+
+def _only_departments_served(rules: DepartmentRules) -> bool:
+    return rules.serve_exactly is not None and rules == DepartmentRules(serve_exactly=rules.serve_exactly)
+
+
+def _department_start(
+    merged: Merged, inst: Instance, dropped: np.ndarray, max_sites: int, k_departments: int
+) -> np.ndarray | None:
+    """A greedy start that serves exactly ``k_departments`` departments, or None.
+
+    Without it CBC found no incumbent in 120 s on the founding case's shortlist
+    (400 of 5,700 post offices in exactly 57 departments). The departments are
+    those of the forced sites, then those where an unconstrained greedy covers
+    the most need, then the best single sites; each gets its best site locked
+    open; the greedy then fills up to ``max_sites`` inside them and exchanges
+    improve the rest.
+    """
+    n_sites = inst.n_model_sites
+    site_dep = np.asarray(inst.model_site_dep, dtype=object)
+    allowed = ~dropped
+    rows = np.repeat(np.arange(merged.n_rows), np.diff(merged.indptr))
+    gains = np.bincount(merged.cols, weights=merged.need[rows], minlength=n_sites)
+    free = greedy_cover(
+        merged.indptr, merged.cols, merged.need, n_sites, max_sites, forced=inst.model_forced, allowed=allowed
+    )
+    covered_by = pd.Series(gains[free], index=site_dep[free]).groupby(level=0).sum()
+    best_single = pd.Series(np.where(allowed, gains, -np.inf), index=site_dep).groupby(level=0).max()
+    ranked = [
+        *pd.unique(site_dep[inst.model_forced]).tolist(),
+        *covered_by.sort_values(ascending=False, kind="stable").index.tolist(),
+        *best_single[np.isfinite(best_single)].sort_values(ascending=False, kind="stable").index.tolist(),
+    ]
+    departments = list(dict.fromkeys(ranked))[:k_departments]
+    if len(departments) < k_departments or k_departments > max_sites:
+        return None
+    inside = allowed & np.isin(site_dep, departments)
+    score = pd.Series(np.where(inside, gains, -np.inf))
+    locked = inst.model_forced.copy()
+    locked[score.groupby(site_dep).idxmax().loc[departments].to_numpy()] = True
+    chosen = greedy_cover(
+        merged.indptr, merged.cols, merged.need, n_sites, max_sites, forced=locked, allowed=inside
+    )
+    return improve_by_swaps(
+        merged.indptr, merged.cols, merged.need, chosen, locked=locked, allowed=inside, candidates=300
+    )
+
+
+def _with_department_flags(
+    problem: pulp.LpProblem,
+    merged: Merged,
+    inst: Instance,
+    chosen: np.ndarray,
+    y: Sequence[pulp.LpVariable],
+    z: Sequence[pulp.LpVariable],
+) -> list[tuple[pulp.LpVariable, float]]:
+    """Warm-start values for ``y``, ``z`` and the departments-served flags of :mod:`coverage.rules`."""
+    rows = np.repeat(np.arange(merged.n_rows), np.diff(merged.indptr))
+    covered = np.zeros(merged.n_rows)
+    covered[rows[chosen[merged.cols]]] = 1.0
+    served = set(np.asarray(inst.model_site_dep, dtype=object)[chosen].tolist())
+    flags = problem.variablesDict()
+    start = list(zip(y, chosen.astype(float).tolist(), strict=True))
+    start += list(zip(z, covered.tolist(), strict=True))
+    for k, dep in enumerate(sorted(set(np.asarray(inst.model_site_dep, dtype=object).tolist()))):
+        flag = flags.get(f"served_dep_{k}")
+        if flag is not None:
+            start.append((flag, 1.0 if dep in served else 0.0))
+    return start
 
 
 #: Merged pairs from which maximal coverage also tries an LP-rounded warm start.

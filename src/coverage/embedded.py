@@ -56,12 +56,23 @@ def load_communes(departments: list[str] | None = None) -> gpd.GeoDataFrame:
     ----------
     departments
         Keep only these department codes (``['01', '2A', '974']``).
+
+    Raises
+    ------
+    ScenarioError
+        A department code the embedded data does not have.
     """
     communes = _read("communes")
     if departments is not None:
         wanted = [str(d) for d in departments]
         unknown = sorted(set(wanted) - set(communes["dep"]))
         if unknown:
-            raise ValueError(f"unknown department codes: {', '.join(unknown)}")
+            from coverage.errors import ScenarioError
+
+            overseas = ", ".join(sorted(d for d in set(communes["dep"]) if len(d) == 3))
+            raise ScenarioError(
+                f"unknown department codes: {', '.join(unknown)}; the embedded data has 01-95, 2A, 2B "
+                f"and {overseas}"
+            )
         communes = communes[communes["dep"].isin(wanted)]
     return communes.copy()

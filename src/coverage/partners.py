@@ -38,12 +38,17 @@ class Partner:
         offices is 4.
     people_per_slot_month
         People one advisor slot accompanies in a month (``k_p``).
+    max_slots_per_site
+        At most this many of the partner's slots at one site (None: up to the
+        site's capacity). ``1`` makes a rotating advisor's slots land on
+        distinct sites: 100 advisors x 4 slots then cover 400 offices.
     """
 
     name: str
     advisors: int
     slots_per_advisor: int = 1
     people_per_slot_month: float = 40.0
+    max_slots_per_site: int | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -57,6 +62,11 @@ class Partner:
         if self.people_per_slot_month < 0:
             raise ValueError(
                 f"partner {self.name!r}: people_per_slot_month must be >= 0, got {self.people_per_slot_month}"
+            )
+
+        if self.max_slots_per_site is not None and self.max_slots_per_site < 1:
+            raise ValueError(
+                f"partner {self.name!r}: max_slots_per_site must be >= 1, got {self.max_slots_per_site}"
             )
 
     @property

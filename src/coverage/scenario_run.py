@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from coverage.catalogue import DataFile, entry
@@ -36,8 +37,9 @@ from coverage.scenario_schema import Scenario, SiteLayerSpec, is_path_like
 
 __all__ = ["PHASES", "Progress", "ScenarioRun", "run_scenario", "shipped_scenario"]
 
-#: The phases of a run, in order, as reported to the ``progress`` callback.
-PHASES = ("load", "demand", "sites", "reach", "solve", "plan")
+#: The phases of a run, in order, as reported to the ``progress`` callback
+#: (``shortlist`` only when a site layer has a ``shortlist``).
+PHASES = ("load", "demand", "sites", "shortlist", "reach", "solve", "plan")
 
 #: ``progress(phase, done, total)``: called when a phase starts (``done=0``) and after each step.
 Progress = Callable[[str, int, int], None]
@@ -65,6 +67,9 @@ class ScenarioRun:
         order; empty when the run used the embedded data only.
     timings
         Seconds per phase, keyed by the names of :data:`PHASES`.
+    shortlists
+        Site layer name -> the maximal-coverage plan that chose its shortlist
+        (layers with ``shortlist`` only).
     """
 
     scenario: Scenario
@@ -74,6 +79,7 @@ class ScenarioRun:
     reach: Reach
     files: tuple[tuple[Path, str, int], ...]
     timings: Mapping[str, float] = field(default_factory=dict)
+    shortlists: Mapping[str, Plan] = field(default_factory=dict)
 
 
 def shipped_scenario(name: str) -> Path:
@@ -175,6 +181,9 @@ def run_scenario(
         qpv_multiplier=spec.qpv_multiplier,
         rural_multiplier=spec.rural_multiplier,
         fragility=fragility,
+        density_grid=frames.get("density_grid"),
+        qpv_demography=frames.get("qpv_demography"),
+        qpv_polygons=frames.get("qpv_polygons"),
     )
     report("demand", 1, 1)
     timings["demand"] = time.perf_counter() - start
@@ -183,6 +192,12 @@ def run_scenario(
     start = time.perf_counter()
     sites = _build_sites(scenario, communes, frames, paths, report)
     timings["sites"] = time.perf_counter() - start
+
+    # -- shortlist
+    start = time.perf_counter()
+    sites, shortlists = _shortlist(scenario, demand, sites, report)
+    if shortlists:
+        timings["shortlist"] = time.perf_counter() - start
 
     # -- reach
     start = time.perf_counter()
@@ -211,6 +226,7 @@ def run_scenario(
         reach=reach,
         files=tuple(files),
         timings=timings,
+        shortlists=shortlists,
     )
     report("plan", 1, 1)
     timings["plan"] = time.perf_counter() - start
@@ -224,7 +240,20 @@ def _needs_data_dir(scenario: Scenario) -> bool:
     catalogue_sources = any(
         layer.source != "town_halls" and not is_path_like(layer.source) for layer in scenario.sites.values()
     )
-    return catalogue_sources or scenario.demand.use_fragility
+    return catalogue_sources or bool(_layer_keys(scenario)) or scenario.demand.use_fragility
+
+
+def _layer_keys(scenario: Scenario) -> list[str]:
+    """Catalogue keys of the zone layers the demand settings ask for."""
+    demand = scenario.demand
+    keys = []
+    if demand.qpv_units in ("demography", "polygons"):
+        keys.append("qpv_demography")
+    if demand.qpv_units == "polygons":
+        keys.append("qpv_polygons")
+    if demand.rurality == "density_grid":
+        keys.append("density_grid")
+    return keys
 
 
 def _locate_files(scenario: Scenario, folder: Path | None) -> dict[str, Path]:
@@ -244,6 +273,7 @@ def _locate_files(scenario: Scenario, folder: Path | None) -> dict[str, Path]:
             own[f"file:{name}"] = Path(layer.source)
         elif layer.source != "town_halls" and layer.source not in wanted:
             wanted.append(layer.source)
+    wanted.extend(_layer_keys(scenario))
     found: dict[str, Path] = {}
     if folder is not None:
         keys = [*wanted, *_FRAGILITY_KEYS] if scenario.demand.use_fragility else wanted
@@ -315,6 +345,8 @@ def _layer_sites(
         )
     if layer.kinds:
         out = out[out["kind"].isin(layer.kinds).to_numpy()]
+    if layer.owners:
+        out = out[out["partner"].isin(layer.owners).to_numpy()]
     return out
 
 
@@ -331,20 +363,78 @@ def _build_sites(
     report("sites", 0, total)
     layers = []
     strict: set[str] = set()
+    origin: dict[str, str] = {}
     for done, (name, layer) in enumerate(scenario.sites.items(), start=1):
         frame = _layer_sites(name, layer, communes, frames, paths)
         layers.append(frame)
+        origin.update(dict.fromkeys(frame["site_id"].astype(str), name))
         if layer.eligible_only:
             strict |= set(frame["site_id"].astype(str))
         report("sites", done, total)
-    sites = build_sites(layers, communes=communes)
+    qpv = frames.get("qpv_demography")
+    sites = build_sites(
+        layers,
+        communes=communes,
+        qpv_polygons=frames.get("qpv_polygons"),
+        qpv_communes=None if qpv is None else qpv.loc[qpv["matched"], "insee_com"],
+        density_grid=frames.get("density_grid"),
+    )
     departments = scenario.departments()
     keep = ~(sites["site_id"].astype(str).isin(strict) & ~sites["eligible"].astype(bool))
     if departments is not None:
         keep &= sites["dep"].isin(departments)
     sites = sites[keep.to_numpy()].reset_index(drop=True)
+    sites["source_layer"] = sites["site_id"].astype(str).map(origin)
     report("sites", total, total)
     return sites
+
+
+# --------------------------------------------------------------------------- shortlist
+
+
+def _shortlist(
+    scenario: Scenario, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, report: Progress
+) -> tuple[gpd.GeoDataFrame, dict[str, Plan]]:
+    """Keep, in each layer with ``shortlist = N``, the N sites reaching the most need.
+
+    The layer's sites are told apart by their ``source_layer`` column (set by
+    :func:`_build_sites`). Each shortlist is a maximal-coverage solve over that
+    layer alone, with ``serve_exactly = shortlist_departments``.
+    """
+    from coverage.errors import InfeasibleScenarioError
+    from coverage.model import maximal_coverage
+    from coverage.reach_layers import build_reach
+    from coverage.rules import DepartmentRules
+
+    layers = {name: layer for name, layer in scenario.sites.items() if layer.shortlist is not None}
+    if not layers:
+        return sites, {}
+    report("shortlist", 0, len(layers))
+    keep = np.ones(len(sites), dtype=bool)
+    plans: dict[str, Plan] = {}
+    for done, (name, layer) in enumerate(layers.items(), start=1):
+        mine = sites["source_layer"].eq(name).to_numpy()
+        candidates = sites[mine].reset_index(drop=True)
+        if len(candidates) > int(layer.shortlist or 0):
+            reach = build_reach(demand, candidates, scenario.to_access_rule())
+            plan = maximal_coverage(
+                demand,
+                candidates,
+                reach,
+                max_sites=int(layer.shortlist or 0),
+                rules=DepartmentRules(serve_exactly=layer.shortlist_departments),
+                options=scenario.to_solver_options(),
+            )
+            if not plan.open_site_ids:
+                raise InfeasibleScenarioError(
+                    f"[sites.{name}] shortlist: the solver found no {layer.shortlist} sites "
+                    f"(status {plan.status!r}); raise solver.time_limit or lower the shortlist"
+                )
+            plans[name] = plan
+            chosen = set(plan.open_site_ids)
+            keep[mine] = sites.loc[mine, "site_id"].astype(str).isin(chosen).to_numpy()
+        report("shortlist", done, len(layers))
+    return sites[keep].reset_index(drop=True), plans
 
 
 # --------------------------------------------------------------------------- solve

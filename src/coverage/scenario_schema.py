@@ -159,12 +159,22 @@ class TerritorySpec(_Table):
 
 
 class DemandSpec(_Table):
-    """``[demand]``: the parameters of :func:`coverage.demand.build_demand`."""
+    """``[demand]``: the parameters of :func:`coverage.demand.build_demand`.
+
+    ``qpv_units`` splits QPV residents out of their communes: ``"none"``,
+    ``"demography"`` (INSEE QPV demography file; QPV units at their commune's
+    point) or ``"polygons"`` (also the QPV polygons, which place units and
+    give sites their "in or near a QPV" flag). ``rurality`` is ``"embedded"``
+    (an approximation from commune density) or ``"density_grid"`` (INSEE's
+    grid, classes 5-7 rural). The official files come from the data folder.
+    """
 
     illectronisme_rate: float = Field(default=DEFAULT_ILLECTRONISME_RATE, ge=0, le=1)
     qpv_multiplier: float = Field(default=1.5, ge=0)
     rural_multiplier: float = Field(default=1.2, ge=0)
     use_fragility: bool = False
+    qpv_units: Literal["none", "demography", "polygons"] = "none"
+    rurality: Literal["embedded", "density_grid"] = "embedded"
 
 
 class SiteLayerSpec(_Table):
@@ -172,14 +182,25 @@ class SiteLayerSpec(_Table):
 
     ``source`` is a name of :data:`SITE_SOURCES` or a file path (resolved
     against the scenario's folder); ``partner`` owns the premises (the layer
-    name by default); ``kinds`` keeps those kinds only (all when empty).
+    name by default); ``kinds`` keeps those kinds only (all when empty);
+    ``owners`` keeps the sites of those partners only, for sources that tell
+    the owner site by site (the mediation places); ``eligible_only`` keeps
+    sites in or near a QPV or in a rural commune.
+
+    ``shortlist = N`` keeps, before the main model, the N sites of this layer
+    that reach the most need (a maximal-coverage solve over this layer alone),
+    spread over exactly ``shortlist_departments`` departments when given: the
+    founding case's 400 offices in 57 departments.
     """
 
     source: str
     partner: str = Field(min_length=1)
     kinds: list[str] = Field(default_factory=list)
+    owners: list[str] = Field(default_factory=list)
     capacity: int = Field(default=1, ge=1)
     eligible_only: bool = False
+    shortlist: int | None = Field(default=None, ge=1)
+    shortlist_departments: int | None = Field(default=None, ge=1)
 
     @field_validator("source")
     @classmethod
@@ -198,6 +219,7 @@ class PartnerSpec(_Table):
     advisors: int = Field(ge=0)
     slots_per_advisor: int = Field(default=1, ge=1)
     people_per_slot_month: float = Field(default=40.0, gt=0)
+    max_slots_per_site: int | None = Field(default=None, ge=1)
 
 
 class DecaySpec(_Table):
@@ -350,6 +372,22 @@ class Scenario(_Table):
             out.append((("objective", "p"), f"p applies to p_median and p_center only, not {model!r}"))
         if model == "staffing" and not self.partners:
             out.append((("partners",), "model 'staffing' needs at least one [partners.<name>] table"))
+        for name, layer in self.sites.items():
+            if layer.shortlist_departments is not None and layer.shortlist is None:
+                out.append(
+                    (
+                        ("sites", name, "shortlist_departments"),
+                        "needs `shortlist`, the number of sites to keep",
+                    )
+                )
+            elif layer.shortlist is not None and layer.shortlist < (layer.shortlist_departments or 0):
+                out.append(
+                    (
+                        ("sites", name, "shortlist_departments"),
+                        f"{layer.shortlist_departments} departments cannot be served by "
+                        f"{layer.shortlist} shortlisted sites",
+                    )
+                )
         if self.access.rule == "travel_time_matrix" and self.access.table is None:
             out.append(
                 (("access", "table"), "rule 'travel_time_matrix' needs `table`, a CSV or Parquet path")

@@ -203,6 +203,12 @@ def _check_staffing(
     )
 
 
+def _slot_bound(partner: Partner, capacity: int) -> int:
+    """Most slots ``partner`` may put at one site of ``capacity`` slots."""
+    bound = min(capacity, partner.slots)
+    return bound if partner.max_slots_per_site is None else min(bound, partner.max_slots_per_site)
+
+
 def _builder(
     inst: Instance,
     partners: Sequence[Partner],
@@ -229,7 +235,10 @@ def _builder(
         y = binaries(problem, "y", n_sites)
         t = [
             problem.add_variable(
-                f"t_{p}_{j}", lowBound=0, upBound=int(min(capacity[j], partners[p].slots)), cat=pulp.LpInteger
+                f"t_{p}_{j}",
+                lowBound=0,
+                upBound=_slot_bound(partners[p], int(capacity[j])),
+                cat=pulp.LpInteger,
             )
             for p, j in zip(slot_partner.tolist(), slot_site.tolist(), strict=True)
         ]
