@@ -6,6 +6,8 @@ Thin: every figure it prints comes from a library call. Exit codes: 0 ok,
     coverage-plan data summary [--data-dir DIR]   embedded data + files read
     coverage-plan data list [--data-dir DIR]      files present / missing (fast)
     coverage-plan data fetch [--dest DIR] [--only KEY ...] [--base-url URL]
+    coverage-plan run SCENARIO [--set KEY=VALUE ...] [--data-dir DIR] [--out DIR] [--no-map]
+    coverage-plan compare RUN_A RUN_B [--csv FILE]   (run and compare: coverage.cli_run)
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coverage.errors import CoverageError
+from coverage.errors import CoverageError, InfeasibleScenarioError
 
 if TYPE_CHECKING:
     from coverage.catalogue import DataFile
@@ -44,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         return int(args.run(args))
+    except InfeasibleScenarioError as exc:
+        logger.debug("planning failed", exc_info=True)
+        print(f"planning failed: {exc}", file=sys.stderr)
+        return EXIT_PLANNING_FAILED
     except (CoverageError, OSError) as exc:
         logger.debug("command failed", exc_info=True)
         print(f"error: {exc}", file=sys.stderr)
@@ -97,6 +103,15 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--base-url", help="fetch from this mirror: URL/<relative path>")
     fetch.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
     fetch.set_defaults(run=_data_fetch)
+
+    from coverage.cli_run import add_compare_command, add_run_command
+
+    add_run_command(commands)
+    add_compare_command(commands)
+
+    from coverage.cli_batch import add_batch_command
+
+    add_batch_command(commands)
     return parser
 
 

@@ -11,7 +11,10 @@ file at once::
     demo.toml: unknown key `partners.laposte.advisor`; did you mean `advisors`?
 
 :func:`dump_scenario` writes the resolved scenario back as TOML, such that
-``load_scenario`` of that text gives the same :class:`Scenario`.
+``load_scenario`` of that text gives the same :class:`Scenario`; with a
+:class:`~coverage.lock.Lock` it writes a lock file (``scenario.lock.toml``),
+whose ``[lock]`` table :func:`load_scenario` validates, strips and checks
+(every recorded file must still have its SHA-256).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from coverage.errors import MissingDataError, ScenarioError
+from coverage.lock import Lock, read_lock
 from coverage.scenario_schema import TABLES, Scenario, closest, is_path_like
 
 __all__ = ["Scenario", "ScenarioError", "dump_scenario", "load_scenario", "parse_override"]
@@ -36,7 +40,7 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 Provenance = dict[tuple[str, ...], str]
 
 
-def load_scenario(path: str | Path, *, overrides: Iterable[str] = ()) -> Scenario:
+def load_scenario(path: str | Path, *, overrides: Iterable[str] = (), check_lock: bool = True) -> Scenario:
     """Read, merge, override and validate a scenario file.
 
     Parameters
@@ -47,6 +51,10 @@ def load_scenario(path: str | Path, *, overrides: Iterable[str] = ()) -> Scenari
         ``"KEY.PATH=VALUE"`` strings, applied in order after inheritance; the
         value is read as a TOML literal (``120``, ``true``, ``[1, 2]``,
         ``2022-01-01``), or as text when it is not one.
+    check_lock
+        For a lock file (one with a ``[lock]`` table): check that every file
+        it records still has its SHA-256. False skips the check (see
+        :meth:`coverage.lock.Lock.mismatches` to report the differences).
 
     Returns
     -------
@@ -59,10 +67,15 @@ def load_scenario(path: str | Path, *, overrides: Iterable[str] = ()) -> Scenari
         The file, or a file it extends, does not exist.
     ScenarioError
         Invalid TOML (with the line), an ``extends`` cycle, a bad override or
-        any schema problem (all of them, one a line).
+        any schema problem (all of them, one a line); an invalid ``[lock]``
+        table, or locked files missing or changed (each named with the
+        expected and the actual hash).
     """
     path = Path(path)
     data, provenance = _read_chain(path, ())
+    lock = read_lock(path)
+    if lock is not None and check_lock:
+        _check_lock(lock, path)
     for text in overrides:
         keys, value = parse_override(text)
         _set(data, keys, value, text)
@@ -96,9 +109,25 @@ def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
     return keys, value
 
 
-def dump_scenario(scenario: Scenario) -> str:
-    """The resolved scenario as TOML text (no ``extends``, defaults written out, None left out)."""
-    return _table_text(scenario.model_dump(mode="python", exclude_none=True), ())
+def dump_scenario(scenario: Scenario, *, lock: Lock | None = None) -> str:
+    """The resolved scenario as TOML text (no ``extends``, defaults written out, None left out).
+
+    With ``lock``, the text ends with its ``[lock]`` table: a lock file.
+    """
+    text = _table_text(scenario.model_dump(mode="python", exclude_none=True), ())
+    if lock is not None:
+        text += "\n" + _table_text(lock.to_table(), ("lock",))
+    return text
+
+
+def _check_lock(lock: Lock, path: Path) -> None:
+    mismatches = lock.mismatches()
+    if mismatches:
+        hint = (
+            "the data changed since the locked run; restore it, or pass check_lock=False "
+            "(coverage-plan run --ignore-lock-hashes) to run on the current files"
+        )
+        raise ScenarioError([f"{path}: {line}" for line in mismatches] + [f"{path}: {hint}"])
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -117,6 +146,7 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Pr
         names = " -> ".join(p.name for p in (*chain[chain.index(resolved) :], resolved))
         raise ScenarioError(f"{path}: `extends` cycle: {names}")
     data = _read_file(path)
+    data.pop("lock", None)  # a lock file's record, checked by load_scenario
     _resolve_paths(data, path.parent)
     parent = data.pop("extends", None)
     provenance: Provenance = dict.fromkeys(_key_paths((), data), str(path))
@@ -224,13 +254,25 @@ def _value(value: object) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to TOML: {value!r}")
 
 
-def _table_text(table: Mapping[str, Any], prefix: tuple[str, ...]) -> str:
-    lines = [f"{_key(str(k))} = {_value(v)}" for k, v in table.items() if not isinstance(v, dict)]
+def _is_table_array(value: object) -> bool:
+    return isinstance(value, list | tuple) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _table_text(table: Mapping[str, Any], prefix: tuple[str, ...], *, header: str = "[{}]") -> str:
+    lines = [
+        f"{_key(str(k))} = {_value(v)}"
+        for k, v in table.items()
+        if not isinstance(v, dict) and not _is_table_array(v)
+    ]
     text = ""
     if prefix:
-        text += "[" + ".".join(_key(part) for part in prefix) + "]\n"
+        text += header.format(".".join(_key(part) for part in prefix)) + "\n"
     text += "".join(line + "\n" for line in lines)
     for key, value in table.items():
         if isinstance(value, dict):
             text += "\n" + _table_text(value, (*prefix, str(key)))
+    for key, value in table.items():
+        if _is_table_array(value):
+            for item in value:
+                text += "\n" + _table_text(item, (*prefix, str(key)), header="[[{}]]")
     return text
