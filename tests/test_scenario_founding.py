@@ -6,13 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from model_inputs import dense, frames
 
 from coverage.errors import MissingDataError, ScenarioError
 from coverage.partners import Horizon, Partner
 from coverage.scenario import load_scenario
 from coverage.scenario_run import run_scenario, shipped_scenario
 from coverage.staffing import staffing
+from model_inputs import dense, frames
 
 SHORTLIST = """
 name = "shortlist"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 import pytest
@@ -90,8 +89,35 @@ def test_missing_files_are_all_named(tmp_path: Path) -> None:
 def test_missing_own_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "own.toml"
     path.write_text('name = "own"\n[sites.own]\nsource = "nowhere/sites.csv"\n', encoding="utf-8")
-    with pytest.raises(MissingDataError, match=re.escape(str(tmp_path / "nowhere" / "sites.csv"))):
-        run_scenario(load_scenario(path))
+    data = tmp_path / "data"
+    data.mkdir()
+    with pytest.raises(MissingDataError) as caught:
+        run_scenario(load_scenario(path), data_dir=data)
+    message = str(caught.value)
+    assert str(data / "nowhere" / "sites.csv") in message
+    assert "looked next to the scenario file and in the data folder" in message
+
+
+def test_relative_site_file_is_found_in_the_data_folder(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "mine").mkdir(parents=True)
+    (data / "mine" / "sites.csv").write_text(
+        "site_id,name,latitude,longitude\nguéret,Guéret,46.1714,1.8717\naubusson,Aubusson,45.9564,2.1683\n",
+        encoding="utf-8",
+    )
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    path = scenarios / "own.toml"
+    path.write_text(
+        'name = "own"\n[territory]\ndepartments = ["23"]\n[sites.own]\nsource = "mine/sites.csv"\n'
+        "[objective]\nmax_sites = 1\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    assert scenario.sites["own"].source == "mine/sites.csv"  # not beside the scenario: kept relative
+    run = run_scenario(scenario, data_dir=data)
+    assert len(run.sites) == 2 and set(run.sites["dep"]) == {"23"}
+    assert [file.name for file, _, _ in run.files] == ["sites.csv"]
 
 
 @pytest.mark.shared_data

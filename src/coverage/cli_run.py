@@ -98,7 +98,7 @@ def _run(args: argparse.Namespace) -> int:
     from coverage.lock import read_lock
     from coverage.run_output import check_out_folder, default_run_folder, write_run
     from coverage.scenario import load_scenario
-    from coverage.scenario_run import run_scenario
+    from coverage.scenario_run import phases, run_scenario
 
     path = _scenario_path(args.scenario)
     lock = read_lock(path)
@@ -114,7 +114,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"data folder from the lock file: {data_dir}", file=sys.stderr)
 
     print(f"scenario {scenario.name}: {path}", file=sys.stderr)
-    run = run_scenario(scenario, data_dir=data_dir, progress=_PhasePrinter())
+    run = run_scenario(scenario, data_dir=data_dir, progress=_PhasePrinter(phases(scenario)))
     plan = run.plan
     if plan.status not in ("optimal", "feasible"):
         print(
@@ -124,6 +124,12 @@ def _run(args: argparse.Namespace) -> int:
         )
         return EXIT_PLANNING_FAILED
     _print_kpis(plan, scenario_name=scenario.name)
+    for layer, shortlist in run.shortlists.items():
+        gap = "" if shortlist.gap is None else f", gap {shortlist.gap:.2%}"
+        print(
+            f"shortlist [sites.{layer}]: {len(shortlist.open_site_ids)} sites reaching "
+            f"{_figure(shortlist.objective or 0.0)} need ({shortlist.status}{gap})"
+        )
     used_dir = data_dir if data_dir is not None else _environment_data_dir()
     written = write_run(run, out, force=args.force, with_map=not args.no_map, data_dir=used_dir)
     print()
@@ -167,13 +173,13 @@ def _environment_data_dir() -> Path | None:
 class _PhasePrinter:
     """Progress callback: one stderr line when a phase starts and one when it ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, phases: tuple[str, ...]) -> None:
+        self.phases = phases
         self.started: dict[str, float] = {}
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        from coverage.scenario_run import PHASES
-
-        number = f"[{PHASES.index(phase) + 1}/{len(PHASES)}]" if phase in PHASES else "[-]"
+        known = phase in self.phases
+        number = f"[{self.phases.index(phase) + 1}/{len(self.phases)}]" if known else "[-]"
         if done == 0:
             self.started[phase] = time.perf_counter()
             print(f"{number} {phase} ...", file=sys.stderr, flush=True)

@@ -191,12 +191,18 @@ def _set(data: dict[str, Any], keys: tuple[str, ...], value: object, text: str) 
 
 
 def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
-    """Make the file paths of ``data`` absolute, relative ones against ``folder``."""
+    """Make the file paths of ``data`` absolute, relative ones against ``folder``.
+
+    A relative site file that is not in ``folder`` stays relative: the run
+    looks for it in the data folder (:func:`coverage.scenario_run.run_scenario`).
+    """
     sites = data.get("sites")
     for layer in sites.values() if isinstance(sites, dict) else []:
         source = layer.get("source") if isinstance(layer, dict) else None
         if isinstance(source, str) and is_path_like(source):
-            layer["source"] = str((folder / source).resolve())
+            beside = folder / source
+            if beside.exists() or Path(source).is_absolute():
+                layer["source"] = str(beside.resolve())
     access = data.get("access")
     if isinstance(access, dict) and isinstance(access.get("table"), str):
         access["table"] = str((folder / access["table"]).resolve())

@@ -35,7 +35,7 @@ from coverage.plan import Plan
 from coverage.reach import Reach
 from coverage.scenario_schema import Scenario, SiteLayerSpec, is_path_like
 
-__all__ = ["PHASES", "Progress", "ScenarioRun", "run_scenario", "shipped_scenario"]
+__all__ = ["PHASES", "Progress", "ScenarioRun", "phases", "run_scenario", "shipped_scenario"]
 
 #: The phases of a run, in order, as reported to the ``progress`` callback
 #: (``shortlist`` only when a site layer has a ``shortlist``).
@@ -80,6 +80,12 @@ class ScenarioRun:
     files: tuple[tuple[Path, str, int], ...]
     timings: Mapping[str, float] = field(default_factory=dict)
     shortlists: Mapping[str, Plan] = field(default_factory=dict)
+
+
+def phases(scenario: Scenario) -> tuple[str, ...]:
+    """The phases :func:`run_scenario` reports for ``scenario``, in order."""
+    shortlist = any(layer.shortlist is not None for layer in scenario.sites.values())
+    return tuple(phase for phase in PHASES if shortlist or phase != "shortlist")
 
 
 def shipped_scenario(name: str) -> Path:
@@ -153,7 +159,7 @@ def run_scenario(
 
     # -- load
     start = time.perf_counter()
-    folder = resolve_data_dir(data_dir) if _needs_data_dir(scenario) else None
+    folder = resolve_data_dir(data_dir) if _needs_data_dir(scenario) else _optional_data_dir(data_dir)
     paths = _locate_files(scenario, folder)
     total = 1 + len(paths)
     report("load", 0, total)
@@ -243,6 +249,23 @@ def _needs_data_dir(scenario: Scenario) -> bool:
     return catalogue_sources or bool(_layer_keys(scenario)) or scenario.demand.use_fragility
 
 
+def _optional_data_dir(data_dir: str | Path | None) -> Path | None:
+    """The data folder if one is set (for relative site files), else None.
+
+    A bad ``data_dir`` argument is reported; a bad ``COVERAGE_DATA_DIR`` is
+    not, since this scenario may not need it.
+    """
+    from coverage.errors import CoverageError
+    from coverage.settings import resolve_data_dir
+
+    if data_dir is not None:
+        return resolve_data_dir(data_dir)
+    try:
+        return resolve_data_dir(None)
+    except CoverageError:
+        return None
+
+
 def _layer_keys(scenario: Scenario) -> list[str]:
     """Catalogue keys of the zone layers the demand settings ask for."""
     demand = scenario.demand
@@ -270,7 +293,10 @@ def _locate_files(scenario: Scenario, folder: Path | None) -> dict[str, Path]:
     own: dict[str, Path] = {}
     for name, layer in scenario.sites.items():
         if is_path_like(layer.source):
-            own[f"file:{name}"] = Path(layer.source)
+            path = Path(layer.source)
+            if not path.is_absolute() and folder is not None:
+                path = folder / path  # not beside the scenario file: look in the data folder
+            own[f"file:{name}"] = path
         elif layer.source != "town_halls" and layer.source not in wanted:
             wanted.append(layer.source)
     wanted.extend(_layer_keys(scenario))
@@ -291,7 +317,12 @@ def _locate_files(scenario: Scenario, folder: Path | None) -> dict[str, Path]:
     for key, path in own.items():
         if not path.is_file():
             where = key.removeprefix("file:")
-            problems.append(f"[sites.{where}] source: {path} does not exist; check the path in the scenario")
+            looked = "" if Path(scenario.sites[where].source).is_absolute() else (
+                " (looked next to the scenario file and in the data folder)"
+            )
+            problems.append(
+                f"[sites.{where}] source: {path} does not exist{looked}; check the path in the scenario"
+            )
     if problems:
         place = f"data folder {folder}" if folder is not None else "no data folder set (--data-dir)"
         head = "1 data file is missing" if len(problems) == 1 else f"{len(problems)} data files are missing"

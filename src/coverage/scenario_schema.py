@@ -180,8 +180,9 @@ class DemandSpec(_Table):
 class SiteLayerSpec(_Table):
     """``[sites.<layer>]``: one layer of candidate sites.
 
-    ``source`` is a name of :data:`SITE_SOURCES` or a file path (resolved
-    against the scenario's folder); ``partner`` owns the premises (the layer
+    ``source`` is a name of :data:`SITE_SOURCES` or a file path (relative
+    paths are looked up next to the scenario file, then in the data folder);
+    ``partner`` owns the premises (the layer
     name by default); ``kinds`` keeps those kinds only (all when empty);
     ``owners`` keeps the sites of those partners only, for sources that tell
     the owner site by site (the mediation places); ``eligible_only`` keeps
