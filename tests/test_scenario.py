@@ -130,10 +130,17 @@ def test_travel_time_rules(tmp_path: Path) -> None:
 
 def test_relative_paths_resolve_against_the_file_that_wrote_them(tmp_path: Path) -> None:
     write(tmp_path, "base/base.toml", '[sites.own]\nsource = "own.csv"\npartner = "x"')
+    write(tmp_path, "base/own.csv", "")
+    write(tmp_path, "more.gpkg", "")
     child = write(tmp_path, "child.toml", 'extends = "base/base.toml"\n[sites.more]\nsource = "more.gpkg"')
     scenario = load_scenario(child)
     assert scenario.sites["own"].source == str((tmp_path / "base" / "own.csv").resolve())
     assert scenario.sites["more"].source == str((tmp_path / "more.gpkg").resolve())
+
+
+def test_relative_paths_not_beside_the_file_stay_relative_for_the_data_folder(tmp_path: Path) -> None:
+    child = write(tmp_path, "child.toml", '[sites.more]\nsource = "mine/more.gpkg"')
+    assert load_scenario(child).sites["more"].source == "mine/more.gpkg"
 
 
 def test_extends_merges_deeply_and_the_child_wins(tmp_path: Path) -> None:

@@ -130,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
             f"shortlist [sites.{layer}]: {len(shortlist.open_site_ids)} sites reaching "
             f"{_figure(shortlist.objective or 0.0)} need ({shortlist.status}{gap})"
         )
-    used_dir = data_dir if data_dir is not None else _environment_data_dir()
+    used_dir = data_dir if data_dir is not None else _settings_data_dir()
     written = write_run(run, out, force=args.force, with_map=not args.no_map, data_dir=used_dir)
     print()
     print(f"Output: {out}")
@@ -156,10 +156,10 @@ def _scenario_path(text: str) -> Path:
 
 
 def _no_data_dir_set() -> bool:
-    return _environment_data_dir() is None
+    return _settings_data_dir() is None
 
 
-def _environment_data_dir() -> Path | None:
+def _settings_data_dir() -> Path | None:
     """``COVERAGE_DATA_DIR``, or None when unset or not a folder (the run reports that itself)."""
     from coverage.errors import MissingDataError
     from coverage.settings import get_settings
