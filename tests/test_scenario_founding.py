@@ -168,3 +168,29 @@ def test_founding_case_on_the_real_files(sources: Path) -> None:
         "qpv2015_demographie_insee_DEMO_2022.csv",
         "grille_densite_7_niveaux_2024.csv",
     }
+
+
+def test_staffing_keeps_the_served_phase_when_the_tie_break_phase_finds_nothing(monkeypatch) -> None:
+    import coverage.solving as solving
+
+    demand, sites = frames([1000, 10], ["s0", "s1"], owner=["poste", "poste"], capacity=[2, 2])
+    reach = dense(demand, sites, [[0, 99], [99, 0]], radius=5)
+    horizon = Horizon(dt.date(2022, 1, 1), dt.date(2022, 12, 31))
+    partners = [Partner("poste", 1, slots_per_advisor=2)]
+    solved = staffing(demand, sites, reach, partners, horizon=horizon)
+
+    calls = []
+    real = solving.run_solver
+
+    def second_phase_times_out(problem, options, **kwargs):
+        calls.append(problem.name)
+        if len(calls) == 2:  # the distance phase: stopped at the limit with no solution
+            return solving.SolveResult("not_solved", None, None, 1.0, "cbc")
+        return real(problem, options, **kwargs)
+
+    monkeypatch.setattr(solving, "run_solver", second_phase_times_out)
+    kept = staffing(demand, sites, reach, partners, horizon=horizon)
+    assert len(calls) == 2
+    assert kept.status == "feasible"  # need served is optimal, the distance tie-break was not done
+    assert kept.served_need == pytest.approx(solved.served_need)
+    assert kept.slots.to_dict("records") == solved.slots.to_dict("records")

@@ -17,9 +17,17 @@ Modules, in the order data flows through them:
   :mod:`coverage.solving` for solving, explaining infeasibility and making the plan;
 - :mod:`coverage.staffing`: advisor slots per partner and site, with sharing;
 - :mod:`coverage.plan`: the solved, immutable plan: KPIs, explanations, exports;
-- :mod:`coverage.scenario`: scenario files (TOML), inheritance and overrides;
+- :mod:`coverage.maps`: folium maps of a plan;
+- :mod:`coverage.scenario`: scenario files (TOML), inheritance and overrides
+  (the tables in :mod:`coverage.scenario_schema`); :mod:`coverage.scenario_run`
+  runs one end to end; :mod:`coverage.lock` records what a run read and with
+  which versions; :mod:`coverage.run_output` writes and reads its output folder;
+  :mod:`coverage.compare` compares two runs;
+- :mod:`coverage.batch`: what-if grids on Dask (grid files in
+  :mod:`coverage.batch_grid`, summary, chart and report in :mod:`coverage.batch_report`);
 - :mod:`coverage.datadir`: the folder of official files, and downloading them;
-- :mod:`coverage.cli`: the ``coverage-plan`` command line.
+- :mod:`coverage.cli`: the ``coverage-plan`` command line (``run`` and
+  ``compare`` in :mod:`coverage.cli_run`, ``batch`` in :mod:`coverage.cli_batch`).
 
 Note: the import name ``coverage`` is also that of coverage.py; do not install
 both in one environment.

@@ -28,8 +28,11 @@ def add_batch_command(commands: Any) -> None:
     batch.add_argument("scenario", metavar="SCENARIO", help="scenario file, or a shipped name (demo)")
     batch.add_argument("grid", metavar="GRID", type=Path, help="grid file: [grid] and/or [[cases]]")
     batch.add_argument("--out", type=Path, help="output folder (default: batch-<scenario>-<grid>)")
-    batch.add_argument("--workers", type=int, help="local worker processes (default: CPU count)")
-    batch.add_argument("--scheduler", metavar="ADDRESS", help="use this Dask scheduler, e.g. tcp://host:8786")
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local worker processes (default: CPU count)")
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="use this Dask scheduler, e.g. tcp://host:8786 (not with --workers)"
+    )
     batch.add_argument("--data-dir", type=Path, help="folder of official files (default: $COVERAGE_DATA_DIR)")
     batch.add_argument("--retry-failed", action="store_true", help="rerun the cases that failed before")
     batch.set_defaults(run=_batch)

@@ -111,10 +111,11 @@ def solve_model(
     build_seconds = inst.timer()()
     solve_seconds = 0.0
     first: SolveResult | None = None
+    first_read: Callable[[], Readout] | None = None
     first_sense = "max"
     if state.get("two_phase"):
         started = time.perf_counter()
-        problem, groups, _ = builder(frozenset())
+        problem, groups, first_read = builder(frozenset())
         build_seconds += time.perf_counter() - started
         first = run_solver(problem, options, cbc_options=hints)
         first_sense = "max" if problem.sense == pulp.LpMaximize else "min"
@@ -132,6 +133,16 @@ def solve_model(
     sense: Literal["max", "min"] = "max" if problem.sense == pulp.LpMaximize else "min"
     if result.status == "infeasible":
         _explain_infeasible(builder, groups, options)
+    keep_first = first is not None and first_read is not None and state.get("report") == "first"
+    if result.status not in ("optimal", "feasible") and keep_first:
+        # The tie-break phase found nothing in time: keep the headline phase's solution.
+        logger.warning(
+            "%s: the second phase (ties) ended with status '%s'; the plan keeps the first phase's solution",
+            model,
+            result.status,
+        )
+        read = first_read  # type: ignore[assignment]
+        result = SolveResult("feasible", result.objective, result.bound, result.seconds, result.solver)
     if result.status not in ("optimal", "feasible"):
         return _unsolved(model, inst, result, build_seconds + solve_seconds, sense, partners, horizon)
     readout = read()

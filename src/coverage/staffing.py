@@ -19,6 +19,7 @@ Objectives:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -36,7 +37,7 @@ from coverage.rules import DepartmentRules, add_department_rules, check_departme
 from coverage.solver import SolverOptions, values
 from coverage.solving import Builder, Readout, by_department, common_rows, solve_model
 
-__all__ = ["staffing"]
+__all__ = ["HIGHS_STAFFING_PAIRS", "staffing"]
 
 
 def staffing(
@@ -79,7 +80,8 @@ def staffing(
         ``'max_served'``, or ``'min_advisors'`` with the ``target`` need to serve.
     rules, forced, closed, budget, options
         As in :func:`coverage.model.maximal_coverage`; advisor quotas count
-        slots / slots per advisor.
+        slots / slots per advisor. With ``solver='auto'``, models of
+        :data:`HIGHS_STAFFING_PAIRS` unit-site pairs or more go to HiGHS.
     """
     inst = prepare(demand, sites, reach, forced=forced, closed=closed, budget=budget, rules=rules)
     rules = rules or DepartmentRules()
@@ -98,7 +100,17 @@ def staffing(
     allowed = _allowed(partners, owners, sharing, every_owner)
     _check_staffing(inst, partners, allowed, capacity, work_months, target, rules)
     builder = _builder(inst, partners, allowed, capacity, work_months, objective, target, rules)
+    options = options or SolverOptions()
+    if options.solver == "auto" and len(inst.cols) >= HIGHS_STAFFING_PAIRS:
+        options = replace(options, solver="highs")
     return solve_model("staffing", inst, builder, options, partners=partners, horizon=horizon)
+
+
+#: Unit-site pairs from which ``solver='auto'`` solves staffing with HiGHS rather than CBC.
+#: Measured: the founding case (17,191 pairs) solves in 4-5.5 s with CBC and 11 s with
+#: HiGHS; national-4000 (156,199 pairs) has no CBC incumbent after 300 s, while HiGHS
+#: proves the first phase optimal in 64 s. Sizes in between were not measured.
+HIGHS_STAFFING_PAIRS = 50_000
 
 
 def _check_partners(partners: Sequence[Partner]) -> tuple[Partner, ...]:
@@ -257,10 +269,9 @@ def _builder(
             problem.addConstraint(
                 pulp.LpConstraint(served_at[j] - people_at[j], pulp.LpConstraintLE, f"serve_{j}", 0)
             )
+        row_need = inst.row_need.tolist()  # a property computing the whole array: once, not per row
         for k, row in enumerate(row_expressions(x, inst.indptr, np.arange(len(inst.cols)))):
-            problem.addConstraint(
-                pulp.LpConstraint(row, pulp.LpConstraintLE, f"need_{k}", float(inst.row_need[k]))
-            )
+            problem.addConstraint(pulp.LpConstraint(row, pulp.LpConstraintLE, f"need_{k}", row_need[k]))
         by_partner = column_expressions(t, np.arange(len(t)), slot_partner, len(partners))
         if "partner advisors" not in skip:
             for p, partner in enumerate(partners):
