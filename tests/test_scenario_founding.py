@@ -158,6 +158,7 @@ def test_founding_case_on_the_real_files(sources: Path) -> None:
     assert slots["laposte"] <= 400 and slots["croix_rouge"] <= 80 and slots["groupe_sos"] <= 100
     poste = plan.slots[plan.slots["partner"].eq("laposte")]
     assert poste["slots"].max() == 1  # one slot per office: 4 offices per advisor
+    assert set(poste["site_id"]) <= set(laposte["site_id"])  # La Poste's advisors stay in post offices
     capacity = 24 * (400 * 10 + 80 * 40 + 100 * 40)
     assert plan.served_need <= capacity + 1e-3
     projection = plan.projection(dt.date(2023, 12, 31))

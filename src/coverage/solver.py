@@ -192,13 +192,24 @@ def _run_cbc(
         status = "feasible"
     objective = _objective(problem) if status in ("optimal", "feasible") else None
     bound: float | None = objective if status == "optimal" else None
-    if status == "feasible":
+    # A solve stopped at the time limit, or at a requested gap, states its own bound.
+    if status == "feasible" or (status == "optimal" and options.gap):
         found = re.search(r"^(?:Upper|Lower) bound:\s+(\S+)", log, re.M)
         if found:
             try:
                 bound = float(found.group(1))
             except ValueError:
-                bound = None
+                bound = None if status == "feasible" else bound
+    return _within_gap(status, objective, bound)
+
+
+def _within_gap(
+    status: Status, objective: float | None, bound: float | None
+) -> tuple[Status, float | None, float | None]:
+    """Call a solve stopped at a requested gap 'feasible' (with its bound), not 'optimal'."""
+    if status == "optimal" and objective is not None and bound is not None:
+        if abs(bound - objective) > 1e-9 * max(1.0, abs(objective)):
+            status = "feasible"
     return status, objective, bound
 
 
@@ -236,10 +247,11 @@ def _run_highs(problem: pulp.LpProblem, options: SolverOptions) -> tuple[Status,
     status = _status(problem)
     objective = _objective(problem) if status in ("optimal", "feasible") else None
     bound: float | None = objective if status == "optimal" else None
-    if status == "feasible":
+    # A solve stopped at the time limit, or at a requested gap, states its own bound.
+    if status == "feasible" or (status == "optimal" and options.gap and problem.isMIP()):
         info = problem.solverModel.getInfo()
         raw = float(info.mip_dual_bound)
         if np.isfinite(raw):
             # PuLP hands HiGHS a minimisation; flip back for maximisation.
             bound = -raw if problem.sense == pulp.LpMaximize else raw
-    return status, objective, bound
+    return _within_gap(status, objective, bound)
