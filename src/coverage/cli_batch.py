@@ -31,7 +31,9 @@ def add_batch_command(commands: Any) -> None:
     where = batch.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="local worker processes (default: CPU count)")
     where.add_argument(
-        "--scheduler", metavar="ADDRESS", help="use this Dask scheduler, e.g. tcp://host:8786 (not with --workers)"
+        "--scheduler",
+        metavar="ADDRESS",
+        help="use this Dask scheduler, e.g. tcp://host:8786 (not with --workers)",
     )
     batch.add_argument("--data-dir", type=Path, help="folder of official files (default: $COVERAGE_DATA_DIR)")
     batch.add_argument("--retry-failed", action="store_true", help="rerun the cases that failed before")

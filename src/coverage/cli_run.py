@@ -291,13 +291,23 @@ def _print_deltas(title: str, frame: pd.DataFrame, key: str, metrics: tuple[str,
     shown = [m for m in metrics if f"{m}_delta" in frame.columns]
     if not len(frame) or not shown:
         return
+    moved = pd.Series(False, index=frame.index)
+    for metric in shown:
+        a, b = (pd.to_numeric(frame[f"{metric}_{side}"], errors="coerce") for side in ("a", "b"))
+        moved |= ((b - a).abs() > 1e-9) | (a.isna() != b.isna())
+    changed = frame[moved]
     print()
-    print(f"{title} (B - A)")
+    if changed.empty:
+        print(f"{title} (B - A): no change in any of {len(frame)}")
+        return
+    same = len(frame) - len(changed)
+    note = f", the {len(changed)} that changed ({same} unchanged; all in the CSV)" if same else ""
+    print(f"{title} (B - A){note}")
     headers = [key]
     for metric in shown:
         headers += [f"{metric} A", f"{metric} B", "delta"]
     rows = []
-    for _, row in frame.iterrows():
+    for _, row in changed.iterrows():
         cells = [str(row[key])]
         for metric in shown:
             show = _percent if metric == "share" else _figure

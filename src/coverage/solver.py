@@ -208,8 +208,7 @@ def _within_gap(
 ) -> tuple[Status, float | None, float | None]:
     """Call a solve stopped at a requested gap 'feasible' (with its bound), not 'optimal'."""
     if status == "optimal" and objective is not None and bound is not None:
-        if abs(bound - objective) > 1e-9 * max(1.0, abs(objective)):
-            status = "feasible"
+        status = "feasible" if abs(bound - objective) > 1e-9 * max(1.0, abs(objective)) else status
     return status, objective, bound
 
 
