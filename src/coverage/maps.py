@@ -101,7 +101,7 @@ def plan_map(
     colours = _partner_colours(plan)
     _add_open_sites(m, plan, colours)
     _add_unreached(m, plan, max_unreached)
-    scale.add_to(m)
+    _add_colour_scale(m, scale)
     _add_partner_legend(m, colours)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
@@ -218,6 +218,24 @@ def _add_unreached(m: folium.Map, plan: Plan, limit: int) -> None:
         marker=folium.CircleMarker(radius=3, color="#d62728", weight=1, fill=True, fill_opacity=0.8),
         tooltip=folium.GeoJsonTooltip(fields=[c for c in shown.columns if c != "geometry"]),
     ).add_to(m)
+
+
+def _add_colour_scale(m: folium.Map, scale: LinearColormap) -> None:
+    """The departments' colour scale as plain HTML.
+
+    branca's own scale is drawn with d3, fetched from d3js.org: offline it
+    fails, and streamlit-folium then draws no map at all.
+    """
+    stops = ", ".join(scale.rgb_hex_str(scale.vmin + (scale.vmax - scale.vmin) * i / 4) for i in range(5))
+    legend = (
+        '<div style="position:fixed;top:12px;left:60px;z-index:9999;background:white;'
+        'padding:4px 8px;border:1px solid #999;font:12px sans-serif">'
+        f"{html.escape(scale.caption)}<br>"
+        '<span style="display:inline-block;width:160px;height:10px;'
+        f'background:linear-gradient(to right, {stops})"></span><br>'
+        f'{scale.vmin:.0%}<span style="float:right">{scale.vmax:.0%}</span></div>'
+    )
+    m.get_root().html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
 
 
 def _add_partner_legend(m: folium.Map, colours: dict[str, str]) -> None:

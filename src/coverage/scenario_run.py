@@ -35,7 +35,15 @@ from coverage.plan import Plan
 from coverage.reach import Reach
 from coverage.scenario_schema import Scenario, SiteLayerSpec, is_path_like
 
-__all__ = ["PHASES", "Progress", "ScenarioRun", "phases", "run_scenario", "shipped_scenario"]
+__all__ = [
+    "PHASES",
+    "Progress",
+    "ScenarioRun",
+    "phases",
+    "run_scenario",
+    "shipped_scenario",
+    "solve_scenario",
+]
 
 #: The phases of a run, in order, as reported to the ``progress`` callback
 #: (``shortlist`` only when a site layer has a ``shortlist``).
@@ -217,7 +225,7 @@ def run_scenario(
     # -- solve
     start = time.perf_counter()
     report("solve", 0, 1)
-    plan = _solve(scenario, demand, sites, reach)
+    plan = solve_scenario(scenario, demand, sites, reach)
     report("solve", 1, 1)
     timings["solve"] = time.perf_counter() - start
 
@@ -471,7 +479,12 @@ def _shortlist(
 # --------------------------------------------------------------------------- solve
 
 
-def _solve(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, reach: Reach) -> Plan:
+def solve_scenario(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, reach: Reach) -> Plan:
+    """Solve ``scenario``'s objective on prepared demand, sites and reach (the solve phase alone).
+
+    For callers that keep the inputs of an earlier :func:`run_scenario` and
+    change only the objective, rules, partners, horizon or solver (the map app).
+    """
     from coverage.model import maximal_coverage, p_center, p_median, set_cover
     from coverage.staffing import staffing
 

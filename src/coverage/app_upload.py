@@ -1,0 +1,184 @@
+"""Uploads of the map app: file checks, column mapping, reading through the library's readers.
+
+An upload is checked before anything reads it: its size (at most
+:data:`MAX_UPLOAD_BYTES`) and its type (:data:`UPLOAD_SUFFIXES`; a zip must
+hold a shapefile). It is then saved under a fresh name in a folder of the
+caller's and read only by :func:`coverage.layers.read_layer` (pyogrio and
+pandas: nothing is executed or unpickled). Problems are raised as
+:class:`~coverage.errors.LayerValidationError`, whose message names the file,
+rows and columns.
+
+:func:`read_sites_upload` returns candidate sites in the library's schema and
+writes them as a GeoJSON file a scenario can name as a site layer
+(``[sites.<layer>] source = "<path>"``), so the run and the exported scenario
+TOML read the same sites.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from coverage.errors import LayerValidationError, Problem
+
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "UPLOAD_SUFFIXES",
+    "ColumnMapping",
+    "columns_of",
+    "read_demand_upload",
+    "read_sites_upload",
+    "save_upload",
+]
+
+#: Largest upload accepted, in bytes.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: Suffixes accepted for site and demand layers.
+UPLOAD_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg", ".zip")
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column of an uploaded file holds what.
+
+    ``id`` is required; ``name``, ``capacity`` (sites) and ``need`` (demand)
+    are optional; ``lon`` and ``lat`` apply to CSV files only.
+    """
+
+    id: str
+    name: str | None = None
+    capacity: str | None = None
+    need: str | None = None
+    lon: str = "longitude"
+    lat: str = "latitude"
+
+
+def save_upload(name: str, data: bytes, folder: str | Path) -> Path:
+    """Check an upload's size and type, and save it in ``folder`` under a safe name.
+
+    Raises
+    ------
+    LayerValidationError
+        Too large, an unsupported suffix, or a zip without a shapefile.
+    """
+    suffix = Path(name).suffix.lower()
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise LayerValidationError(
+            Problem(
+                name,
+                f"file is {len(data) / 1e6:.1f} MB, above the {MAX_UPLOAD_BYTES / 1e6:.0f} MB limit; "
+                "keep only the rows and columns you need",
+            )
+        )
+    if suffix not in UPLOAD_SUFFIXES:
+        raise LayerValidationError(
+            Problem(
+                name,
+                f"unsupported file type {suffix or '(none)'!r}; upload one of {', '.join(UPLOAD_SUFFIXES)}",
+            )
+        )
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(name).stem)[:60] or "upload"
+    path = Path(folder) / f"{stem}{'.geojson' if suffix == '.json' else suffix}"
+    path.write_bytes(data)
+    if suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                shapefiles = [n for n in archive.namelist() if n.lower().endswith(".shp")]
+        except zipfile.BadZipFile:
+            shapefiles = []
+        if not shapefiles:
+            path.unlink()
+            raise LayerValidationError(
+                Problem(name, "the zip holds no shapefile (.shp with its .dbf, .shx, .prj)")
+            )
+    return path
+
+
+def columns_of(path: str | Path) -> list[str]:
+    """Column names of an upload saved by :func:`save_upload` (for the column-mapping step)."""
+    path = Path(path)
+    if path.suffix == ".csv":
+        from coverage.layers._common import read_text_table
+
+        return list(read_text_table(path).columns)
+    from pyogrio import read_info
+
+    location = str(path)
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            inner = next(n for n in archive.namelist() if n.lower().endswith(".shp"))
+        location = f"zip://{path}!{inner}"
+    try:
+        return [str(field) for field in read_info(location)["fields"]]
+    except Exception as exc:  # pyogrio raises its own DataSourceError family
+        raise LayerValidationError(Problem(path.name, f"cannot read the file: {exc}")) from None
+
+
+def _renames(mapping: ColumnMapping, targets: Mapping[str, str | None]) -> dict[str, str]:
+    return {source: target for target, source in targets.items() if source and source != target}
+
+
+def read_sites_upload(
+    path: str | Path, mapping: ColumnMapping, *, partner: str, out: str | Path
+) -> gpd.GeoDataFrame:
+    """Candidate sites from an upload, also written to ``out`` (GeoJSON) for a scenario's site layer.
+
+    Raises
+    ------
+    LayerValidationError, CRSError
+        From :func:`coverage.layers.read_layer` and :func:`coverage.sites.sites_from_file`.
+    """
+    from coverage.layers import read_layer
+    from coverage.sites import sites_from_file
+
+    renames = _renames(mapping, {"site_id": mapping.id, "name": mapping.name, "capacity": mapping.capacity})
+    frame = read_layer(path, columns=renames, id_column="site_id", lon=mapping.lon, lat=mapping.lat)
+    keep = [c for c in ("site_id", "name", "capacity") if c in frame.columns]
+    out = Path(out)
+    frame[[*keep, "geometry"]].to_file(out, driver="GeoJSON", engine="pyogrio")
+    capacity: int | str = "capacity" if "capacity" in frame.columns else 1
+    return sites_from_file(out, partner=partner, kind=out.stem, capacity=capacity)
+
+
+def read_demand_upload(path: str | Path, mapping: ColumnMapping) -> gpd.GeoDataFrame:
+    """Demand units from an upload: ``unit_id``, ``name``, ``need`` (a number >= 0) and geometry.
+
+    Raises
+    ------
+    LayerValidationError
+        The need column is missing or holds values that are not numbers >= 0
+        (every row named), and every problem of :func:`coverage.layers.read_layer`.
+    """
+    from coverage.layers import read_layer
+
+    renames = _renames(mapping, {"unit_id": mapping.id, "name": mapping.name, "need": mapping.need})
+    frame = read_layer(path, columns=renames, id_column="unit_id", lon=mapping.lon, lat=mapping.lat)
+    source = Path(path).name
+    if "need" not in frame.columns:
+        raise LayerValidationError(
+            Problem(source, "choose the column that holds the need", column=mapping.need)
+        )
+    need = pd.to_numeric(frame["need"], errors="coerce")
+    bad = need.isna() | (need < 0)
+    if bad.any():
+        raise LayerValidationError(
+            [
+                Problem(
+                    source,
+                    f"need must be a number >= 0 (received {value!r})",
+                    row=int(i) + 1,
+                    column=mapping.need,
+                )
+                for i, value in zip(bad.to_numpy().nonzero()[0], frame["need"][bad], strict=True)
+            ]
+        )
+    frame["need"] = need.astype(float)
+    if "name" not in frame.columns:
+        frame["name"] = frame["unit_id"]
+    return frame[["unit_id", "name", "need", "geometry"]]
