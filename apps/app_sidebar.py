@@ -116,7 +116,7 @@ def _scenario_upload() -> None:
 
 
 def sidebar(extra: dict[str, str]) -> View:
-    """Draw the settings; ``extra`` are overrides from elsewhere (an uploaded site layer)."""
+    """Draw the settings; ``extra`` are overrides from elsewhere (an uploaded site or demand layer)."""
     _restore_from_url()
     sb = st.sidebar
     sb.header("Scenario")

@@ -16,6 +16,7 @@ from coverage.app_upload import (
     columns_of,
     read_demand_upload,
     read_sites_upload,
+    save_demand_layer,
     save_upload,
 )
 from coverage.errors import CoverageError
@@ -36,13 +37,25 @@ def _pick(label: str, columns: list[str], guess: tuple[str, ...], *, optional: b
 
 
 def uploads_tab() -> None:
-    """Draw the tab; a layer read without problems goes to ``site_layer`` or ``demand`` in the session."""
+    """Draw the tab; a layer read without problems goes to the session's scenario overrides.
+
+    Sites to ``site_layer`` (a site layer ``upload``), demand to ``demand_layer``
+    (``demand.source``: the solve uses these units instead of the built demand)
+    and ``demand`` (drawn on the map).
+    """
     st.write(
         f"Upload candidate sites or demand units: {', '.join(UPLOAD_SUFFIXES)} (a .zip holds a shapefile), "
-        f"at most {MAX_UPLOAD_BYTES // 2**20} MB. Files are only read as data."
+        f"at most {MAX_UPLOAD_BYTES // 2**20} MB. Files are only read as data. An uploaded demand layer "
+        "replaces the demand built from the communes in the solve."
     )
     if "upload_message" in st.session_state:
         st.success(st.session_state["upload_message"])
+    if "demand_layer" in st.session_state and st.button(
+        "Remove the uploaded demand (back to the built demand)", key="remove_demand"
+    ):
+        for name in ("demand_layer", "demand", "upload_message"):
+            st.session_state.pop(name, None)
+        st.rerun()
     kind = st.radio("Layer", ["sites", "demand"], horizontal=True, key="upload_kind")
     upload = st.file_uploader("Layer file", key="layer_upload")
     if upload is None:
@@ -92,7 +105,12 @@ def uploads_tab() -> None:
             st.rerun()  # the sidebar, drawn before this tab, builds the scenario with the new layer
         else:
             demand: gpd.GeoDataFrame = read_demand_upload(path, mapping)
+            st.session_state["demand_layer"] = save_demand_layer(demand, _folder())
             st.session_state["demand"] = demand
-            st.success(f"{len(demand):,} demand units, need {demand['need'].sum():,.0f}, drawn on the map.")
+            st.session_state["upload_message"] = (
+                f"{len(demand):,} demand units, need {demand['need'].sum():,.0f}, drawn on the map "
+                "and used in the solve (units outside the chosen departments are left out)."
+            )
+            st.rerun()  # the sidebar, drawn before this tab, builds the scenario with the new demand
     except (CoverageError, ValueError) as exc:
         st.error(f"The layer has problems:\n\n{exc}")

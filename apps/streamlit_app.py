@@ -69,7 +69,7 @@ def _plan(scenario: Scenario) -> ScenarioRun | None:
 def main() -> None:
     st.set_page_config(page_title="Coverage planning", layout="wide")
     st.title("Coverage planning")
-    view = sidebar(st.session_state.get("site_layer", {}))
+    view = sidebar({**st.session_state.get("site_layer", {}), **st.session_state.get("demand_layer", {})})
     tabs = st.tabs(["Map", "Numbers", "Compare", "Your data", "Export"])
     with tabs[3]:
         uploads_tab()

@@ -148,16 +148,25 @@ def test_exports_are_offered(app: AppTest) -> None:
     assert "max_sites = 12" in app.code[0].value
 
 
-def test_an_uploaded_demand_layer_is_read_and_drawn(app: AppTest) -> None:
+def test_an_uploaded_demand_layer_is_solved_on_and_can_be_removed(app: AppTest) -> None:
     app.run()
+    built = metrics(app)["People in need reached"]
     app.radio(key="upload_kind").set_value("demand").run()
-    csv = b"unit_id,need,longitude,latitude\nu1,120,1.87,46.17\nu2,30,1.26,45.83\n"
+    csv = b"code;people;x;y\nu1;120;1,87;46,17\nu2;30;1.26;45.83\nu3;1000;2.35;48.85\n"
     app.file_uploader(key="layer_upload").set_value(("units.csv", csv, "text/csv")).run()
-    assert app.selectbox(key="map_need").value == "need"
+    assert app.selectbox(key="map_id").value == "code"
+    app.selectbox(key="map_need").set_value("people")
+    assert app.selectbox(key="map_lon").value == "x"
     app.button(key="read_layer").click().run()
     assert not app.exception
-    assert "2 demand units, need 150" in " ".join(s.value for s in app.success)
-    assert metrics(app)["Open sites"] == "12"
+    assert "3 demand units, need 1,150" in " ".join(s.value for s in app.success)
+    assert metrics(app)["People in need reached"] == "150"  # Paris (u3) is outside the demo's departments
+    assert app.query_params["demand.source"].endswith('.geojson"')
+    assert "source = " in app.code[0].value and "[demand]" in app.code[0].value
+    app.button(key="remove_demand").click().run()
+    assert not app.exception
+    assert metrics(app)["People in need reached"] == built
+    assert "demand.source" not in app.query_params
 
 
 def test_an_uploaded_scenario_with_problems_shows_them_all(app: AppTest) -> None:

@@ -219,3 +219,24 @@ def test_help_lists_run_and_compare(capsys):
     out = capsys.readouterr().out
     for option in ("--set", "--data-dir", "--out", "--no-map", "--force", "--ignore-lock-hashes"):
         assert option in out
+
+
+def test_run_with_a_demand_file_solves_on_its_units_and_locks_it(tmp_path, capsys):
+    (tmp_path / "units.csv").write_text(
+        "code,people,longitude,latitude\ng,1200,1.8717,46.1714\nl,3000,1.2611,45.8336\n", encoding="utf-8"
+    )
+    (tmp_path / "s.toml").write_text(
+        'name = "own-demand"\n[territory]\ndepartments = ["23", "87"]\n'
+        '[demand]\nsource = "units.csv"\nid_column = "code"\nneed_column = "people"\n'
+        '[sites.mairie]\nsource = "town_halls"\n[access]\nrule = "zone_radius"\n[objective]\nmax_sites = 1\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "run"
+    assert main(["run", str(tmp_path / "s.toml"), "--out", str(out), "--no-map"]) == EXIT_OK
+    stdout = capsys.readouterr().out
+    assert _row(stdout, "need (people)")[1] == "4,200"
+    assert json.loads((out / "summary.json").read_text())["summary"]["reached_need"] == 3000.0
+    lock = (out / "scenario.lock.toml").read_text()
+    assert 'key = "file:demand"' in lock and 'need_column = "people"' in lock
+    again = ["run", str(out / "scenario.lock.toml"), "--out", str(tmp_path / "again"), "--no-map"]
+    assert main(again) == EXIT_OK

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from coverage.demand import build_demand
+from coverage.demand import DEMAND_COLUMNS, build_demand, demand_from_file
 from coverage.errors import LayerValidationError
 from coverage.layers._common import report_of
 
@@ -102,3 +102,66 @@ def test_real_qpv_units(sources):
     qpv = units[units["qpv"]]
     assert len(qpv) > 1_200
     assert units["population"].sum() == pytest.approx(build_demand()["population"].sum())
+
+
+# --------------------------------------------------------------------------- demand_from_file
+
+
+def _write_units(tmp_path, text, name="units.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_demand_from_a_csv_has_the_build_demand_columns(tmp_path):
+    path = _write_units(
+        tmp_path,
+        "id;label;people;lon;lat;in_qpv\n"
+        "g;Guéret;120;1,8717;46,1714;oui\n"
+        "l;;30.5;1.2611;45.8336;0\n",
+    )
+    units = demand_from_file(
+        path, id_column="id", need_column="people", name_column="label", qpv_column="in_qpv",
+        lon="lon", lat="lat",
+    )
+    assert list(units.columns) == DEMAND_COLUMNS == list(build_demand().columns)
+    assert units["unit_id"].tolist() == ["g", "l"]
+    assert units["name"].tolist() == ["Guéret", "l"]  # an empty name falls back to the id
+    assert units["need"].tolist() == [120.0, 30.5]
+    assert units["dep"].tolist() == ["23", "87"]
+    assert units["insee_com"].tolist() == ["23096", "87085"]
+    assert units["qpv"].tolist() == [True, False]
+    assert units.crs.to_epsg() == 4326
+
+
+def test_demand_polygons_are_taken_at_their_representative_point(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {"unit_id": ["a"], "need": [10.0]}, geometry=[box(1.86, 46.16, 1.88, 46.18)], crs=4326
+    ).to_crs(2154)
+    frame.to_file(tmp_path / "units.gpkg", engine="pyogrio")
+    units = demand_from_file(tmp_path / "units.gpkg")
+    assert units["dep"].tolist() == ["23"] and units.geom_type.tolist() == ["Point"]
+    assert units.geometry.iloc[0].within(box(1.86, 46.16, 1.88, 46.18))
+
+
+def test_bad_need_names_the_file_row_and_column(tmp_path):
+    path = _write_units(
+        tmp_path,
+        "unit_id,pop,longitude,latitude\na,12,1.87,46.17\nb,,1.26,45.83\nc,-3,1.26,45.83\nd,many,1.26,45.83\n",
+    )
+    with pytest.raises(LayerValidationError) as caught:
+        demand_from_file(path, need_column="pop")
+    message = str(caught.value)
+    assert "units.csv, row 2, column 'pop': need must be a number >= 0 (received '')" in message
+    assert "row 3, column 'pop': need must be a number >= 0 (received '-3')" in message
+    assert "row 4, column 'pop'" in message and "row 1," not in message
+    with pytest.raises(LayerValidationError, match="column 'need' not found; the file has: unit_id, pop"):
+        demand_from_file(path)
+
+
+def test_units_outside_every_commune_are_named(tmp_path):
+    path = _write_units(tmp_path, "unit_id,need,longitude,latitude\na,1,1.87,46.17\nsea,5,-3.0,47.0\n")
+    with pytest.raises(
+        LayerValidationError, match=r"row 2, column 'longitude/latitude': unit 'sea' .* outside every commune"
+    ):
+        demand_from_file(path)

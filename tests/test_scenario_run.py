@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from coverage.catalogue import entry
-from coverage.errors import MissingDataError
+from coverage.errors import MissingDataError, ScenarioError
 from coverage.scenario import load_scenario
 from coverage.scenario_run import PHASES, ScenarioRun, run_scenario, shipped_scenario
 
@@ -118,6 +118,10 @@ def test_relative_site_file_is_found_in_the_data_folder(tmp_path: Path) -> None:
     run = run_scenario(scenario, data_dir=data)
     assert len(run.sites) == 2 and set(run.sites["dep"]) == {"23"}
     assert [file.name for file, _, _ in run.files] == ["sites.csv"]
+    from coverage.lock import Lock
+
+    [locked] = Lock.from_run(run, data_dir=data).files
+    assert locked.key == "file:own" and locked.path == str((data / "mine" / "sites.csv").resolve())
 
 
 @pytest.mark.shared_data
@@ -137,3 +141,58 @@ def test_laposte_scenario_on_real_data(tmp_path: Path, sources: Path) -> None:
     assert size == file.stat().st_size
     again = run_scenario(scenario, data_dir=sources)
     assert again.plan.open_site_ids == run.plan.open_site_ids
+
+
+DEMAND_CSV = (
+    "unit_id;need;longitude;latitude\n"
+    "gueret;1200;1,8717;46,1714\n"
+    "limoges;3000;1.2611;45.8336\n"
+    "aubusson;450.5;2.1683;45.9558\n"
+    "paris;9999;2.35;48.85\n"  # outside the demo's departments: left out
+)
+
+
+def test_a_demand_file_replaces_the_built_demand(tmp_path: Path) -> None:
+    from coverage.lock import Lock
+
+    (tmp_path / "units.csv").write_text(DEMAND_CSV, encoding="utf-8")
+    demo = shipped_scenario("demo")
+    path = tmp_path / "own.toml"
+    path.write_text(f'extends = "{demo.as_posix()}"\n[demand]\nsource = "units.csv"\n', encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.demand.source == str((tmp_path / "units.csv").resolve())
+    run = run_scenario(scenario)
+    assert run.demand["unit_id"].tolist() == ["gueret", "limoges", "aubusson"]
+    assert run.plan.summary()["total_need"] == pytest.approx(1200 + 3000 + 450.5)
+    assert set(run.plan.kpis("department")["dep"]) >= {"23", "87"}
+    lock = Lock.from_run(run)
+    assert [(f.key, f.sha256) for f in lock.files] == [
+        ("file:demand", hashlib.sha256((tmp_path / "units.csv").read_bytes()).hexdigest())
+    ]
+
+
+def test_demand_file_keys_that_make_no_sense_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        '[demand]\nsource = "units.csv"\nqpv_units = "demography"\nuse_fragility = true\n'
+        '[sites.m]\nsource = "town_halls"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert "`demand.qpv_units`: QPV units are split out of the communes' units" in message
+    assert "`demand.use_fragility`" in message
+    path.write_text('[demand]\nneed_column = "people"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="`demand.need_column`: applies to a demand file only"):
+        load_scenario(path)
+    path.write_text('[demand]\nsource = "communes"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="expected a file path such as 'demand.csv'"):
+        load_scenario(path)
+
+
+def test_missing_demand_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "own.toml"
+    path.write_text('name = "own"\n[demand]\nsource = "nowhere/units.csv"\n', encoding="utf-8")
+    with pytest.raises(MissingDataError, match=r"\[demand\] source: .*units.csv does not exist"):
+        run_scenario(load_scenario(path))

@@ -5,7 +5,7 @@ Modules, in the order data flows through them:
 - :mod:`coverage.territory`: territories and their metric CRS;
 - :mod:`coverage.embedded`: the embedded communes and departments;
 - :mod:`coverage.layers`: readers of the official files and of any user file;
-- :mod:`coverage.demand`: demand units and their need;
+- :mod:`coverage.demand`: demand units and their need (built, or read from a file);
 - :mod:`coverage.sites`: candidate sites of every partner, and eligibility;
 - :mod:`coverage.reach`: sparse (unit, site, distance) pairs within an access rule
   (rules in :mod:`coverage.reach_rules`, built from layers by
@@ -38,7 +38,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from coverage import errors, territory
-from coverage.demand import build_demand
+from coverage.demand import build_demand, demand_from_file
 from coverage.embedded import load_communes, load_departments
 from coverage.model import SolverOptions, maximal_coverage, p_center, p_median, set_cover
 from coverage.plan import Plan
@@ -59,6 +59,7 @@ __all__ = [
     "SolverOptions",
     "__version__",
     "build_demand",
+    "demand_from_file",
     "build_reach",
     "build_sites",
     "errors",

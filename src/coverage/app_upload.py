@@ -11,7 +11,10 @@ rows and columns.
 :func:`read_sites_upload` returns candidate sites in the library's schema and
 writes them as a GeoJSON file a scenario can name as a site layer
 (``[sites.<layer>] source = "<path>"``), so the run and the exported scenario
-TOML read the same sites.
+TOML read the same sites. :func:`read_demand_upload` reads demand units the
+same way, and :func:`save_demand_layer` writes them as the GeoJSON file of a
+scenario's ``demand.source``: the solve then uses them instead of the demand
+built from the communes.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 
 from coverage.errors import LayerValidationError, Problem
 
@@ -34,6 +36,7 @@ __all__ = [
     "columns_of",
     "read_demand_upload",
     "read_sites_upload",
+    "save_demand_layer",
     "save_upload",
 ]
 
@@ -149,36 +152,50 @@ def read_sites_upload(
 def read_demand_upload(path: str | Path, mapping: ColumnMapping) -> gpd.GeoDataFrame:
     """Demand units from an upload: ``unit_id``, ``name``, ``need`` (a number >= 0) and geometry.
 
+    Read by :func:`coverage.demand.demand_from_file`, the reader a scenario's
+    ``demand.source`` goes through: polygons are taken at their representative
+    point, and every unit must lie in a commune.
+
     Raises
     ------
     LayerValidationError
-        The need column is missing or holds values that are not numbers >= 0
-        (every row named), and every problem of :func:`coverage.layers.read_layer`.
+        The need column is missing or holds values that are not numbers >= 0,
+        units lie outside every commune (every row named), and every problem of
+        :func:`coverage.layers.read_layer`.
     """
-    from coverage.layers import read_layer
+    from coverage.demand import demand_from_file
 
-    renames = _renames(mapping, {"unit_id": mapping.id, "name": mapping.name, "need": mapping.need})
-    frame = read_layer(path, columns=renames, id_column="unit_id", lon=mapping.lon, lat=mapping.lat)
-    source = Path(path).name
-    if "need" not in frame.columns:
-        raise LayerValidationError(
-            Problem(source, "choose the column that holds the need", column=mapping.need)
-        )
-    need = pd.to_numeric(frame["need"], errors="coerce")
-    bad = need.isna() | (need < 0)
-    if bad.any():
-        raise LayerValidationError(
-            [
-                Problem(
-                    source,
-                    f"need must be a number >= 0 (received {value!r})",
-                    row=int(i) + 1,
-                    column=mapping.need,
-                )
-                for i, value in zip(bad.to_numpy().nonzero()[0], frame["need"][bad], strict=True)
-            ]
-        )
-    frame["need"] = need.astype(float)
-    if "name" not in frame.columns:
-        frame["name"] = frame["unit_id"]
-    return frame[["unit_id", "name", "need", "geometry"]]
+    if mapping.need is None:
+        raise LayerValidationError(Problem(Path(path).name, "choose the column that holds the need"))
+    units = demand_from_file(
+        path,
+        id_column=mapping.id,
+        need_column=mapping.need,
+        name_column=mapping.name,
+        lon=mapping.lon,
+        lat=mapping.lat,
+    )
+    return units[["unit_id", "name", "need", "geometry"]]
+
+
+def save_demand_layer(units: gpd.GeoDataFrame, folder: str | Path) -> dict[str, str]:
+    """Write uploaded demand units as GeoJSON; return the scenario overrides that solve with them.
+
+    ``units`` come from :func:`read_demand_upload`. The file is named after its
+    content's SHA-256 (a new upload never reuses the cached inputs of an older
+    one). The overrides (``KEY.PATH -> TOML value``) set ``demand.source`` to
+    the file, and ``demand.qpv_units = "none"`` and ``demand.use_fragility =
+    false``, which apply to the communes' units only.
+    """
+    import hashlib
+    import json
+
+    text = units[["unit_id", "name", "need", "geometry"]].to_crs(4326).to_json(drop_id=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    out = Path(folder) / f"demand-{digest}.geojson"
+    out.write_text(text, encoding="utf-8")
+    return {
+        "demand.source": json.dumps(str(out.resolve())),
+        "demand.qpv_units": json.dumps("none"),
+        "demand.use_fragility": "false",
+    }

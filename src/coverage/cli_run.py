@@ -39,7 +39,9 @@ def add_run_command(commands: argparse._SubParsersAction[Any]) -> None:
         description=(
             "Run a scenario: read the data, solve, print the KPIs and write an output folder "
             "(plan.gpkg, kpis_*.csv, open_sites.csv, map.html, summary.json, scenario.lock.toml). "
-            "Rerun a locked scenario with 'coverage-plan run RUN_FOLDER/scenario.lock.toml'."
+            "Rerun a locked scenario with 'coverage-plan run RUN_FOLDER/scenario.lock.toml'. "
+            "Demand is built from the communes, or read from the file named by demand.source "
+            "(CSV, GeoJSON, GeoPackage or zipped shapefile of units with their need)."
         ),
     )
     run.add_argument(

@@ -17,25 +17,48 @@ Output columns: ``unit_id`` (``com:<insee>`` or ``qpv:<code>``), ``kind``
 ``qpv``, ``rural``, ``fragility_score``, ``need``, ``geometry`` (point,
 EPSG:4326: the commune's representative point, the QPV polygon's
 representative point where polygons are given, else the host commune's).
+
+:func:`demand_from_file` gives the same columns for units a user brings (a
+scenario's ``demand.source``): their need is taken as the file states it, and
+each unit is placed in its commune and department by location.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from coverage.errors import LayerValidationError, Problem
-from coverage.layers._common import REPORT_ATTR, LoadReport
+from coverage.layers._common import REPORT_ATTR, LoadReport, Problems
 from coverage.sites import rural_flags
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_ILLECTRONISME_RATE", "build_demand"]
+__all__ = ["DEFAULT_ILLECTRONISME_RATE", "DEMAND_COLUMNS", "build_demand", "demand_from_file"]
 
 DEFAULT_ILLECTRONISME_RATE = 0.17
+
+#: Columns of every demand frame, in order.
+DEMAND_COLUMNS = [
+    "unit_id",
+    "kind",
+    "insee_com",
+    "dep",
+    "name",
+    "population",
+    "qpv",
+    "rural",
+    "fragility_score",
+    "need",
+    "geometry",
+]
+
+_TRUE = {"1", "true", "yes", "oui", "vrai", "y", "t"}
+_FALSE = {"0", "false", "no", "non", "faux", "n", "f", ""}
 
 
 def build_demand(
@@ -159,21 +182,7 @@ def build_demand(
     factor = np.where(np.isnan(factor), 1.0, factor)
     zone = np.where(units["qpv"], qpv_multiplier, np.where(units["rural"], rural_multiplier, 1.0))
     units["need"] = units["population"].to_numpy() * illectronisme_rate * factor * zone
-    units = units[
-        [
-            "unit_id",
-            "kind",
-            "insee_com",
-            "dep",
-            "name",
-            "population",
-            "qpv",
-            "rural",
-            "fragility_score",
-            "need",
-            "geometry",
-        ]
-    ]
+    units = units[DEMAND_COLUMNS]
     report.rows_kept = len(units)
     report.notes.append(
         f"{len(units)} units ({int(units['qpv'].sum())} QPV), population "
@@ -182,6 +191,152 @@ def build_demand(
     units.attrs[REPORT_ATTR] = report
     logger.info(report.summary())
     return units
+
+
+def demand_from_file(
+    path: str | Path,
+    *,
+    id_column: str = "unit_id",
+    need_column: str = "need",
+    name_column: str | None = "name",
+    qpv_column: str | None = None,
+    lon: str = "longitude",
+    lat: str = "latitude",
+    layer: str | None = None,
+    communes: gpd.GeoDataFrame | None = None,
+    density_grid: pd.DataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Demand units from a file a user brings, in the columns of :func:`build_demand`.
+
+    The file is anything :func:`coverage.layers.generic.read_layer` reads: a CSV
+    with ``lon``/``lat`` columns, GeoJSON, GeoPackage (``layer``), a shapefile or
+    a zipped one. Points are the units' places; polygons and lines are taken at
+    their representative point. Each unit is placed in the commune containing
+    it (or the nearest within 1 km) of ``communes`` (all embedded communes by
+    default), which gives ``insee_com`` and ``dep``.
+
+    Parameters
+    ----------
+    id_column
+        Unique id of each unit (becomes ``unit_id``).
+    need_column
+        People in need (a number >= 0), taken as is: the rate and multipliers of
+        :func:`build_demand` do not apply.
+    name_column
+        Unit names; the id when None or absent.
+    qpv_column
+        Optional flag (``1``/``0``, ``true``/``false``, ``yes``/``no``): the unit
+        lies in a QPV; False for every unit without it.
+    density_grid
+        As for :func:`build_demand`: the rural flag of the unit's commune.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``unit_id, kind`` (``"file"``), ``insee_com, dep, name, population``
+        (NaN), ``qpv, rural, fragility_score`` (NaN), ``need, geometry``
+        (points, EPSG:4326), with a load report.
+
+    Raises
+    ------
+    LayerValidationError
+        Missing columns, a need that is missing, not a number or negative, a
+        bad QPV flag, a unit outside every commune: each named with the file,
+        row and column; and every problem of ``read_layer``.
+    """
+    from coverage.layers.communes import attach_communes
+    from coverage.layers.generic import read_layer
+
+    source = str(path)
+    frame = read_layer(path, layer=layer, id_column=id_column, lon=lon, lat=lat)
+    problems = Problems(source)
+    wanted = [need_column, *([qpv_column] if qpv_column else [])]
+    for column in wanted:
+        if column not in frame.columns:
+            listed = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
+            problems.add(f"column '{column}' not found; the file has: {listed}", column=column)
+    problems.raise_if_any()
+    rows = np.arange(len(frame)) + 1
+    raw_need = frame[need_column]
+    text = raw_need.astype(str).str.strip().str.replace(",", ".", regex=False)
+    need = pd.to_numeric(text.where(raw_need.notna(), ""), errors="coerce").astype("float64")
+    bad = (need.isna() | (need < 0) | ~np.isfinite(need)).to_numpy()
+    problems.add_rows(
+        rows[bad], need_column, "need must be a number >= 0", values=[_shown(v) for v in raw_need[bad]]
+    )
+    qpv = np.zeros(len(frame), dtype=bool)
+    if qpv_column:
+        flags = frame[qpv_column].map(lambda v: "" if v is None or v != v else str(v).strip().lower())
+        unknown = ~flags.isin(_TRUE | _FALSE).to_numpy()
+        problems.add_rows(
+            rows[unknown],
+            qpv_column,
+            "QPV flag must be 1/0, true/false or yes/no",
+            values=list(frame[qpv_column][unknown]),
+        )
+        qpv = flags.isin(_TRUE).to_numpy()
+    problems.raise_if_any()
+
+    if communes is None:
+        from coverage.embedded import load_communes
+
+        communes = load_communes()
+    report = frame.attrs.get(REPORT_ATTR) or LoadReport(source, rows_read=len(frame))
+    not_points = ~frame.geometry.geom_type.eq("Point").to_numpy()
+    points = frame.geometry.copy()
+    if not_points.any():
+        points[not_points] = frame.geometry[not_points].representative_point()
+        report.notes.append(f"{int(not_points.sum())} units taken at their shape's representative point")
+    ids = frame[id_column].astype(str).str.strip()
+    located = gpd.GeoDataFrame({"unit_id": ids.to_numpy()}, geometry=points.to_numpy(), crs=4326)
+    located.attrs[REPORT_ATTR] = LoadReport(source)
+    located = attach_communes(located, communes=communes, id_column="unit_id")
+    outside = located["commune_match"].eq("none").to_numpy()
+    for i in np.flatnonzero(outside):
+        point = located.geometry.iloc[i]
+        problems.add(
+            f"unit {ids.iloc[i]!r} at ({point.x:.5f}, {point.y:.5f}) lies outside every commune "
+            "of the embedded geography; check its coordinates (longitude first) or remove it",
+            row=int(rows[i]),
+            column=f"{lon}/{lat}" if Path(source).suffix.lower() in (".csv", ".txt") else "geometry",
+        )
+    problems.raise_if_any()
+
+    if name_column and name_column in frame.columns:
+        names = frame[name_column].map(lambda v: "" if v is None or v != v else str(v).strip())
+        names = names.where(names.ne(""), ids)
+    else:
+        names = ids
+    units = gpd.GeoDataFrame(
+        {
+            "unit_id": ids.to_numpy(),
+            "kind": "file",
+            "insee_com": located["insee_com"].astype(str).to_numpy(),
+            "dep": located["dep"].astype(str).to_numpy(),
+            "name": names.astype(str).to_numpy(),
+            "population": np.nan,
+            "qpv": qpv,
+        },
+        geometry=located.geometry.to_numpy(),
+        crs=4326,
+    )
+    units["rural"] = rural_flags(units["insee_com"], communes, density_grid, report)
+    units["fragility_score"] = np.nan
+    units["need"] = need.to_numpy()
+    units = units[DEMAND_COLUMNS]
+    report.rows_kept = len(units)
+    report.notes.append(
+        f"{len(units)} units from {Path(source).name} ({int(units['qpv'].sum())} QPV), "
+        f"need {units['need'].sum():,.0f}"
+    )
+    units.attrs[REPORT_ATTR] = report
+    logger.info(report.summary())
+    return units
+
+
+def _shown(value: object) -> object:
+    """A received value as shown in a message (a missing one as '')."""
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else value
 
 
 def _qpv_units(

@@ -20,7 +20,7 @@ plus a ``[lock]`` table::
     path = "/data/coverage/laposte_poincont2_2020-12.csv"
     sha256 = "9f8e..."
     size = 6120341
-    key = "laposte_points"               # catalogue key, or "file:<layer>"
+    key = "laposte_points"               # catalogue key, "file:<layer>" or "file:demand"
     vintage = "2020-12"
 
 :class:`Lock` builds that table from a :class:`~coverage.scenario_run.ScenarioRun`
@@ -96,11 +96,14 @@ class Lock(_Table):
         ``data_dir`` is the folder of official files the run used; it is recorded
         when the run read catalogue files, and reused by a rerun that names none.
         """
-        layer_files = {
-            str(Path(layer.source).resolve()): f"file:{name}"
-            for name, layer in run.scenario.sites.items()
-            if is_path_like(layer.source)
-        }
+        own = [(f"file:{name}", layer.source) for name, layer in run.scenario.sites.items()]
+        own.append(("file:demand", run.scenario.demand.source or ""))
+        layer_files: dict[str, str] = {}
+        for key, source in own:
+            if source and is_path_like(source):
+                # A relative source was found in the data folder (or the current one).
+                for folder in (Path.cwd(), *([Path(data_dir)] if data_dir is not None else [])):
+                    layer_files[str((folder / source).resolve())] = key
         files = []
         for path, sha256, size in run.files:
             key, vintage = _catalogue_key(path)

@@ -193,8 +193,8 @@ def _set(data: dict[str, Any], keys: tuple[str, ...], value: object, text: str) 
 def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
     """Make the file paths of ``data`` absolute, relative ones against ``folder``.
 
-    A relative site file that is not in ``folder`` stays relative: the run
-    looks for it in the data folder (:func:`coverage.scenario_run.run_scenario`).
+    A relative site or demand file that is not in ``folder`` stays relative:
+    the run looks for it in the data folder (:func:`coverage.scenario_run.run_scenario`).
     """
     sites = data.get("sites")
     for layer in sites.values() if isinstance(sites, dict) else []:
@@ -203,6 +203,12 @@ def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
             beside = folder / source
             if beside.exists() or Path(source).is_absolute():
                 layer["source"] = str(beside.resolve())
+    demand = data.get("demand")
+    source = demand.get("source") if isinstance(demand, dict) else None
+    if isinstance(demand, dict) and isinstance(source, str) and is_path_like(source):
+        beside = folder / source
+        if beside.exists() or Path(source).is_absolute():
+            demand["source"] = str(beside.resolve())
     access = data.get("access")
     if isinstance(access, dict) and isinstance(access.get("table"), str):
         access["table"] = str((folder / access["table"]).resolve())

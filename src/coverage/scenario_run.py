@@ -67,7 +67,8 @@ class ScenarioRun:
     plan
         The solved plan.
     demand, sites
-        Demand units and candidate sites the model was built on.
+        Demand units (built from the communes, or read from ``demand.source``)
+        and candidate sites the model was built on.
     reach
         Unit-site pairs within the access rule.
     files
@@ -132,6 +133,10 @@ def run_scenario(
 ) -> ScenarioRun:
     """Run ``scenario``: read the data, build demand, sites and reach, solve, make the plan.
 
+    Demand is :func:`coverage.demand.build_demand` over the territory's
+    communes, or the units of ``demand.source``
+    (:func:`coverage.demand.demand_from_file`) in the territory's departments.
+
     Parameters
     ----------
     scenario
@@ -189,16 +194,19 @@ def run_scenario(
     fragility = next((frames[k] for k in _FRAGILITY_KEYS if k in frames), None)
     from coverage.demand import build_demand
 
-    demand = build_demand(
-        communes,
-        illectronisme_rate=spec.illectronisme_rate,
-        qpv_multiplier=spec.qpv_multiplier,
-        rural_multiplier=spec.rural_multiplier,
-        fragility=fragility,
-        density_grid=frames.get("density_grid"),
-        qpv_demography=frames.get("qpv_demography"),
-        qpv_polygons=frames.get("qpv_polygons"),
-    )
+    if spec.source is not None:
+        demand = _file_demand(scenario, paths["file:demand"], frames.get("density_grid"))
+    else:
+        demand = build_demand(
+            communes,
+            illectronisme_rate=spec.illectronisme_rate,
+            qpv_multiplier=spec.qpv_multiplier,
+            rural_multiplier=spec.rural_multiplier,
+            fragility=fragility,
+            density_grid=frames.get("density_grid"),
+            qpv_demography=frames.get("qpv_demography"),
+            qpv_polygons=frames.get("qpv_polygons"),
+        )
     report("demand", 1, 1)
     timings["demand"] = time.perf_counter() - start
 
@@ -247,6 +255,47 @@ def run_scenario(
     return run
 
 
+def _file_demand(scenario: Scenario, path: Path, density_grid: pd.DataFrame | None) -> gpd.GeoDataFrame:
+    """The units of ``demand.source``, kept in the scenario's departments."""
+    from coverage.demand import demand_from_file
+    from coverage.embedded import load_communes
+    from coverage.errors import LayerValidationError, Problem
+    from coverage.layers._common import REPORT_ATTR
+
+    spec = scenario.demand
+    demand = demand_from_file(
+        path,
+        id_column=spec.id_column or "unit_id",
+        need_column=spec.need_column or "need",
+        name_column=spec.name_column or "name",
+        qpv_column=spec.qpv_column,
+        lon=spec.lon_column or "longitude",
+        lat=spec.lat_column or "latitude",
+        layer=spec.layer,
+        communes=load_communes(),
+        density_grid=density_grid,
+    )
+    departments = scenario.departments()
+    if departments is None:
+        return demand
+    report = demand.attrs.get(REPORT_ATTR)
+    inside = demand["dep"].isin(departments).to_numpy()
+    if not inside.any():
+        raise LayerValidationError(
+            Problem(
+                str(path),
+                f"none of its {len(demand)} units lies in the scenario's departments "
+                f"({', '.join(departments)}); check territory.departments",
+            )
+        )
+    kept = demand[inside].reset_index(drop=True)
+    if report is not None:
+        report.drop("outside the scenario's departments", int((~inside).sum()))
+        report.rows_kept = len(kept)
+        kept.attrs[REPORT_ATTR] = report
+    return kept
+
+
 # --------------------------------------------------------------------------- load
 
 
@@ -288,7 +337,7 @@ def _layer_keys(scenario: Scenario) -> list[str]:
 
 
 def _locate_files(scenario: Scenario, folder: Path | None) -> dict[str, Path]:
-    """Catalogue key (or ``'file:<layer>'``) -> path of every file the scenario reads.
+    """Catalogue key (or ``'file:<layer>'``, ``'file:demand'``) -> path of every file the scenario reads.
 
     Raises
     ------
@@ -299,14 +348,19 @@ def _locate_files(scenario: Scenario, folder: Path | None) -> dict[str, Path]:
 
     wanted: list[str] = []
     own: dict[str, Path] = {}
+    given: dict[str, str] = {}
     for name, layer in scenario.sites.items():
         if is_path_like(layer.source):
-            path = Path(layer.source)
-            if not path.is_absolute() and folder is not None:
-                path = folder / path  # not beside the scenario file: look in the data folder
-            own[f"file:{name}"] = path
+            given[f"file:{name}"] = layer.source
         elif layer.source != "town_halls" and layer.source not in wanted:
             wanted.append(layer.source)
+    if scenario.demand.source is not None:
+        given["file:demand"] = scenario.demand.source
+    for key, source in given.items():
+        path = Path(source)
+        if not path.is_absolute() and folder is not None:
+            path = folder / path  # not beside the scenario file: look in the data folder
+        own[key] = path
     wanted.extend(_layer_keys(scenario))
     found: dict[str, Path] = {}
     if folder is not None:
@@ -325,11 +379,12 @@ def _locate_files(scenario: Scenario, folder: Path | None) -> dict[str, Path]:
     for key, path in own.items():
         if not path.is_file():
             where = key.removeprefix("file:")
-            looked = "" if Path(scenario.sites[where].source).is_absolute() else (
+            table = "demand" if key == "file:demand" else f"sites.{where}"
+            looked = "" if Path(given[key]).is_absolute() else (
                 " (looked next to the scenario file and in the data folder)"
             )
             problems.append(
-                f"[sites.{where}] source: {path} does not exist{looked}; check the path in the scenario"
+                f"[{table}] source: {path} does not exist{looked}; check the path in the scenario"
             )
     if problems:
         place = f"data folder {folder}" if folder is not None else "no data folder set (--data-dir)"

@@ -19,7 +19,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -167,6 +167,17 @@ class DemandSpec(_Table):
     give sites their "in or near a QPV" flag). ``rurality`` is ``"embedded"``
     (an approximation from commune density) or ``"density_grid"`` (INSEE's
     grid, classes 5-7 rural). The official files come from the data folder.
+
+    ``source`` replaces the communes' units with those of a file (CSV with
+    ``lon_column``/``lat_column``, GeoJSON, GeoPackage with ``layer``, zipped
+    shapefile; see :func:`coverage.demand.demand_from_file`): relative paths
+    are looked up next to the scenario file, then in the data folder. The
+    file's ``need_column`` is the need as is (``illectronisme_rate`` and the
+    multipliers do not apply; default ``"need"``), ``id_column`` the unique
+    unit ids (``"unit_id"``), ``name_column`` the names (``"name"``; the ids
+    when absent), ``qpv_column`` an optional in-QPV flag (``lon_column`` and
+    ``lat_column`` default to ``"longitude"`` and ``"latitude"``). A source
+    excludes ``qpv_units`` and ``use_fragility``; ``rurality`` applies.
     """
 
     illectronisme_rate: float = Field(default=DEFAULT_ILLECTRONISME_RATE, ge=0, le=1)
@@ -175,6 +186,32 @@ class DemandSpec(_Table):
     use_fragility: bool = False
     qpv_units: Literal["none", "demography", "polygons"] = "none"
     rurality: Literal["embedded", "density_grid"] = "embedded"
+    source: str | None = Field(default=None, min_length=1)
+    id_column: str | None = Field(default=None, min_length=1)
+    need_column: str | None = Field(default=None, min_length=1)
+    name_column: str | None = Field(default=None, min_length=1)
+    qpv_column: str | None = Field(default=None, min_length=1)
+    lon_column: str | None = Field(default=None, min_length=1)
+    lat_column: str | None = Field(default=None, min_length=1)
+    layer: str | None = Field(default=None, min_length=1)
+
+    @field_validator("source")
+    @classmethod
+    def _file_source(cls, value: str | None) -> str | None:
+        if value is not None and not is_path_like(value):
+            raise ValueError(f"expected a file path such as 'demand.csv' or 'data/units.gpkg', got {value!r}")
+        return value
+
+    #: Keys that only apply with a ``source``.
+    FILE_KEYS: ClassVar[tuple[str, ...]] = (
+        "id_column",
+        "need_column",
+        "name_column",
+        "qpv_column",
+        "lon_column",
+        "lat_column",
+        "layer",
+    )
 
 
 class SiteLayerSpec(_Table):
@@ -389,6 +426,27 @@ class Scenario(_Table):
                         f"{layer.shortlist} shortlisted sites",
                     )
                 )
+        demand = self.demand
+        if demand.source is not None:
+            if demand.qpv_units != "none":
+                out.append(
+                    (
+                        ("demand", "qpv_units"),
+                        "QPV units are split out of the communes' units, which `demand.source` replaces; "
+                        'remove `qpv_units` (or set it to "none"), or give a `qpv_column` in the file',
+                    )
+                )
+            if demand.use_fragility:
+                out.append(
+                    (
+                        ("demand", "use_fragility"),
+                        "the fragility index scales the communes' need, which `demand.source` replaces; "
+                        "set use_fragility = false or put the fragility into the file's need",
+                    )
+                )
+        else:
+            for key in [k for k in DemandSpec.FILE_KEYS if getattr(demand, k) is not None]:
+                out.append((("demand", key), "applies to a demand file only: set `demand.source` too"))
         if self.access.rule == "travel_time_matrix" and self.access.table is None:
             out.append(
                 (("access", "table"), "rule 'travel_time_matrix' needs `table`, a CSV or Parquet path")
