@@ -20,7 +20,8 @@ Modules, in the order data flows through them:
 - :mod:`coverage.maps`: folium maps of a plan;
 - :mod:`coverage.scenario`: scenario files (TOML), inheritance and overrides
   (the tables in :mod:`coverage.scenario_schema`); :mod:`coverage.scenario_run`
-  runs one end to end; :mod:`coverage.lock` records what a run read and with
+  runs one end to end (files located by :mod:`coverage.scenario_files`, inputs
+  built by :mod:`coverage.scenario_inputs`); :mod:`coverage.lock` records what a run read and with
   which versions; :mod:`coverage.run_output` writes and reads its output folder;
   :mod:`coverage.compare` compares two runs;
 - :mod:`coverage.batch`: what-if grids on Dask (grid files in

@@ -211,9 +211,7 @@ def _with_department_flags(
     z: Sequence[pulp.LpVariable],
 ) -> list[tuple[pulp.LpVariable, float]]:
     """Warm-start values for ``y``, ``z`` and the departments-served flags of :mod:`coverage.rules`."""
-    rows = np.repeat(np.arange(merged.n_rows), np.diff(merged.indptr))
-    covered = np.zeros(merged.n_rows)
-    covered[rows[chosen[merged.cols]]] = 1.0
+    covered = _covered_rows(merged, chosen).astype(float)
     served = set(np.asarray(inst.model_site_dep, dtype=object)[chosen].tolist())
     flags = problem.variablesDict()
     start = list(zip(y, chosen.astype(float).tolist(), strict=True))
@@ -229,11 +227,16 @@ def _with_department_flags(
 LP_START_PAIRS = 100_000
 
 
-def _covered_need(merged: Merged, chosen: np.ndarray) -> float:
+def _covered_rows(merged: Merged, chosen: np.ndarray) -> np.ndarray:
+    """Which merged rows the ``chosen`` sites cover."""
     rows = np.repeat(np.arange(merged.n_rows), np.diff(merged.indptr))
     covered = np.zeros(merged.n_rows, dtype=bool)
     covered[rows[chosen[merged.cols]]] = True
-    return float(merged.need[covered].sum())
+    return covered
+
+
+def _covered_need(merged: Merged, chosen: np.ndarray) -> float:
+    return float(merged.need[_covered_rows(merged, chosen)].sum())
 
 
 def _greedy_start(
@@ -287,10 +290,7 @@ def _greedy_start(
             )
             if _covered_need(merged, rounded) > _covered_need(merged, chosen):
                 chosen = rounded
-    lengths = np.diff(merged.indptr)
-    rows = np.repeat(np.arange(merged.n_rows), lengths)
-    covered = np.zeros(merged.n_rows)
-    covered[rows[chosen[merged.cols]]] = 1.0
+    covered = _covered_rows(merged, chosen).astype(float)
     start = list(zip(y, chosen.astype(float).tolist(), strict=True))
     return start + list(zip(z, covered.tolist(), strict=True))
 
