@@ -17,7 +17,8 @@ from app_views import compare_tab, export_tab, kpi_cards, map_tab, numbers_tab
 from coverage.app_session import inputs_key, resolve
 from coverage.errors import CoverageError
 from coverage.scenario_run import ScenarioRun
-from coverage.scenario_schema import Scenario, is_path_like
+from coverage.scenario_schema import Scenario
+from coverage.scenario_tables import is_path_like
 
 #: A scenario above this many departments (or reading official files) solves on a button press only.
 #: Embedded data and uploads only: the demo solves in about a second.

@@ -13,7 +13,7 @@ from coverage.partners import Horizon, Partner, Sharing
 from coverage.reach_rules import Decay, Radius, TravelTime, TravelTimeMatrix, ZoneRadius
 from coverage.rules import DepartmentRules
 from coverage.scenario import Scenario, ScenarioError, dump_scenario, load_scenario, parse_override
-from coverage.scenario_schema import SITE_SOURCES
+from coverage.scenario_tables import SITE_SOURCES
 from coverage.solver import SolverOptions
 
 FULL = """

@@ -19,7 +19,8 @@ Modules, in the order data flows through them:
 - :mod:`coverage.plan`: the solved, immutable plan: KPIs, explanations, exports;
 - :mod:`coverage.maps`: folium maps of a plan;
 - :mod:`coverage.scenario`: scenario files (TOML), inheritance and overrides
-  (the tables in :mod:`coverage.scenario_schema`); :mod:`coverage.scenario_run`
+  (the scenario in :mod:`coverage.scenario_schema`, its tables in
+  :mod:`coverage.scenario_tables`); :mod:`coverage.scenario_run`
   runs one end to end (files located by :mod:`coverage.scenario_files`, inputs
   built by :mod:`coverage.scenario_inputs`); :mod:`coverage.lock` records what a run read and with
   which versions; :mod:`coverage.run_output` writes and reads its output folder;

@@ -146,7 +146,7 @@ def _scenario_path(text: str) -> Path:
     """A file path, else the shipped scenario of that name."""
     from coverage.errors import MissingDataError
     from coverage.scenario_run import shipped_scenario
-    from coverage.scenario_schema import is_path_like
+    from coverage.scenario_tables import is_path_like
 
     path = Path(text)
     if path.exists() or is_path_like(text):

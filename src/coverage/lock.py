@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coverage.catalogue import CATALOGUE
 from coverage.errors import MissingDataError, ScenarioError
-from coverage.scenario_schema import is_path_like
+from coverage.scenario_tables import is_path_like
 
 if TYPE_CHECKING:
     from coverage.scenario_run import ScenarioRun

@@ -32,7 +32,8 @@ from pydantic import ValidationError
 
 from coverage.errors import MissingDataError, ScenarioError
 from coverage.lock import Lock, read_lock
-from coverage.scenario_schema import TABLES, Scenario, closest, is_path_like
+from coverage.scenario_schema import TABLES, Scenario
+from coverage.scenario_tables import closest, is_path_like
 
 __all__ = ["Scenario", "ScenarioError", "dump_scenario", "load_scenario", "parse_override"]
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from coverage.catalogue import DataFile, entry
 from coverage.errors import MissingDataError
-from coverage.scenario_schema import Scenario, is_path_like
+from coverage.scenario_schema import Scenario
+from coverage.scenario_tables import is_path_like
 
 __all__ = [
     "FRAGILITY_KEYS",

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from coverage.plan import Plan
-from coverage.scenario_schema import Scenario, SiteLayerSpec, is_path_like
+from coverage.scenario_schema import Scenario
+from coverage.scenario_tables import SiteLayerSpec, is_path_like
 
 __all__ = ["build_scenario_sites", "file_demand", "shortlist_sites"]
 
