@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from coverage.batch import run_case
-from coverage.batch_grid import Case, cases_from_mapping, read_grid, toml_literal, validate_cases
+from coverage.batch_grid import Case, cases_from_mapping, read_grid, validate_cases
 from coverage.batch_report import pareto_frontier, report_text, summary_frame
 from coverage.cli import main
 from coverage.errors import MissingDataError, ScenarioError
-from coverage.scenario import parse_override
+from coverage.scenario import parse_override, toml_value
 from coverage.scenario_run import shipped_scenario
 
 DEMO = shipped_scenario("demo")
@@ -66,7 +66,7 @@ def test_case_id_depends_on_the_overrides_only():
     "value", [3, -2.5, 10000.0, True, 'text with "quotes" and é', [1, 2], ["23", "87"], dt.date(2023, 6, 30)]
 )
 def test_override_literals_read_back_as_the_same_value(value):
-    assert parse_override(f"a.b={toml_literal(value)}") == (("a", "b"), value)
+    assert parse_override(f"a.b={toml_value(value)}") == (("a", "b"), value)
 
 
 @pytest.mark.parametrize(

@@ -23,10 +23,8 @@ reports every bad case at once, before anything is computed.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import itertools
-import json
 import math
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -35,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from coverage.errors import CoverageError, MissingDataError, ScenarioError
+from coverage.scenario import toml_value
 
-__all__ = ["Case", "cases_from_mapping", "read_grid", "short_keys", "toml_literal", "validate_cases"]
+__all__ = ["Case", "cases_from_mapping", "read_grid", "short_keys", "validate_cases"]
 
 _RANGE_KEYS = frozenset({"start", "stop", "step"})
 _MAX_CASES = 100_000
@@ -63,7 +62,7 @@ class Case:
     @property
     def overrides(self) -> list[str]:
         """``KEY.PATH=VALUE`` strings for :func:`coverage.scenario.load_scenario`."""
-        return [f"{key}={toml_literal(value)}" for key, value in self.values.items()]
+        return [f"{key}={toml_value(value)}" for key, value in self.values.items()]
 
     @property
     def case_id(self) -> str:
@@ -76,28 +75,7 @@ class Case:
         if self.name:
             return self.name
         names = short_keys or {}
-        return ", ".join(f"{names.get(k, k)}={toml_literal(v)}" for k, v in self.values.items()) or "base"
-
-
-def toml_literal(value: Any) -> str:
-    """``value`` as a TOML literal, as :func:`coverage.scenario.parse_override` reads it back."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(toml_literal(item) for item in value) + "]"
-    if isinstance(value, Mapping):
-        return "{ " + ", ".join(f"{json.dumps(str(k))} = {toml_literal(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {value!r} as a TOML value")
+        return ", ".join(f"{names.get(k, k)}={toml_value(v)}" for k, v in self.values.items()) or "base"
 
 
 def read_grid(path: str | Path) -> list[Case]:

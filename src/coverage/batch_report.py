@@ -16,8 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from coverage.batch_grid import Case, short_keys, toml_literal
+from coverage.batch_grid import Case, short_keys
 from coverage.plan_export import atomic_path
+from coverage.scenario import toml_value
 
 __all__ = ["pareto_frontier", "summary_frame", "timings_frame", "write_outputs", "write_pareto_png"]
 
@@ -49,7 +50,7 @@ def summary_frame(cases: Sequence[Case], records: Mapping[str, Mapping[str, Any]
         row: dict[str, Any] = {"case": case.index + 1, "case_id": case.case_id, "label": case.label(names)}
         for key in keys:
             value = case.values.get(key)
-            row[key] = value if value is None or isinstance(value, int | float | str) else toml_literal(value)
+            row[key] = value if value is None or isinstance(value, int | float | str) else toml_value(value)
         row.update({column: record.get(column) for column in _RESULT_COLUMNS})
         by_partner = record.get("advisors_by_partner") or {}
         row.update({f"advisors_{p}": by_partner.get(p) for p in partners})

@@ -35,7 +35,7 @@ from coverage.lock import Lock, read_lock
 from coverage.scenario_schema import TABLES, Scenario
 from coverage.scenario_tables import closest, is_path_like
 
-__all__ = ["Scenario", "ScenarioError", "dump_scenario", "load_scenario", "parse_override"]
+__all__ = ["Scenario", "ScenarioError", "dump_scenario", "load_scenario", "parse_override", "toml_value"]
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 Provenance = dict[tuple[str, ...], str]
@@ -247,7 +247,8 @@ def _key(name: str) -> str:
     return name if _BARE_KEY.match(name) else json.dumps(name, ensure_ascii=False)
 
 
-def _value(value: object) -> str:
+def toml_value(value: object) -> str:
+    """``value`` as a TOML literal, as :func:`parse_override` and ``tomllib`` read it back."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -256,14 +257,12 @@ def _value(value: object) -> str:
         return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else f"{value:+}")
     if isinstance(value, str | Path):
         return json.dumps(str(value), ensure_ascii=False)
-    if isinstance(value, dt.datetime):
-        raise TypeError(f"datetimes are not used in scenarios: {value!r}")
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date | dt.time):  # datetimes too
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_value(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_key(str(k))} = {_value(v)}" for k, v in value.items()) + "}"
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_key(str(k))} = {toml_value(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot write {type(value).__name__} to TOML: {value!r}")
 
 
@@ -273,7 +272,7 @@ def _is_table_array(value: object) -> bool:
 
 def _table_text(table: Mapping[str, Any], prefix: tuple[str, ...], *, header: str = "[{}]") -> str:
     lines = [
-        f"{_key(str(k))} = {_value(v)}"
+        f"{_key(str(k))} = {toml_value(v)}"
         for k, v in table.items()
         if not isinstance(v, dict) and not _is_table_array(v)
     ]
