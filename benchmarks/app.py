@@ -4,11 +4,11 @@
 
 1. Re-solve after a settings change, the demo scenario (embedded data): the
    number of sites goes 12 -> 13 -> 14 ... and each plan is solved again with
-   :func:`coverage.app_session.resolve` (demand, sites and reach reused, as the
+   :func:`coverage.app.session.resolve` (demand, sites and reach reused, as the
    app does). Prints the median of ``--runs`` re-solves, and the median of as
    many app reruns after a slider change (streamlit's AppTest: settings, solve,
    KPI cards, map, tables, exports), against the 3 s goal.
-2. HTML payload of :func:`coverage.maps.plan_map` for the demo plan and for a
+2. HTML payload of :func:`coverage.plan.maps.plan_map` for the demo plan and for a
    national view: a maximal-coverage plan over every department, town halls as
    candidate sites, 400 sites; the demand uses the QPV demography and the
    fragility index from the data folder when it has them (else the embedded
@@ -25,10 +25,10 @@ import sys
 import time
 from pathlib import Path
 
-from coverage.app_session import map_html, resolve
-from coverage.app_settings import load_view
-from coverage.maps import plan_map
-from coverage.scenario_run import run_scenario, shipped_scenario
+from coverage.app.session import map_html, resolve
+from coverage.app.settings import load_view
+from coverage.plan.maps import plan_map
+from coverage.scenario.run import run_scenario, shipped_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_SECONDS = 3.0
@@ -50,9 +50,10 @@ def resolve_times(runs: int) -> list[float]:
 def app_rerun_times(runs: int) -> list[float]:
     from streamlit.testing.v1 import AppTest
 
-    sys.path.insert(0, str(ROOT / "apps"))
+    from coverage.app import PAGE
+
     main_module = sys.modules["__main__"]
-    app = AppTest.from_file(str(ROOT / "apps" / "streamlit_app.py"), default_timeout=120).run()
+    app = AppTest.from_file(str(PAGE), default_timeout=120).run()
     times = []
     for i in range(runs):
         slider = app.sidebar.slider(key="w:objective.max_sites")

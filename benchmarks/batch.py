@@ -7,7 +7,7 @@ The grid is ``objective.max_sites`` 3..27 x ``access.rural`` 10, 12.5, 15 and
 20 km on the shipped ``demo`` scenario: 100 distinct cases, each a full
 ``load_scenario`` + ``run_scenario`` (embedded data, CBC). Each run starts a
 fresh ``LocalCluster`` (processes, one thread per worker) and writes into a
-fresh output folder. The timed part is :func:`coverage.batch.run_batch` on
+fresh output folder. The timed part is :func:`coverage.batch.run.run_batch` on
 that cluster; the cluster start and a warm-up (each worker imports the library
 and reads the embedded communes once) are reported apart. Figures are medians.
 """
@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from coverage.batch import run_batch
-from coverage.batch_grid import cases_from_mapping
-from coverage.scenario_run import shipped_scenario
+from coverage.batch.grid import cases_from_mapping
+from coverage.batch.run import run_batch
+from coverage.scenario.run import shipped_scenario
 
 GRID = {
     "grid": {
@@ -33,8 +33,8 @@ GRID = {
 
 
 def _warm_up() -> int:
-    from coverage.embedded import load_communes
-    from coverage.scenario_run import run_scenario  # noqa: F401
+    from coverage.data.embedded import load_communes
+    from coverage.scenario.run import run_scenario  # noqa: F401
 
     return len(load_communes(["23", "87"]))
 

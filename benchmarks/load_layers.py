@@ -14,8 +14,7 @@ import statistics
 import time
 from pathlib import Path
 
-from coverage.demand import build_demand
-from coverage.layers import (
+from coverage.data.layers import (
     read_cnfs_structures_2021,
     read_density_grid,
     read_fragility_index,
@@ -28,7 +27,8 @@ from coverage.layers import (
     read_zrr,
     report_of,
 )
-from coverage.sites import (
+from coverage.inputs.demand import build_demand
+from coverage.inputs.sites import (
     build_sites,
     sites_from_cnfs_structures,
     sites_from_france_services,

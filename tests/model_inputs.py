@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coverage.reach import Reach
+from coverage.reach.pairs import Reach
 
 INF = np.inf
 SOLVERS = ["cbc", "highs"]

@@ -25,9 +25,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from coverage.partners import Horizon, Partner
+from coverage.inputs.partners import Horizon, Partner
 from coverage.plan import Plan, Solution
-from coverage.reach import Reach
+from coverage.reach.pairs import Reach
 
 X0, Y0 = 650_000.0, 6_860_000.0
 UNITS = {  # id: (x, need, dep, qpv, rural, served)

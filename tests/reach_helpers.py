@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 from shapely.geometry import Point
 
-from coverage.reach import Reach
+from coverage.reach.pairs import Reach
 
 # Lambert-93 coordinates near Paris (x, y in metres): hand-checkable 3-4-5 triangles.
 X0, Y0 = 650_000.0, 6_860_000.0

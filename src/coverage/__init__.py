@@ -1,35 +1,30 @@
 """Coverage planning for digital-inclusion advisors in France.
 
-Modules, in the order data flows through them:
+The package reads as the pipeline, data flowing one way; a subpackage imports
+only from those above it in this list:
 
-- :mod:`coverage.territory`: territories and their metric CRS;
-- :mod:`coverage.embedded`: the embedded communes and departments;
-- :mod:`coverage.layers`: readers of the official files and of any user file;
-- :mod:`coverage.demand`: demand units and their need (built, or read from a file);
-- :mod:`coverage.sites`: candidate sites of every partner, and eligibility;
-- :mod:`coverage.reach`: sparse (unit, site, distance) pairs within an access rule
-  (rules in :mod:`coverage.reach_rules`, built from layers by
-  :mod:`coverage.reach_layers`);
-- :mod:`coverage.partners`: partners, who may use whose premises, the horizon;
-- :mod:`coverage.model`: maximal coverage, set cover, p-median, p-center
-  (the maths in its docstring; built by :mod:`coverage.builders`), with :mod:`coverage.rules` for department
-  rules, :mod:`coverage.solver` for CBC / HiGHS through PuLP and
-  :mod:`coverage.solving` for solving, explaining infeasibility and making the plan;
-- :mod:`coverage.staffing`: advisor slots per partner and site, with sharing;
-- :mod:`coverage.plan`: the solved, immutable plan: KPIs, explanations, exports;
-- :mod:`coverage.maps`: folium maps of a plan;
-- :mod:`coverage.scenario`: scenario files (TOML), inheritance and overrides
-  (the scenario in :mod:`coverage.scenario_schema`, its tables in
-  :mod:`coverage.scenario_tables`); :mod:`coverage.scenario_run`
-  runs one end to end (files located by :mod:`coverage.scenario_files`, inputs
-  built by :mod:`coverage.scenario_inputs`); :mod:`coverage.lock` records what a run read and with
-  which versions; :mod:`coverage.run_output` writes and reads its output folder;
-  :mod:`coverage.compare` compares two runs;
-- :mod:`coverage.batch`: what-if grids on Dask (grid files in
-  :mod:`coverage.batch_grid`, summary, chart and report in :mod:`coverage.batch_report`);
-- :mod:`coverage.datadir`: the folder of official files, and downloading them;
-- :mod:`coverage.cli`: the ``coverage-plan`` command line (``run`` and
-  ``compare`` in :mod:`coverage.cli_run`, ``batch`` in :mod:`coverage.cli_batch`).
+- :mod:`coverage.errors`: the library's exceptions (every stage raises them);
+- :mod:`coverage.data`: territories and their metric CRS, the embedded communes
+  and departments, the catalogue and folder of official files, their readers
+  (:mod:`coverage.data.layers`) and the settings;
+- :mod:`coverage.inputs`: demand units and their need, candidate sites, partners
+  and the horizon;
+- :mod:`coverage.reach`: the sparse (unit, site, distance) pairs within an
+  access rule;
+- :mod:`coverage.plan`: the immutable solved :class:`Plan` with its tables,
+  KPIs, explanations, exports and maps;
+- :mod:`coverage.models`: maximal coverage, set cover, p-median, p-center and
+  staffing (the maths in its docstring), solved through PuLP; each returns a
+  :class:`Plan`, which is why :mod:`coverage.plan` sits above it;
+- :mod:`coverage.scenario`: scenario files, end-to-end runs, lock files, run
+  folders and comparisons;
+- :mod:`coverage.batch`: what-if grids on Dask;
+- :mod:`coverage.cli` and :mod:`coverage.app`: the ``coverage-plan`` command
+  line and the Streamlit map app, thin layers over the rest.
+
+Maps sit in :mod:`coverage.plan` (a map is one more export of a plan) and the
+settings in :mod:`coverage.data` (they say only where the data folder is), so
+that the top level stays at the stages themselves.
 
 Note: the import name ``coverage`` is also that of coverage.py; do not install
 both in one environment.
@@ -39,15 +34,18 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from coverage import errors, territory
-from coverage.demand import build_demand, demand_from_file
-from coverage.embedded import load_communes, load_departments
-from coverage.model import SolverOptions, maximal_coverage, p_center, p_median, set_cover
-from coverage.plan import Plan
-from coverage.reach import Reach
-from coverage.reach_layers import build_reach
-from coverage.rules import DepartmentRules
-from coverage.sites import build_sites
+from coverage import errors
+from coverage.data import territory
+from coverage.data.embedded import load_communes, load_departments
+from coverage.inputs.demand import build_demand, demand_from_file
+from coverage.inputs.sites import build_sites
+from coverage.models.location import maximal_coverage, p_center, p_median, set_cover
+from coverage.models.rules import DepartmentRules
+from coverage.models.solver import SolverOptions
+from coverage.models.staffing import staffing
+from coverage.plan.plan import Plan
+from coverage.reach.layers import build_reach
+from coverage.reach.pairs import Reach
 
 try:
     __version__ = version("coverage-planning")
@@ -61,9 +59,9 @@ __all__ = [
     "SolverOptions",
     "__version__",
     "build_demand",
-    "demand_from_file",
     "build_reach",
     "build_sites",
+    "demand_from_file",
     "errors",
     "load_communes",
     "load_departments",
@@ -71,5 +69,6 @@ __all__ = [
     "p_center",
     "p_median",
     "set_cover",
+    "staffing",
     "territory",
 ]

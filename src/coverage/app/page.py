@@ -1,0 +1,99 @@
+"""The planners' map app: tune, see, compare and export coverage scenarios.
+
+    coverage-plan app                      # installed: starts this script
+    streamlit run apps/streamlit_app.py    # from a checkout
+
+Thin by design: the settings are a scenario (:mod:`coverage.app.settings`),
+the plan comes from :func:`coverage.app.session.resolve`, and the map,
+tables, comparison and exports are library calls.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from coverage.app.session import inputs_key, resolve
+from coverage.app.sidebar import sidebar
+from coverage.app.uploads import uploads_tab
+from coverage.app.views import compare_tab, export_tab, kpi_cards, map_tab, numbers_tab
+from coverage.errors import CoverageError
+from coverage.scenario.run import ScenarioRun
+from coverage.scenario.schema import Scenario
+from coverage.scenario.tables import is_path_like
+
+#: A scenario above this many departments (or reading official files) solves on a button press only.
+#: Embedded data and uploads only: the demo solves in about a second.
+LIGHT_DEPARTMENTS = 10
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _inputs_run(key: str, data_dir: str, _scenario: Scenario) -> ScenarioRun:
+    """A full run of the first scenario seen with these inputs (demand, sites, reach are reused)."""
+    return resolve(_scenario, data_dir=data_dir or None)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _solved(key: str, data_dir: str, _scenario: Scenario) -> ScenarioRun:
+    base = _inputs_run(inputs_key(_scenario), data_dir, _scenario)
+    return base if base.scenario == _scenario else resolve(_scenario, previous=base)
+
+
+def _is_light(scenario: Scenario) -> bool:
+    departments = scenario.departments()
+    # town halls, or the planner's own uploaded layers (at most MAX_UPLOAD_BYTES each)
+    embedded_only = all(
+        layer.source == "town_halls" or is_path_like(layer.source) for layer in scenario.sites.values()
+    )
+    embedded_only &= not scenario.demand.use_fragility and scenario.demand.qpv_units == "none"
+    embedded_only &= scenario.demand.rurality == "embedded"
+    return embedded_only and departments is not None and len(departments) <= LIGHT_DEPARTMENTS
+
+
+def _plan(scenario: Scenario) -> ScenarioRun | None:
+    key = scenario.model_dump_json()
+    data_dir = st.sidebar.text_input(
+        "Data folder (official files)", key="data_dir", help="default: COVERAGE_DATA_DIR"
+    )
+    if not _is_light(scenario) and st.session_state.get("solved_key") != key:
+        st.info("This scenario reads official files or covers many departments: it solves on demand.")
+        if not st.button("Solve", type="primary"):
+            return None
+    try:
+        with st.spinner("Solving..."):
+            run = _solved(key, data_dir, scenario)
+    except (CoverageError, ValueError) as exc:
+        st.error(f"The plan could not be made:\n\n{exc}")
+        return None
+    st.session_state["solved_key"] = key
+    return run
+
+
+def main() -> None:
+    st.set_page_config(page_title="Coverage planning", layout="wide")
+    st.title("Coverage planning")
+    view = sidebar({**st.session_state.get("site_layer", {}), **st.session_state.get("demand_layer", {})})
+    tabs = st.tabs(["Map", "Numbers", "Compare", "Your data", "Export"])
+    with tabs[3]:
+        uploads_tab()
+    if view.scenario is None:
+        st.error(f"These settings are not a valid scenario:\n\n{view.error}")
+        return
+    st.caption(view.scenario.description or view.scenario.name)
+    run = _plan(view.scenario)
+    if run is None:
+        return
+    key = run.scenario.model_dump_json()
+    with tabs[2]:
+        comparison = compare_tab(run)
+    pinned: ScenarioRun | None = st.session_state.get("pinned")
+    with tabs[0]:
+        kpi_cards(run, None if pinned is None else pinned.plan)
+        map_tab(run, key, st.session_state.get("demand"), comparison, pinned)
+    with tabs[1]:
+        numbers_tab(run)
+    with tabs[4]:
+        export_tab(run)
+
+
+if __name__ == "__main__":  # streamlit runs this file as __main__
+    main()

@@ -1,0 +1,104 @@
+"""The map app's settings: scenario <-> overrides <-> URL query parameters.
+
+A view of the app is a base scenario (a shipped name such as ``"demo"``) and
+the keys the planner changed, written as the command line's overrides
+(``objective.max_sites=20``). :func:`overrides_between` finds those keys by
+comparing two scenarios; :func:`to_query_params` and
+:func:`from_query_params` put them in, and read them back from, a URL, so a
+view can be shared; :func:`load_view` rebuilds the scenario with
+:func:`coverage.scenario.loading.load_scenario`, which validates every value and
+names every bad key. The scenario TOML the app downloads is
+:func:`coverage.scenario.loading.dump_scenario` of that same scenario, so the command
+line runs it to the same plan.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from coverage.scenario.loading import load_scenario, parse_override
+from coverage.scenario.schema import Scenario
+
+__all__ = [
+    "SCENARIO_PARAM",
+    "SHIPPED",
+    "flatten",
+    "from_query_params",
+    "load_view",
+    "overrides_between",
+    "to_query_params",
+]
+
+#: Query parameter naming the base scenario; every other parameter is an override.
+SCENARIO_PARAM = "scenario"
+#: Scenarios shipped with the library, in the order the app lists them.
+SHIPPED = ("demo", "laposte-2021", "national-4000")
+
+
+def flatten(scenario: Scenario) -> dict[str, Any]:
+    """Dotted key -> value of every leaf of ``scenario`` (lists are leaves; None left out)."""
+    out: dict[str, Any] = {}
+
+    def walk(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), item)
+        elif value is not None:
+            out[prefix] = value
+
+    walk("", scenario.model_dump(mode="json", exclude_none=True))
+    return out
+
+
+def _literal(value: object) -> str:
+    """A TOML literal for an override value (JSON strings, numbers, booleans and arrays are TOML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def overrides_between(base: Scenario, scenario: Scenario) -> dict[str, str]:
+    """Overrides ``{dotted key: TOML literal}`` that turn ``base`` into ``scenario``.
+
+    Keys present in ``base`` and absent from ``scenario`` cannot be written
+    as overrides and are left out; ``name`` and ``description`` are never
+    overrides.
+    """
+    before, after = flatten(base), flatten(scenario)
+    return {
+        key: _literal(value)
+        for key, value in after.items()
+        if key not in ("name", "description") and before.get(key) != value
+    }
+
+
+def to_query_params(base: str, overrides: Mapping[str, str]) -> dict[str, str]:
+    """Query parameters of a view: ``scenario=<base>`` and one parameter per override."""
+    return {SCENARIO_PARAM: base, **dict(sorted(overrides.items()))}
+
+
+def from_query_params(params: Mapping[str, str | list[str]]) -> tuple[str, dict[str, str]]:
+    """``(base scenario name, overrides)`` from query parameters (``"demo"`` when absent).
+
+    Raises
+    ------
+    ScenarioError
+        A parameter is not a valid override key (the message says how to write one).
+    """
+    values = {key: value[-1] if isinstance(value, list) else value for key, value in params.items()}
+    base = values.pop(SCENARIO_PARAM, "demo") or "demo"
+    for key, value in values.items():
+        parse_override(f"{key}={value}")
+    return base, values
+
+
+def load_view(path: str | Path, overrides: Mapping[str, str]) -> Scenario:
+    """The scenario of file ``path`` with ``overrides`` applied and validated.
+
+    Raises
+    ------
+    ScenarioError
+        Every bad key or value, named.
+    """
+    return load_scenario(path, overrides=[f"{key}={value}" for key, value in overrides.items()])

@@ -1,0 +1,254 @@
+"""The sidebar: the scenario's settings, kept in the URL's query parameters.
+
+Each widget edits one dotted scenario key (``objective.max_sites``); the
+keys that differ from the base scenario are the view's overrides, validated
+by :func:`coverage.app.settings.load_view` and written to ``st.query_params``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from coverage.app.settings import (
+    SHIPPED,
+    flatten,
+    from_query_params,
+    load_view,
+    overrides_between,
+    to_query_params,
+)
+from coverage.data.embedded import load_departments
+from coverage.errors import CoverageError
+from coverage.scenario.loading import load_scenario
+from coverage.scenario.run import shipped_scenario
+from coverage.scenario.schema import Scenario
+
+UPLOADED = "uploaded TOML"
+#: Largest scenario file accepted (read as TOML text only; nothing in it is executed).
+MAX_TOML_BYTES = 1_000_000
+_PREFIX = "w:"
+
+
+@dataclass(frozen=True)
+class View:
+    """The settings chosen: base scenario, its file, overrides, and the validated scenario or the error."""
+
+    base: str
+    path: Path
+    overrides: dict[str, str]
+    scenario: Scenario | None
+    error: str | None
+
+
+@st.cache_data
+def department_names() -> dict[str, str]:
+    departments = load_departments()
+    return dict(zip(departments["dep"], departments["name"], strict=True))
+
+
+def _base_path(base: str) -> Path:
+    if base == UPLOADED:
+        return Path(st.session_state["uploaded_toml"])
+    return shipped_scenario(base)
+
+
+def _reset_widgets() -> None:
+    for key in [k for k in st.session_state if str(k).startswith(_PREFIX)]:
+        del st.session_state[key]
+
+
+def _restore_from_url() -> None:
+    """On a session's first run, set the widgets from the URL's query parameters."""
+    if "restored" in st.session_state:
+        return
+    st.session_state["restored"] = True
+    try:
+        base, overrides = from_query_params(st.query_params.to_dict())
+        if base not in SHIPPED:
+            raise CoverageError(f"unknown scenario {base!r} in the link; shipped: {', '.join(SHIPPED)}")
+        scenario = load_view(shipped_scenario(base), overrides)
+    except (CoverageError, ValueError) as exc:
+        st.session_state["url_error"] = str(exc)
+        return
+    st.session_state["base"] = base
+    for key, value in flatten(scenario).items():
+        st.session_state[_PREFIX + key] = _widget_value(key, value)
+
+
+def _widget_value(key: str, value: Any) -> Any:
+    if key.startswith("horizon.") and key.split(".")[-1] in ("start", "until") and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if key == "territory.departments":
+        return [] if value == "all" else list(value)
+    return value
+
+
+def _default(key: str, defaults: dict[str, Any], fallback: Any) -> None:
+    state_key = _PREFIX + key
+    if state_key not in st.session_state:
+        st.session_state[state_key] = _widget_value(key, defaults.get(key, fallback))
+
+
+def _scenario_upload() -> None:
+    upload = st.sidebar.file_uploader("...or upload a scenario TOML", type=["toml"], key="toml_upload")
+    if upload is None:
+        return
+    folder = Path(st.session_state.setdefault("upload_dir", tempfile.mkdtemp(prefix="coverage-app-")))
+    path = folder / "uploaded-scenario.toml"
+    if upload.size > MAX_TOML_BYTES:
+        st.sidebar.error(
+            f"{upload.name}: {upload.size:,} bytes, above the {MAX_TOML_BYTES:,} bytes of a scenario"
+        )
+        return
+    if st.session_state.get("uploaded_toml_name") != upload.name:
+        path.write_bytes(upload.getvalue())
+        st.session_state["uploaded_toml"] = str(path)
+        st.session_state["uploaded_toml_name"] = upload.name
+        st.session_state["base"] = UPLOADED
+        _reset_widgets()
+
+
+def sidebar(extra: dict[str, str]) -> View:
+    """Draw the settings; ``extra`` are overrides from elsewhere (an uploaded site or demand layer)."""
+    _restore_from_url()
+    sb = st.sidebar
+    sb.header("Scenario")
+    if "url_error" in st.session_state:
+        sb.warning(f"The link's settings were not applied: {st.session_state['url_error']}")
+    _scenario_upload()
+    choices = [*SHIPPED, *([UPLOADED] if "uploaded_toml" in st.session_state else [])]
+    st.session_state.setdefault("base", "demo")
+    base = sb.selectbox("Scenario", choices, key="base", on_change=_reset_widgets)
+    path = _base_path(base)
+    try:
+        base_scenario = load_scenario(path)
+    except CoverageError as exc:
+        return View(base, path, {}, None, f"The scenario file has problems:\n\n{exc}")
+    defaults = flatten(base_scenario)
+    values = _widgets(base_scenario, defaults)
+    edits = {key: value for key, value in values.items() if value is not None}
+    overrides = {k: json.dumps(v) for k, v in edits.items() if defaults.get(k) != v}
+    overrides.update(extra)
+    try:
+        scenario = load_view(path, overrides)
+    except (CoverageError, ValueError) as exc:
+        return View(base, path, overrides, None, str(exc))
+    overrides = overrides_between(base_scenario, scenario)
+    if base != UPLOADED:
+        st.query_params.from_dict(to_query_params(base, overrides))
+    return View(base, path, overrides, scenario, None)
+
+
+def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
+    sb = st.sidebar
+    values: dict[str, Any] = {}
+    names = department_names()
+    _default("territory.departments", defaults, "all")
+    picked = sb.multiselect(
+        "Departments (none: all of France)",
+        sorted(names),
+        format_func=lambda code: f"{code} {names[code]}",
+        key=_PREFIX + "territory.departments",
+    )
+    values["territory.departments"] = list(picked) or "all"
+
+    for partner in base.partners:
+        with sb.expander(f"Partner {partner}", expanded=False):
+            for field, label in (("advisors", "Advisors"), ("slots_per_advisor", "Slots per advisor")):
+                key = f"partners.{partner}.{field}"
+                _default(key, defaults, 1)
+                least = 0 if field == "advisors" else 1
+                values[key] = int(st.number_input(label, min_value=least, step=1, key=_PREFIX + key))
+            key = f"sharing.{partner}"
+            _default(key, defaults, [])
+            others = sorted({*base.partners, *(layer.partner for layer in base.sites.values())} - {partner})
+            shared = st.multiselect("Shares premises of", others, key=_PREFIX + key)
+            values[key] = list(shared) if (shared or key in defaults) else None
+
+    sb.subheader("Access")
+    _default("access.rule", defaults, "zone_radius")
+    rule = sb.radio(
+        "Access rule", ["zone_radius", "radius", "travel_time"], key=_PREFIX + "access.rule", horizontal=True
+    )
+    values["access.rule"] = rule
+    fields = {
+        "zone_radius": [
+            ("qpv", "QPV radius (m)", 1000.0),
+            ("urban", "Urban radius (m)", 5000.0),
+            ("rural", "Rural radius (m)", 15000.0),
+        ],
+        "radius": [("metres", "Radius (m)", 10000.0)],
+        "travel_time": [("max_minutes", "Max travel time (min)", 20.0), ("detour", "Detour factor", 1.3)],
+    }[rule]
+    for field, label, fallback in fields:
+        key = f"access.{field}"
+        _default(key, defaults if defaults.get("access.rule") == rule else {}, fallback)
+        values[key] = float(sb.number_input(label, min_value=0.0, key=_PREFIX + key))
+
+    sb.subheader("Objective")
+    _default("objective.model", defaults, "maximal_coverage")
+    models = ["maximal_coverage", "staffing", "set_cover", "p_median", "p_center"]
+    model = sb.selectbox("Model", models, key=_PREFIX + "objective.model")
+    values["objective.model"] = model
+    if model == "maximal_coverage":
+        _default("objective.max_sites", defaults, 10)
+        top = max(200, 2 * int(st.session_state[_PREFIX + "objective.max_sites"]))
+        values["objective.max_sites"] = int(
+            sb.slider("Sites to open", 1, top, key=_PREFIX + "objective.max_sites")
+        )
+    if model in ("p_median", "p_center"):
+        _default("objective.p", defaults, 10)
+        top = max(200, 2 * int(st.session_state[_PREFIX + "objective.p"]))
+        values["objective.p"] = int(sb.slider("Sites to open (p)", 1, top, key=_PREFIX + "objective.p"))
+    if model in ("set_cover", "staffing"):
+        _default("objective.target", defaults, 0.0)
+        target = float(
+            sb.number_input("Need to reach (0: none)", min_value=0.0, key=_PREFIX + "objective.target")
+        )
+        values["objective.target"] = target or None
+    for field, label in (
+        ("min_sites", "Min sites per department"),
+        ("min_advisors", "Min advisors per department"),
+    ):
+        key = f"rules.{field}"
+        _default(key, defaults, 0)
+        number = sb.number_input(label, min_value=0, step=1, key=_PREFIX + key)
+        values[key] = int(number) if number or key in defaults else None
+    _default("rules.min_share", defaults, 0.0)
+    share = sb.number_input(
+        "Min share of need served per department",
+        min_value=0.0,
+        max_value=1.0,
+        step=0.05,
+        key=_PREFIX + "rules.min_share",
+    )
+    values["rules.min_share"] = float(share) if share or "rules.min_share" in defaults else None
+    _default("rules.maximise_min_share", defaults, False)
+    values["rules.maximise_min_share"] = bool(
+        sb.checkbox("Maximise the worst department's share", key=_PREFIX + "rules.maximise_min_share")
+    )
+
+    sb.subheader("Horizon")
+    for field, label in (("start", "Start"), ("until", "Until")):
+        key = f"horizon.{field}"
+        _default(key, defaults, "2022-01-01")
+        values[key] = sb.date_input(label, key=_PREFIX + key).isoformat()
+    _default("horizon.target", defaults, 0.0)
+    target = float(
+        sb.number_input(
+            "Target: people by the horizon (0: none)", min_value=0.0, key=_PREFIX + "horizon.target"
+        )
+    )
+    values["horizon.target"] = target or None
+    _default("solver.time_limit", defaults, 60.0)
+    values["solver.time_limit"] = float(
+        sb.number_input("Solver time limit (s)", min_value=1.0, key=_PREFIX + "solver.time_limit")
+    )
+    return values

@@ -1,0 +1,201 @@
+"""Uploads of the map app: file checks, column mapping, reading through the library's readers.
+
+An upload is checked before anything reads it: its size (at most
+:data:`MAX_UPLOAD_BYTES`) and its type (:data:`UPLOAD_SUFFIXES`; a zip must
+hold a shapefile). It is then saved under a fresh name in a folder of the
+caller's and read only by :func:`coverage.data.layers.read_layer` (pyogrio and
+pandas: nothing is executed or unpickled). Problems are raised as
+:class:`~coverage.errors.LayerValidationError`, whose message names the file,
+rows and columns.
+
+:func:`read_sites_upload` returns candidate sites in the library's schema and
+writes them as a GeoJSON file a scenario can name as a site layer
+(``[sites.<layer>] source = "<path>"``), so the run and the exported scenario
+TOML read the same sites. :func:`read_demand_upload` reads demand units the
+same way, and :func:`save_demand_layer` writes them as the GeoJSON file of a
+scenario's ``demand.source``: the solve then uses them instead of the demand
+built from the communes.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from coverage.errors import LayerValidationError, Problem
+
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "UPLOAD_SUFFIXES",
+    "ColumnMapping",
+    "columns_of",
+    "read_demand_upload",
+    "read_sites_upload",
+    "save_demand_layer",
+    "save_upload",
+]
+
+#: Largest upload accepted, in bytes.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: Suffixes accepted for site and demand layers.
+UPLOAD_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg", ".zip")
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column of an uploaded file holds what.
+
+    ``id`` is required; ``name``, ``capacity`` (sites) and ``need`` (demand)
+    are optional; ``lon`` and ``lat`` apply to CSV files only.
+    """
+
+    id: str
+    name: str | None = None
+    capacity: str | None = None
+    need: str | None = None
+    lon: str = "longitude"
+    lat: str = "latitude"
+
+
+def save_upload(name: str, data: bytes, folder: str | Path) -> Path:
+    """Check an upload's size and type, and save it in ``folder`` under a safe name.
+
+    Raises
+    ------
+    LayerValidationError
+        Too large, an unsupported suffix, or a zip without a shapefile.
+    """
+    suffix = Path(name).suffix.lower()
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise LayerValidationError(
+            Problem(
+                name,
+                f"file is {len(data) / 1e6:.1f} MB, above the {MAX_UPLOAD_BYTES / 1e6:.0f} MB limit; "
+                "keep only the rows and columns you need",
+            )
+        )
+    if suffix not in UPLOAD_SUFFIXES:
+        raise LayerValidationError(
+            Problem(
+                name,
+                f"unsupported file type {suffix or '(none)'!r}; upload one of {', '.join(UPLOAD_SUFFIXES)}",
+            )
+        )
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(name).stem)[:60] or "upload"
+    path = Path(folder) / f"{stem}{'.geojson' if suffix == '.json' else suffix}"
+    path.write_bytes(data)
+    if suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                shapefiles = [n for n in archive.namelist() if n.lower().endswith(".shp")]
+        except zipfile.BadZipFile:
+            shapefiles = []
+        if not shapefiles:
+            path.unlink()
+            raise LayerValidationError(
+                Problem(name, "the zip holds no shapefile (.shp with its .dbf, .shx, .prj)")
+            )
+    return path
+
+
+def columns_of(path: str | Path) -> list[str]:
+    """Column names of an upload saved by :func:`save_upload` (for the column-mapping step)."""
+    path = Path(path)
+    if path.suffix == ".csv":
+        from coverage.data.layers._common import read_text_table
+
+        return list(read_text_table(path).columns)
+    from pyogrio import read_info
+
+    location = str(path)
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            inner = next(n for n in archive.namelist() if n.lower().endswith(".shp"))
+        location = f"zip://{path}!{inner}"
+    try:
+        return [str(field) for field in read_info(location)["fields"]]
+    except Exception as exc:  # pyogrio raises its own DataSourceError family
+        raise LayerValidationError(Problem(path.name, f"cannot read the file: {exc}")) from None
+
+
+def _renames(mapping: ColumnMapping, targets: Mapping[str, str | None]) -> dict[str, str]:
+    return {source: target for target, source in targets.items() if source and source != target}
+
+
+def read_sites_upload(
+    path: str | Path, mapping: ColumnMapping, *, partner: str, out: str | Path
+) -> gpd.GeoDataFrame:
+    """Candidate sites from an upload, also written to ``out`` (GeoJSON) for a scenario's site layer.
+
+    Raises
+    ------
+    LayerValidationError, CRSError
+        From :func:`coverage.data.layers.read_layer` and :func:`coverage.inputs.sites.sites_from_file`.
+    """
+    from coverage.data.layers import read_layer
+    from coverage.inputs.sites import sites_from_file
+
+    renames = _renames(mapping, {"site_id": mapping.id, "name": mapping.name, "capacity": mapping.capacity})
+    frame = read_layer(path, columns=renames, id_column="site_id", lon=mapping.lon, lat=mapping.lat)
+    keep = [c for c in ("site_id", "name", "capacity") if c in frame.columns]
+    out = Path(out)
+    frame[[*keep, "geometry"]].to_file(out, driver="GeoJSON", engine="pyogrio")
+    capacity: int | str = "capacity" if "capacity" in frame.columns else 1
+    return sites_from_file(out, partner=partner, kind=out.stem, capacity=capacity)
+
+
+def read_demand_upload(path: str | Path, mapping: ColumnMapping) -> gpd.GeoDataFrame:
+    """Demand units from an upload: ``unit_id``, ``name``, ``need`` (a number >= 0) and geometry.
+
+    Read by :func:`coverage.inputs.demand.demand_from_file`, the reader a scenario's
+    ``demand.source`` goes through: polygons are taken at their representative
+    point, and every unit must lie in a commune.
+
+    Raises
+    ------
+    LayerValidationError
+        The need column is missing or holds values that are not numbers >= 0,
+        units lie outside every commune (every row named), and every problem of
+        :func:`coverage.data.layers.read_layer`.
+    """
+    from coverage.inputs.demand import demand_from_file
+
+    if mapping.need is None:
+        raise LayerValidationError(Problem(Path(path).name, "choose the column that holds the need"))
+    units = demand_from_file(
+        path,
+        id_column=mapping.id,
+        need_column=mapping.need,
+        name_column=mapping.name,
+        lon=mapping.lon,
+        lat=mapping.lat,
+    )
+    return units[["unit_id", "name", "need", "geometry"]]
+
+
+def save_demand_layer(units: gpd.GeoDataFrame, folder: str | Path) -> dict[str, str]:
+    """Write uploaded demand units as GeoJSON; return the scenario overrides that solve with them.
+
+    ``units`` come from :func:`read_demand_upload`. The file is named after its
+    content's SHA-256 (a new upload never reuses the cached inputs of an older
+    one). The overrides (``KEY.PATH -> TOML value``) set ``demand.source`` to
+    the file, and ``demand.qpv_units = "none"`` and ``demand.use_fragility =
+    false``, which apply to the communes' units only.
+    """
+    import hashlib
+    import json
+
+    text = units[["unit_id", "name", "need", "geometry"]].to_crs(4326).to_json(drop_id=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    out = Path(folder) / f"demand-{digest}.geojson"
+    out.write_text(text, encoding="utf-8")
+    return {
+        "demand.source": json.dumps(str(out.resolve())),
+        "demand.qpv_units": json.dumps("none"),
+        "demand.use_fragility": "false",
+    }

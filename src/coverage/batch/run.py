@@ -1,0 +1,325 @@
+"""Run many variants of one scenario on a Dask cluster, resumable, one result file per case.
+
+A grid file (:mod:`coverage.batch.grid`) lists the cases: overrides of the
+scenario. :func:`run_batch` checks every case against the scenario first (all
+bad cases reported at once), then runs each remaining case as one task,
+:func:`run_case` (``load_scenario`` + ``run_scenario`` in a worker, returning
+a flat record), on a local ``distributed.LocalCluster`` (one process per
+worker, one thread each), a scheduler address, or a client of yours.
+
+Each result is written to ``OUT/cases/<case id>.json`` as soon as it arrives,
+so an interrupted batch resumes where it stopped: a rerun skips the cases whose
+file holds a result for the same scenario, except ``"failed"`` ones with
+``retry_failed``. Tasks are pure (they write nothing), so when a worker dies the
+scheduler reruns its tasks elsewhere (up to ``distributed.scheduler.allowed-failures``
+deaths per task, 3 by default; beyond that the case is recorded as failed).
+
+Statuses: the plan's (``optimal``, ``feasible``, ``infeasible``, ``not_solved``,
+...), ``"infeasible"`` also when the run raises
+:class:`~coverage.errors.InfeasibleScenarioError`, ``"failed"`` for any other
+error (its type and message are kept in ``error``).
+
+At the end :mod:`coverage.batch.report` writes ``summary.parquet``,
+``summary.csv`` (one row per case, in grid order, deterministic columns only),
+``timings.csv``, ``pareto.png`` and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from coverage.batch.grid import Case, read_grid, validate_cases
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+    from coverage.plan.plan import Plan
+
+__all__ = ["OK_STATUSES", "BatchProgress", "BatchResult", "run_batch", "run_case"]
+
+logger = logging.getLogger(__name__)
+
+#: Statuses of a case that produced a usable plan.
+OK_STATUSES = ("optimal", "feasible")
+
+#: ``progress(done, failed, left)``: cases finished (any status, resumed ones included),
+#: those of them without a usable plan, cases still to run.
+BatchProgress = Callable[[int, int, int], None]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What :func:`run_batch` did and wrote.
+
+    Attributes
+    ----------
+    out_dir
+        The output folder.
+    summary
+        One row per case, in grid order (the content of ``summary.csv``).
+    timings
+        ``case, case_id, seconds, worker`` per case (``timings.csv``).
+    frontier
+        Rows of ``summary`` on the cost / served-need Pareto frontier.
+    files
+        Written files by name: ``summary_parquet``, ``summary_csv``, ``timings_csv``,
+        ``pareto_png``, ``report_md``.
+    resumed
+        Cases whose result was read from a previous run.
+    """
+
+    out_dir: Path
+    summary: pd.DataFrame
+    timings: pd.DataFrame
+    frontier: pd.DataFrame
+    files: dict[str, Path] = field(default_factory=dict)
+    resumed: int = 0
+
+    @property
+    def not_ok(self) -> pd.DataFrame:
+        """Cases that failed or have no usable plan (infeasible, not solved)."""
+        return self.summary[~self.summary["status"].isin(OK_STATUSES)]
+
+    @property
+    def ok(self) -> bool:
+        """True when every case has a usable plan."""
+        return self.not_ok.empty
+
+
+def run_case(scenario_path: str, overrides: Sequence[str], data_dir: str | None = None) -> dict[str, Any]:
+    """Load the scenario with ``overrides``, run it, return the flat result record (never raises).
+
+    This is the task a worker runs; it writes nothing, so it can be rerun at will.
+    """
+    from coverage.errors import InfeasibleScenarioError
+    from coverage.scenario.loading import load_scenario
+    from coverage.scenario.run import run_scenario
+
+    start = time.perf_counter()
+    record: dict[str, Any] = {"overrides": list(overrides)}
+    try:
+        run = run_scenario(load_scenario(scenario_path, overrides=overrides), data_dir=data_dir)
+        record.update(_plan_record(run.plan, run.scenario.objective.model))
+        record["error"] = None
+    except InfeasibleScenarioError as exc:
+        record.update(status="infeasible", error=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a batch records every failure and goes on
+        record.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+    record["seconds"] = time.perf_counter() - start
+    record["worker"] = _worker_name()
+    return record
+
+
+def run_batch(
+    scenario_path: str | Path,
+    grid: str | Path | Sequence[Case],
+    out_dir: str | Path,
+    *,
+    client: Client | None = None,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    data_dir: str | Path | None = None,
+    retry_failed: bool = False,
+    progress: BatchProgress | None = None,
+) -> BatchResult:
+    """Run every case of ``grid`` on ``scenario_path``; write one file per case and the summaries.
+
+    Parameters
+    ----------
+    scenario_path
+        The scenario file the cases override.
+    grid
+        A grid file, or cases (:func:`coverage.batch.grid.read_grid`).
+    out_dir
+        Output folder (created); ``cases/<id>.json`` in it are reused by a rerun.
+    client, scheduler, n_workers
+        Run on ``client``; else connect to the ``scheduler`` address; else start a
+        ``LocalCluster`` of ``n_workers`` processes (default: CPU count, at most
+        one per case), one thread each, closed at the end.
+    data_dir
+        Folder of official files, passed to every run (default ``COVERAGE_DATA_DIR``).
+    retry_failed
+        Rerun the cases recorded as ``"failed"`` by a previous run.
+    progress
+        Called as ``progress(done, failed, left)`` once before the first task and after each case.
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    ScenarioError
+        Bad grid file, or cases the scenario refuses (every one listed).
+    MissingDataError
+        The scenario or grid file does not exist.
+    """
+    from coverage.batch import report as batch_report
+    from coverage.scenario.loading import dump_scenario, load_scenario
+
+    scenario_path = Path(scenario_path).resolve()
+    source = str(grid) if isinstance(grid, str | Path) else "grid"
+    cases = read_grid(grid) if isinstance(grid, str | Path) else list(grid)
+    base = load_scenario(scenario_path)
+    validate_cases(scenario_path, cases, source=source)
+    fingerprint = hashlib.sha256(dump_scenario(base).encode()).hexdigest()[:16]
+
+    out = Path(out_dir)
+    case_dir = out / "cases"
+    case_dir.mkdir(parents=True, exist_ok=True)
+    records: dict[str, dict[str, Any]] = {}
+    for case in cases:
+        previous = _read_record(case_dir / f"{case.case_id}.json", fingerprint)
+        if previous is not None and (previous["status"] != "failed" or not retry_failed):
+            records[case.case_id] = previous
+    resumed = len(records)
+    todo = [case for case in cases if case.case_id not in records]
+    report = _Counter(len(cases), progress)
+    for record in records.values():
+        report.add(record)
+    report.emit()
+    logger.info("batch of %d cases: %d resumed, %d to run", len(cases), resumed, len(todo))
+
+    if todo:
+        folder = None if data_dir is None else str(Path(data_dir).resolve())
+        with _connect(client, scheduler, n_workers or min(os.cpu_count() or 1, len(todo))) as active:
+            futures = {
+                active.submit(
+                    run_case, str(scenario_path), case.overrides, folder, key=f"coverage-case-{case.case_id}"
+                ): case
+                for case in todo
+            }
+            _collect(futures, case_dir, fingerprint, records, report)
+
+    summary, timings, frontier, files = batch_report.write_outputs(
+        out, cases, records, scenario=base.name, scenario_path=scenario_path
+    )
+    return BatchResult(out, summary, timings, frontier, files, resumed)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _plan_record(plan: Plan, model: str) -> dict[str, Any]:
+    from coverage.plan.export import jsonable
+
+    summary = plan.summary()
+    record: dict[str, Any] = {
+        "status": plan.status,
+        "model": model,
+        "objective": plan.objective,
+        "gap": plan.gap,
+        "served_need": plan.served_need,
+        "reached_need": plan.reached_need,
+        "total_need": plan.total_need,
+        "served_share": plan.served_share,
+        "open_sites": len(plan.open_site_ids),
+    }
+    if model == "staffing":
+        partners = plan.kpis("partner")
+        record["advisors"] = int(partners["advisors"].sum())
+        pairs = zip(partners["partner"], partners["advisors"], strict=True)
+        record["advisors_by_partner"] = {str(partner): int(count) for partner, count in pairs}
+    projection = summary.get("projection")
+    if projection is not None:
+        record["projection_people"] = projection["people"]
+        record["projection_target"] = projection["target"]
+        record["projection_gap"] = projection["gap_to_target"]
+    return dict(jsonable(record))
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return f"pid {os.getpid()}"
+
+
+def _read_record(path: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The record of a previous run, or None (absent, unreadable, or another scenario)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("scenario") != fingerprint or "status" not in record:
+        return None
+    return record
+
+
+class _Counter:
+    def __init__(self, total: int, progress: BatchProgress | None) -> None:
+        self.total, self.done, self.failed, self.progress = total, 0, 0, progress
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.done += 1
+        self.failed += record["status"] not in OK_STATUSES
+
+    def emit(self) -> None:
+        if self.progress is not None:
+            self.progress(self.done, self.failed, self.total - self.done)
+
+
+@contextmanager
+def _connect(client: Client | None, scheduler: str | None, n_workers: int) -> Iterator[Client]:
+    """The given client, else a new one on ``scheduler``, else on a new LocalCluster (closed after)."""
+    from distributed import Client, LocalCluster
+
+    if client is not None:
+        yield client
+        return
+    if scheduler is not None:
+        with Client(scheduler) as own:
+            yield own
+        return
+    with (
+        LocalCluster(
+            n_workers=max(1, n_workers), threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as own,
+    ):
+        yield own
+
+
+def _collect(
+    futures: dict[Future, Case],
+    case_dir: Path,
+    fingerprint: str,
+    records: dict[str, dict[str, Any]],
+    report: _Counter,
+) -> None:
+    """Write each result as it arrives (a task lost for good is recorded as failed)."""
+    from distributed import as_completed
+
+    from coverage.plan.export import write_json
+
+    for future in as_completed(futures):
+        case = futures[future]
+        try:
+            record = future.result()
+        except Exception as exc:  # KilledWorker, cancelled, lost scheduler: record and go on
+            record = {
+                "overrides": case.overrides,
+                "status": "failed",
+                "error": f"{type(exc).__name__}: {exc}",
+                "seconds": None,
+                "worker": None,
+            }
+        future.release()
+        record = {"case_id": case.case_id, "scenario": fingerprint, **record}
+        write_json(record, case_dir / f"{case.case_id}.json")
+        records[case.case_id] = record
+        report.add(record)
+        report.emit()

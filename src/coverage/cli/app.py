@@ -1,0 +1,82 @@
+"""``coverage-plan app``: start the map app from the installed package.
+
+    coverage-plan app [--port 8501] [--address localhost] [--headless] [-- STREAMLIT OPTIONS]
+
+It runs ``python -m streamlit run`` on :data:`coverage.app.PAGE` with this
+interpreter, so the app sees the same installed library as the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import subprocess
+import sys
+from typing import Any
+
+from coverage.cli.common import EXIT_BAD_INPUT
+
+__all__ = ["add_app_command", "app_command"]
+
+#: The modules of the ``app`` extra that the app cannot start without.
+APP_MODULES = ("streamlit", "streamlit_folium")
+
+
+def add_app_command(commands: Any) -> None:
+    """Add ``app`` to the ``coverage-plan`` subparsers."""
+    app = commands.add_parser(
+        "app",
+        help="start the map app (needs the 'app' extra: pip install 'coverage-planning[app]')",
+        description="Start the Streamlit map app of the installed package and serve it until Ctrl-C.",
+    )
+    app.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
+    app.add_argument("--address", default="localhost", help="address to serve on (default localhost)")
+    app.add_argument("--headless", action="store_true", help="do not open a browser window")
+    app.add_argument(
+        "streamlit_options",
+        nargs=argparse.REMAINDER,
+        metavar="-- STREAMLIT OPTIONS",
+        help="further options for 'streamlit run', after '--'",
+    )
+    app.set_defaults(run=lambda args: _run_app(args))
+
+
+def app_command(
+    *, port: int = 8501, address: str = "localhost", headless: bool = False, extra: tuple[str, ...] = ()
+) -> list[str]:
+    """The ``streamlit run`` command line that serves the app with this interpreter.
+
+    Examples
+    --------
+    >>> command = app_command(port=8600, headless=True)
+    >>> command[1:4]
+    ['-m', 'streamlit', 'run']
+    >>> command[4].endswith("page.py"), "8600" in command
+    (True, True)
+    """
+    from coverage.app import PAGE
+
+    command = [sys.executable, "-m", "streamlit", "run", str(PAGE)]
+    command += ["--server.address", address, "--server.port", str(port)]
+    command += ["--browser.gatherUsageStats", "false"]
+    if headless:
+        command += ["--server.headless", "true"]
+    return command + list(extra)
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    absent = [name for name in APP_MODULES if importlib.util.find_spec(name) is None]
+    if absent:
+        print(
+            f"error: the map app needs {', '.join(absent)}, which come with the 'app' extra; "
+            "install it with: pip install 'coverage-planning[app]'",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    extra = tuple(a for a in args.streamlit_options if a != "--")
+    command = app_command(port=args.port, address=args.address, headless=args.headless, extra=extra)
+    process = subprocess.Popen(command)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:  # Ctrl-C reaches streamlit too (same process group): let it stop
+        return process.wait()

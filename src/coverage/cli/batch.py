@@ -1,0 +1,111 @@
+"""``coverage-plan batch SCENARIO GRID``: run a grid of scenario variants on a Dask cluster.
+
+Thin: :func:`coverage.batch.run.run_batch` does the work; this prints its progress,
+the summary table and the files written. Exit codes: 0 every case has a plan,
+1 some cases failed or are infeasible (listed), 2 bad input (grid file, unknown
+key, missing file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_batch_command"]
+
+
+def add_batch_command(commands: Any) -> None:
+    """Register ``batch`` on the subparsers action of ``coverage-plan``."""
+    batch = commands.add_parser(
+        "batch",
+        help="run a grid of scenario variants on a Dask cluster (resumable)",
+        description="Run every case of GRID (a TOML file of overrides) on SCENARIO; one result file "
+        "per case under OUT/cases, then summary.parquet/.csv, pareto.png and report.md. "
+        "A rerun skips the cases already done.",
+    )
+    batch.add_argument("scenario", metavar="SCENARIO", help="scenario file, or a shipped name (demo)")
+    batch.add_argument("grid", metavar="GRID", type=Path, help="grid file: [grid] and/or [[cases]]")
+    batch.add_argument("--out", type=Path, help="output folder (default: batch-<scenario>-<grid>)")
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local worker processes (default: CPU count)")
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="use this Dask scheduler, e.g. tcp://host:8786 (not with --workers)",
+    )
+    batch.add_argument("--data-dir", type=Path, help="folder of official files (default: $COVERAGE_DATA_DIR)")
+    batch.add_argument("--retry-failed", action="store_true", help="rerun the cases that failed before")
+    batch.set_defaults(run=_batch)
+
+
+def _scenario_path(text: str) -> Path:
+    from coverage.scenario.run import shipped_scenario
+
+    path = Path(text)
+    if path.is_file():
+        return path
+    if path.suffix in ("", ".toml") and len(path.parts) == 1:
+        return shipped_scenario(text)
+    return path  # load_scenario names it in its message
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from coverage.batch.run import run_batch
+    from coverage.cli.common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PLANNING_FAILED, table
+
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    scenario = _scenario_path(args.scenario)
+    out = args.out or Path(f"batch-{scenario.stem}-{args.grid.stem}")
+
+    def progress(done: int, failed: int, left: int) -> None:
+        print(f"done {done}/{done + left}, failed {failed}, left {left}", flush=True)
+
+    result = run_batch(
+        scenario,
+        args.grid,
+        out,
+        scheduler=args.scheduler,
+        n_workers=args.workers,
+        data_dir=args.data_dir,
+        retry_failed=args.retry_failed,
+        progress=progress,
+    )
+    summary = result.summary
+    rows = [
+        [
+            str(row["case"]),
+            str(row["label"]),
+            str(row["status"]),
+            _cell(row["served_need"], "{:,.0f}"),
+            _cell(row["served_share"] * 100, "{:.1f} %"),
+            _cell(row["cost"], "{} " + str(row["cost_kind"])),
+        ]
+        for row in summary.to_dict(orient="records")
+    ]
+    print()
+    print(table(["case", "label", "status", "served need", "share", "cost"], rows))
+    print()
+    if result.resumed:
+        print(f"{result.resumed} of {len(summary)} cases resumed from {out / 'cases'}")
+    for name, path in result.files.items():
+        print(f"{name.replace('_', ' ')}: {path}")
+    bad = result.not_ok
+    if bad.empty:
+        return EXIT_OK
+    print(f"{len(bad)} of {len(summary)} cases have no plan:", file=sys.stderr)
+    for row in bad.to_dict(orient="records"):
+        error = " ".join(_cell(row["error"], "{}").split()) or "no error message"
+        print(f"  case {row['case']} ({row['label']}): {row['status']}: {error}", file=sys.stderr)
+    if (bad["status"] == "failed").any():
+        print("rerun with --retry-failed to retry the failed cases", file=sys.stderr)
+    return EXIT_PLANNING_FAILED
+
+
+def _cell(value: Any, template: str) -> str:
+    import pandas as pd
+
+    return "" if value is None or pd.isna(value) else template.format(value)

@@ -1,0 +1,114 @@
+"""Command line: ``coverage-plan``.
+
+Thin: every figure it prints comes from a library call. Exit codes: 0 ok,
+1 planning failure, 2 bad input, missing data or offline.
+
+    coverage-plan data summary [--data-dir DIR]   embedded data + files read
+    coverage-plan data list [--data-dir DIR]      files present / missing (fast)
+    coverage-plan data fetch [--dest DIR] [--only KEY ...] [--base-url URL]
+    coverage-plan run SCENARIO [--set KEY=VALUE ...] [--data-dir DIR] [--out DIR] [--no-map]
+    coverage-plan compare RUN_A RUN_B [--csv FILE]   (run and compare: coverage.cli.run)
+    coverage-plan batch SCENARIO GRID [--workers N | --scheduler ADDRESS]
+    coverage-plan app [--port PORT] [--headless]      (the map app: coverage.cli.app)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from coverage.cli.common import EXIT_BAD_INPUT, EXIT_PLANNING_FAILED
+from coverage.errors import CoverageError, InfeasibleScenarioError
+
+__all__ = ["main"]
+
+
+logger = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    _configure_logging(args.verbose)
+    if not hasattr(args, "run"):
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.run(args))
+    except InfeasibleScenarioError as exc:
+        logger.debug("planning failed", exc_info=True)
+        print(f"planning failed: {exc}", file=sys.stderr)
+        return EXIT_PLANNING_FAILED
+    except (CoverageError, OSError) as exc:
+        logger.debug("command failed", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("coverage-planning")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coverage-plan",
+        description="Plan where digital-inclusion advisors go (French geodata, coverage models).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log to stderr: -v progress and the readers' warnings, -vv debug",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    from coverage.cli.data import add_data_command
+
+    add_data_command(commands)
+
+    from coverage.cli.run import add_compare_command, add_run_command
+
+    add_run_command(commands)
+    add_compare_command(commands)
+
+    from coverage.cli.batch import add_batch_command
+
+    add_batch_command(commands)
+
+    from coverage.cli.app import add_app_command
+
+    add_app_command(commands)
+    return parser
+
+
+def _configure_logging(verbosity: int) -> None:
+    """Log the library to stderr: errors only by default, more with -v / -vv.
+
+    The library installs no handler; the CLI installs one (replacing its own
+    from an earlier call of :func:`main` in the same process).
+    """
+    level = logging.ERROR if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    package = logging.getLogger("coverage")
+    for old in [h for h in package.handlers if getattr(h, "_coverage_cli", False)]:
+        package.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler._coverage_cli = True  # type: ignore[attr-defined]
+    handler.setLevel(level)
+    package.addHandler(handler)
+    package.setLevel(level)

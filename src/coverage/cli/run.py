@@ -1,0 +1,353 @@
+"""The ``run`` and ``compare`` commands of ``coverage-plan`` (registered by :mod:`coverage.cli.main`).
+
+    coverage-plan run SCENARIO [--set KEY=VALUE ...] [--data-dir DIR] [--out DIR] [--force]
+                      [--no-map] [--ignore-lock-hashes]
+    coverage-plan compare RUN_A RUN_B [--csv FILE]
+
+Thin: the figures come from :class:`~coverage.plan.plan.Plan`,
+:mod:`coverage.scenario.output` and :mod:`coverage.scenario.compare`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from coverage.cli.common import EXIT_OK, EXIT_PLANNING_FAILED, percent, table
+
+if TYPE_CHECKING:
+    from coverage.plan.plan import Plan
+    from coverage.scenario.compare import Comparison
+
+__all__ = ["add_compare_command", "add_run_command"]
+
+#: Rows of the department table printed after a run (largest need first).
+TOP_DEPARTMENTS = 10
+
+
+def add_run_command(commands: argparse._SubParsersAction[Any]) -> None:
+    """Register ``coverage-plan run``."""
+    run = commands.add_parser(
+        "run",
+        help="run a scenario file and write its plan, KPIs, map and lock file",
+        description=(
+            "Run a scenario: read the data, solve, print the KPIs and write an output folder "
+            "(plan.gpkg, kpis_*.csv, open_sites.csv, map.html, summary.json, scenario.lock.toml). "
+            "Rerun a locked scenario with 'coverage-plan run RUN_FOLDER/scenario.lock.toml'. "
+            "Demand is built from the communes, or read from the file named by demand.source "
+            "(CSV, GeoJSON, GeoPackage or zipped shapefile of units with their need)."
+        ),
+    )
+    run.add_argument(
+        "scenario",
+        metavar="SCENARIO",
+        help="scenario TOML file or lock file, or the name of a shipped scenario ('demo')",
+    )
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a key of the scenario, e.g. --set partners.laposte.advisors=120 (repeatable)",
+    )
+    run.add_argument(
+        "--data-dir", type=Path, metavar="DIR", help="folder of official files (default: $COVERAGE_DATA_DIR)"
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: runs/<scenario name>-<YYYYmmdd-HHMMSS> in the current folder)",
+    )
+    run.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    run.add_argument("--no-map", action="store_true", help="do not write map.html")
+    run.add_argument(
+        "--ignore-lock-hashes",
+        action="store_true",
+        help="run a lock file even when its data files changed (prints a warning per file)",
+    )
+    run.set_defaults(run=_run)
+
+
+def add_compare_command(commands: argparse._SubParsersAction[Any]) -> None:
+    """Register ``coverage-plan compare``."""
+    compare = commands.add_parser(
+        "compare",
+        help="compare two run folders: sites opened and closed, KPI deltas (B - A)",
+        description="Compare run B with run A (two output folders of 'coverage-plan run').",
+    )
+    compare.add_argument("run_a", type=Path, metavar="RUN_A", help="the reference run folder")
+    compare.add_argument("run_b", type=Path, metavar="RUN_B", help="the run compared with it")
+    compare.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="write the comparison here (default: RUN_B/compare_<RUN_A name>.csv)",
+    )
+    compare.set_defaults(run=_compare)
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _run(args: argparse.Namespace) -> int:
+    from coverage.scenario.loading import load_scenario
+    from coverage.scenario.lock import read_lock
+    from coverage.scenario.output import check_out_folder, default_run_folder, write_run
+    from coverage.scenario.progress import phases
+    from coverage.scenario.run import run_scenario
+
+    path = _scenario_path(args.scenario)
+    lock = read_lock(path)
+    if lock is not None and args.ignore_lock_hashes:
+        for line in lock.mismatches():
+            print(f"warning: {line}; running on the current file (--ignore-lock-hashes)", file=sys.stderr)
+    scenario = load_scenario(path, overrides=args.set, check_lock=not args.ignore_lock_hashes)
+    out = args.out if args.out is not None else default_run_folder(scenario.name)
+    check_out_folder(out, force=args.force)
+    data_dir = args.data_dir
+    if data_dir is None and lock is not None and lock.data_dir and _no_data_dir_set():
+        data_dir = Path(lock.data_dir)
+        print(f"data folder from the lock file: {data_dir}", file=sys.stderr)
+
+    print(f"scenario {scenario.name}: {path}", file=sys.stderr)
+    run = run_scenario(scenario, data_dir=data_dir, progress=_PhasePrinter(phases(scenario)))
+    plan = run.plan
+    if plan.status not in ("optimal", "feasible"):
+        print(
+            f"planning failed: the solver found no plan (status {plan.status}); "
+            "relax the rules or the target, or raise solver.time_limit",
+            file=sys.stderr,
+        )
+        return EXIT_PLANNING_FAILED
+    _print_kpis(plan, scenario_name=scenario.name)
+    for layer, shortlist in run.shortlists.items():
+        gap = "" if shortlist.gap is None else f", gap {shortlist.gap:.2%}"
+        print(
+            f"shortlist [sites.{layer}]: {len(shortlist.open_site_ids)} sites reaching "
+            f"{_figure(shortlist.objective or 0.0)} need ({shortlist.status}{gap})"
+        )
+    used_dir = data_dir if data_dir is not None else _settings_data_dir()
+    written = write_run(run, out, force=args.force, with_map=not args.no_map, data_dir=used_dir)
+    print()
+    print(f"Output: {out}")
+    for file in written:
+        print(f"  {file.name}")
+    print(f"rerun it: coverage-plan run {out / 'scenario.lock.toml'}")
+    return EXIT_OK
+
+
+def _scenario_path(text: str) -> Path:
+    """A file path, else the shipped scenario of that name."""
+    from coverage.errors import MissingDataError
+    from coverage.scenario.run import shipped_scenario
+    from coverage.scenario.tables import is_path_like
+
+    path = Path(text)
+    if path.exists() or is_path_like(text):
+        return path
+    try:
+        return shipped_scenario(text)
+    except MissingDataError as exc:
+        raise MissingDataError(f"no scenario file {text!r} in the current folder, and {exc}") from None
+
+
+def _no_data_dir_set() -> bool:
+    return _settings_data_dir() is None
+
+
+def _settings_data_dir() -> Path | None:
+    """``COVERAGE_DATA_DIR``, or None when unset or not a folder (the run reports that itself)."""
+    from coverage.data.settings import get_settings
+    from coverage.errors import MissingDataError
+
+    try:
+        return get_settings().data_dir
+    except MissingDataError:
+        return None
+
+
+class _PhasePrinter:
+    """Progress callback: one stderr line when a phase starts and one when it ends."""
+
+    def __init__(self, phases: tuple[str, ...]) -> None:
+        self.phases = phases
+        self.started: dict[str, float] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        known = phase in self.phases
+        number = f"[{self.phases.index(phase) + 1}/{len(self.phases)}]" if known else "[-]"
+        if done == 0:
+            self.started[phase] = time.perf_counter()
+            print(f"{number} {phase} ...", file=sys.stderr, flush=True)
+        elif done >= total:
+            seconds = time.perf_counter() - self.started.get(phase, time.perf_counter())
+            print(f"{number} {phase} done in {seconds:.2f} s", file=sys.stderr, flush=True)
+
+
+def _print_kpis(plan: Plan, *, scenario_name: str) -> None:
+    unit = plan.distance_unit
+    departments = plan.kpis("department")
+    rows = [
+        ["scenario", scenario_name],
+        ["model", f"{plan.model} ({plan.solver})"],
+        ["status", plan.status],
+        ["gap", "n/a" if plan.gap is None else percent(plan.gap)],
+        ["objective", _figure(plan.objective)],
+        ["need (people)", _figure(plan.total_need)],
+        ["need reached", f"{_figure(plan.reached_need)} ({_share(plan.reached_need, plan.total_need)})"],
+        ["need served", f"{_figure(plan.served_need)} ({_share(plan.served_need, plan.total_need)})"],
+        ["open sites", f"{len(plan.open_site_ids):,} of {plan.n_candidates:,} candidates"],
+    ]
+    staffed = plan.kpis("partner")
+    staffed = staffed[staffed["slots"] > 0]
+    if len(staffed):
+        advisors = ", ".join(
+            f"{p} {a:g}" for p, a in zip(staffed["partner"], staffed["advisors"], strict=True)
+        )
+        rows.append(["advisors by partner", advisors])
+    served = int((departments["need_served"] > 0).sum())
+    rows.append(["departments served", f"{served} of {len(departments)}"])
+    rows.append(["mean distance", _distance(plan.mean_distance, unit)])
+    rows.append(["worst distance", _distance(plan.worst_distance, unit)])
+    projection = plan.projection()
+    if projection is not None:
+        line = f"{_figure(projection.people)} people by {projection.date.isoformat()}"
+        if projection.target is not None:
+            line += f" (target {_figure(projection.target)}, {_share(projection.people, projection.target)})"
+        rows.append(["projection", line])
+    rows.append(["unreached QPV / rural units", f"{len(plan.explanations):,}"])
+    print(table(["figure", "value"], rows))
+    print()
+    top = departments.sort_values("need", ascending=False).head(TOP_DEPARTMENTS)
+    title = "Departments" if len(departments) <= TOP_DEPARTMENTS else f"Top {TOP_DEPARTMENTS} departments"
+    print(f"{title} (by need)")
+    table_rows = [
+        [
+            str(row.dep),
+            _figure(row.need),
+            _figure(row.need_reached),
+            _figure(row.need_served),
+            percent(row.share) if not math.isnan(row.share) else "n/a",
+            f"{int(getattr(row, 'open_sites', 0)):,}",
+            f"{float(getattr(row, 'advisors', 0.0)):g}",
+        ]
+        for row in top.itertuples(index=False)
+    ]
+    print(
+        table(
+            ["dep", "need", "reached", "served", "share", "open sites", "advisors"],
+            table_rows,
+            right=frozenset(range(1, 7)),
+        )
+    )
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from coverage.plan.export import atomic_path
+    from coverage.scenario.compare import compare_runs
+
+    comparison = compare_runs(args.run_a, args.run_b)
+    print(f"A: {comparison.a}")
+    print(f"B: {comparison.b}")
+    print()
+    print(table(["figure", "A", "B", "B - A"], _headline_rows(comparison), right=frozenset({1, 2, 3})))
+    _print_sites("Sites opened in B", comparison.opened)
+    _print_sites("Sites closed in B", comparison.closed)
+    _print_deltas("Departments", comparison.departments, "dep", ("need_served", "share", "open_sites"))
+    _print_deltas("Partners", comparison.partners, "partner", ("advisors", "need_served", "share"))
+    target = args.csv if args.csv is not None else comparison.b / f"compare_{comparison.a.name}.csv"
+    with atomic_path(target) as partial:
+        comparison.to_frame().to_csv(partial, index=False)
+    print()
+    print(f"Comparison written to {target}")
+    return EXIT_OK
+
+
+def _headline_rows(comparison: Comparison) -> list[list[str]]:
+    rows = []
+    for metric, a, b, delta in comparison.headline.itertuples(index=False):
+        is_share = metric.endswith("share")
+        show = percent if is_share else _figure
+        rows.append([metric, _nan(a, show), _nan(b, show), _nan(delta, show, signed=True)])
+    return rows
+
+
+def _print_sites(title: str, sites: pd.DataFrame) -> None:
+    print()
+    print(f"{title}: {len(sites)}")
+    if len(sites):
+        columns = list(sites.columns)
+        print(table(columns, [[_cell(v) for v in row] for row in sites.itertuples(index=False)]))
+
+
+def _print_deltas(title: str, frame: pd.DataFrame, key: str, metrics: tuple[str, ...]) -> None:
+    shown = [m for m in metrics if f"{m}_delta" in frame.columns]
+    if not len(frame) or not shown:
+        return
+    moved = pd.Series(False, index=frame.index)
+    for metric in shown:
+        a, b = (pd.to_numeric(frame[f"{metric}_{side}"], errors="coerce") for side in ("a", "b"))
+        moved |= ((b - a).abs() > 1e-9) | (a.isna() != b.isna())
+    changed = frame[moved]
+    print()
+    if changed.empty:
+        print(f"{title} (B - A): no change in any of {len(frame)}")
+        return
+    same = len(frame) - len(changed)
+    note = f", the {len(changed)} that changed ({same} unchanged; all in the CSV)" if same else ""
+    print(f"{title} (B - A){note}")
+    headers = [key]
+    for metric in shown:
+        headers += [f"{metric} A", f"{metric} B", "delta"]
+    rows = []
+    for _, row in changed.iterrows():
+        cells = [str(row[key])]
+        for metric in shown:
+            show = percent if metric == "share" else _figure
+            cells += [
+                _nan(row[f"{metric}_a"], show),
+                _nan(row[f"{metric}_b"], show),
+                _nan(row[f"{metric}_delta"], show, signed=True),
+            ]
+        rows.append(cells)
+    print(table(headers, rows, right=frozenset(range(1, len(headers)))))
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _figure(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _share(part: float, whole: float | None) -> str:
+    return percent(part / whole) if whole else "n/a"
+
+
+def _distance(value: float, unit: str) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return f"{value / 1000:.1f} km" if unit == "m" else f"{value:.1f} {unit}"
+
+
+def _nan(value: Any, show: Any, *, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = str(show(float(value)))
+    return f"+{text}" if signed and float(value) > 0 else text
+
+
+def _cell(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)

@@ -1,0 +1,88 @@
+r"""Stage 4, the models: coverage, location and staffing, built from the sparse reach, solved through PuLP.
+
+Notation: demand units :math:`i` with need :math:`w_i`; candidate sites
+:math:`j` with owner :math:`o(j)`, capacity :math:`c_j` advisor slots, cost
+:math:`f_j` and department :math:`d(j)`; partners :math:`p` with advisors
+:math:`B_p`, slots per advisor :math:`m_p` and people per slot per month
+:math:`k_p`; :math:`N_i` the sites within reach of :math:`i`, at distance
+:math:`d_{ij}`; :math:`T` months of work. :math:`y_j \in \{0,1\}` opens site
+:math:`j`.
+
+Maximal coverage (:func:`~coverage.models.location.maximal_coverage`)
+    .. math:: \max \sum_i w_i z_i \quad z_i \le \sum_{j \in N_i} y_j,\;
+              \sum_j y_j \le S,\; 0 \le z_i \le 1
+
+    With a distance decay :math:`a_{ij} \in (0, 1]`, assignment variables
+    replace :math:`z`: :math:`\max \sum w_i a_{ij} x_{ij}`,
+    :math:`\sum_j x_{ij} \le 1`, :math:`x_{ij} \le y_j`.
+
+Set cover and coverage target (:func:`~coverage.models.location.set_cover`)
+    .. math:: \min \sum_j y_j \quad \sum_{j \in N_i} y_j \ge 1 \;\forall i: w_i > 0
+
+    or, with a target :math:`R`, :math:`\sum_i w_i z_i \ge R` with
+    :math:`z_i` as in maximal coverage.
+
+p-median (:func:`~coverage.models.location.p_median`)
+    .. math:: \min \sum_{i,j} w_i d_{ij} x_{ij} \quad \sum_{j \in N_i} x_{ij} = 1,\;
+              x_{ij} \le y_j,\; \sum_j y_j = p
+
+p-center (:func:`~coverage.models.location.p_center`)
+    .. math:: \min D \quad \sum_{j \in N_i} d_{ij} x_{ij} \le D, \text{ as p-median otherwise}
+
+    solved exactly as the smallest pair distance :math:`r` whose set cover
+    (pairs within :math:`r`) needs at most :math:`p` sites, by bisection: the
+    assignment formulation's LP bound is too weak (OR-Library pmed1 ran over
+    300 s with CBC; by radius it takes 0.3 s).
+
+Capacitated staffing with sharing (:func:`coverage.models.staffing.staffing`)
+    Integer slots :math:`t_{pj}` where partner :math:`p` may use the premises
+    of :math:`o(j)`; served need :math:`x_{ij} \ge 0`:
+
+    .. math:: \sum_j t_{pj} \le m_p B_p,\quad y_j \le \sum_p t_{pj} \le c_j y_j,\quad
+              \sum_j x_{ij} \le w_i,\quad \sum_i x_{ij} \le T \sum_p k_p t_{pj}
+
+    maximise :math:`\sum x_{ij}`, then minimise :math:`\sum d_{ij} x_{ij}` at that
+    level (two solves); or minimise advisors :math:`\sum_p a_p` with
+    :math:`m_p a_p \ge \sum_j t_{pj}` and :math:`\sum x_{ij} \ge R`.
+
+Every model takes sites forced open (:math:`y_j = 1`), sites closed (removed),
+a budget :math:`\sum_j f_j y_j \le F`, and :class:`~coverage.models.rules.DepartmentRules`:
+site or advisor quotas per department, exactly :math:`K` departments served
+(:math:`s_d \le \sum_{j \in d} y_j \le |d|\, s_d`, :math:`\sum_d s_d = K`), a
+minimum served share per department, or max-min share then total.
+
+Before solving, each constraint group is checked against the data and a
+:class:`~coverage.errors.InfeasibleScenarioError` names the group and the
+numbers. When the solver still proves infeasibility, the groups are relaxed
+one at a time and the first whose removal restores feasibility is reported.
+
+The modules, in the order a solve goes through them:
+
+- :mod:`coverage.models.rules`: department rules and their checks before the solve;
+- :mod:`coverage.models.instance`: the instance a model is built on (reach,
+  forced and closed sites, exact reductions: merged units, dominated sites);
+- :mod:`coverage.models.formulation`: PuLP rows and columns built from arrays;
+- :mod:`coverage.models.builders`: the coverage and assignment formulations;
+- :mod:`coverage.models.solver`: CBC and HiGHS through PuLP, options and status;
+- :mod:`coverage.models.solving`: solve, explain infeasibility, make the plan;
+- :mod:`coverage.models.location` and :mod:`coverage.models.staffing`: the
+  public models.
+"""
+
+from __future__ import annotations
+
+from coverage.models.location import maximal_coverage, p_center, p_median, set_cover
+from coverage.models.rules import DepartmentRules
+from coverage.models.solver import SolverOptions
+from coverage.models.staffing import HIGHS_STAFFING_PAIRS, staffing
+
+__all__ = [
+    "HIGHS_STAFFING_PAIRS",
+    "DepartmentRules",
+    "SolverOptions",
+    "maximal_coverage",
+    "p_center",
+    "p_median",
+    "set_cover",
+    "staffing",
+]

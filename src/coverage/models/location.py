@@ -1,0 +1,229 @@
+"""The location models: maximal coverage, set cover and coverage target, p-median, p-center.
+
+Each builds its PuLP model from the sparse :class:`~coverage.reach.Reach`
+(through :mod:`coverage.models.builders`), checks its constraint groups against
+the data first, solves (:mod:`coverage.models.solving`) and returns an
+immutable :class:`~coverage.plan.Plan`. The maths are in :mod:`coverage.models`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from coverage.errors import InfeasibleScenarioError
+from coverage.models.builders import assignment_builder, coverage_builder
+from coverage.models.instance import Instance, prepare
+from coverage.models.rules import DepartmentRules, check_department_rules
+from coverage.models.solver import SolveResult, SolverOptions, Status, run_solver
+from coverage.models.solving import solve_model
+from coverage.plan.plan import Plan
+from coverage.reach.pairs import Reach
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "maximal_coverage",
+    "p_center",
+    "p_median",
+    "set_cover",
+]
+
+
+def maximal_coverage(
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    reach: Reach,
+    *,
+    max_sites: int,
+    rules: DepartmentRules | None = None,
+    forced: Iterable[str] = (),
+    closed: Iterable[str] = (),
+    budget: float | None = None,
+    options: SolverOptions | None = None,
+) -> Plan:
+    """Open at most ``max_sites`` sites to cover the most need within reach.
+
+    Parameters
+    ----------
+    demand
+        Frame with ``unit_id`` and ``need`` (and ``dep`` for share rules).
+    sites
+        Frame with ``site_id`` (and ``dep`` for department rules, ``cost``
+        with ``budget``).
+    reach
+        Pairs within the access rule, ids matching the frames.
+    max_sites
+        Sites that may open; more than the candidates left open is an error.
+    rules, forced, closed, budget, options
+        Department rules, site ids forced open or closed, a budget over the
+        sites' ``cost`` column, and solver options.
+    """
+    inst = prepare(demand, sites, reach, forced=forced, closed=closed, budget=budget, rules=rules)
+    rules = rules or DepartmentRules()
+    _check_count(inst, max_sites, "max_sites", exact=False)
+    check_department_rules(
+        rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=max_sites
+    )
+    builder = coverage_builder(inst, rules, objective="max", max_sites=max_sites)
+    return solve_model("maximal_coverage", inst, builder, options)
+
+
+def set_cover(
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    reach: Reach,
+    *,
+    target: float | None = None,
+    rules: DepartmentRules | None = None,
+    forced: Iterable[str] = (),
+    closed: Iterable[str] = (),
+    budget: float | None = None,
+    options: SolverOptions | None = None,
+) -> Plan:
+    """Open the fewest sites that cover every unit with need, or ``target`` need in all."""
+    inst = prepare(demand, sites, reach, forced=forced, closed=closed, budget=budget, rules=rules)
+    rules = rules or DepartmentRules()
+    if target is None:
+        _check_all_reachable(inst, "set cover")
+    else:
+        coverable = float(inst.need[inst.reachable].sum())
+        if target > coverable:
+            raise InfeasibleScenarioError(
+                f"coverage target: {target:,.0f} need to cover but the candidates within reach can cover "
+                f"at most {coverable:,.0f} of {inst.need.sum():,.0f}"
+            )
+    check_department_rules(
+        rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=None
+    )
+    builder = coverage_builder(inst, rules, objective="min", target=target)
+    return solve_model("set_cover" if target is None else "coverage_target", inst, builder, options)
+
+
+def p_median(
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    reach: Reach,
+    *,
+    p: int,
+    forced: Iterable[str] = (),
+    closed: Iterable[str] = (),
+    options: SolverOptions | None = None,
+) -> Plan:
+    """Open exactly ``p`` sites minimising need-weighted distance; every unit with need is assigned."""
+    inst = prepare(demand, sites, reach, forced=forced, closed=closed)
+    _check_count(inst, p, "p", exact=True)
+    _check_all_reachable(inst, "p-median")
+    return solve_model("p_median", inst, assignment_builder(inst, p, center=False), options, pad_to=p)
+
+
+def p_center(
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    reach: Reach,
+    *,
+    p: int,
+    forced: Iterable[str] = (),
+    closed: Iterable[str] = (),
+    options: SolverOptions | None = None,
+) -> Plan:
+    """Open exactly ``p`` sites minimising the largest distance from a unit with need to its site.
+
+    Solved by radius: the optimum is the smallest pair distance ``r`` at
+    which every unit with need can be covered within ``r`` by at most ``p``
+    sites, found by bisection over the sorted distinct distances with one
+    set-cover solve per step (about log2 of the pairs). This is exact and far
+    faster than the assignment formulation, whose LP bound is weak. A time
+    limit in ``options`` applies to each set-cover solve; a step it stops
+    before a proof makes the plan ``'feasible'`` with no bound.
+    """
+    inst = prepare(demand, sites, reach, forced=forced, closed=closed)
+    _check_count(inst, p, "p", exact=True)
+    _check_all_reachable(inst, "p-center")
+    options = options or SolverOptions()
+    radii = np.unique(inst.dist)
+    if len(radii) == 0:  # no need anywhere: any p sites do
+        return solve_model("p_center", inst, assignment_builder(inst, p, center=True), options, pad_to=p)
+    # Every unit needs its nearest site: no radius below the largest nearest distance works.
+    nearest = np.minimum.reduceat(inst.dist, inst.indptr[:-1])
+    low = int(np.searchsorted(radii, nearest.max()))
+    high = len(radii) - 1
+    build_seconds = inst.timer()()
+    solve_seconds = 0.0
+    uncertain = False
+
+    def covers_within(index: int) -> np.ndarray | None:
+        """Sites covering every unit within ``radii[index]`` with at most p of them, or None."""
+        nonlocal build_seconds, solve_seconds, uncertain
+        started = time.perf_counter()
+        sub = inst.within(float(radii[index]))
+        problem, _, read = coverage_builder(sub, DepartmentRules(), objective="min")(frozenset())
+        build_seconds += time.perf_counter() - started
+        result = run_solver(problem, options, cbc_options=["feas off"])
+        solve_seconds += result.seconds
+        if result.status in ("optimal", "feasible") and (result.objective or 0) <= p + 1e-9:
+            return read().open > 0.5
+        if result.status != "optimal" and (result.bound is None or result.bound <= p):
+            uncertain = True  # stopped before proving that p sites cannot do it
+        return None
+
+    best = covers_within(high)
+    if best is None:
+        raise InfeasibleScenarioError(
+            f"site count: covering every unit with need, at any distance within reach, "
+            f"takes more than p={p} sites"
+        )
+    while low < high:
+        middle = (low + high) // 2
+        opened = covers_within(middle)
+        if opened is None:
+            low = middle + 1
+        else:
+            high, best = middle, opened
+    radius = float(radii[high])
+    status: Status = "feasible" if uncertain else "optimal"
+    final = SolveResult(status, radius, None if uncertain else radius, solve_seconds, options.solver_name)
+    solution = inst.solution(
+        "p_center",
+        final,
+        best,
+        build_seconds=build_seconds,
+        solve_seconds=solve_seconds,
+        sense="min",
+        pad_to=p,
+    )
+    return Plan.from_solution(solution, demand=inst.demand, sites=inst.sites, reach=inst.reach)
+
+
+# -- checks ---------------------------------------------------------------
+
+
+def _check_count(inst: Instance, count: int, name: str, *, exact: bool) -> None:
+    candidates = int(inst.available.sum())
+    closed = inst.n_sites - candidates
+    if count < 0:
+        raise InfeasibleScenarioError(f"site count: {name} must be >= 0, got {count}")
+    if count > candidates:
+        raise InfeasibleScenarioError(
+            f"site count: {name}={count} sites asked for but only {candidates} candidate sites "
+            f"({inst.n_sites} in all, {closed} closed)"
+        )
+    forced = int(inst.forced.sum())
+    if forced > count:
+        raise InfeasibleScenarioError(f"forced sites: {forced} sites are forced open but {name}={count}")
+
+
+def _check_all_reachable(inst: Instance, model: str) -> None:
+    lonely = np.flatnonzero((inst.need > 0) & ~inst.reachable)
+    if len(lonely):
+        shown = ", ".join(str(inst.reach.demand_ids[i]) for i in lonely[:5])
+        more = f" and {len(lonely) - 5} more" if len(lonely) > 5 else ""
+        raise InfeasibleScenarioError(
+            f"coverage of every unit ({model}): {len(lonely)} units with need "
+            f"({inst.need[lonely].sum():,.0f} in all) have no open-able site within reach "
+            f"({inst.reach.rule or 'the access rule'}): {shown}{more}; widen the access rule or give a target"
+        )

@@ -1,0 +1,24 @@
+"""Stage 5, the plan: what a solve decided, and every figure and export that follows from it.
+
+- :mod:`coverage.plan.solution`: the raw :class:`Solution` a model hands over,
+  in the order of its reach;
+- :mod:`coverage.plan.tables`: the per-unit and per-site tables joined from it;
+- :mod:`coverage.plan.kpis`: KPIs by department, partner and zone, the
+  projection of people accompanied, the unreached priority units;
+- :mod:`coverage.plan.export`: GeoPackage, GeoJSON, CSV, Parquet and JSON,
+  written atomically;
+- :mod:`coverage.plan.plan`: the immutable :class:`Plan` over them;
+- :mod:`coverage.plan.maps`: folium maps of a plan (an export too).
+
+The models of :mod:`coverage.models` import this stage to make their plans;
+nothing here imports a model.
+"""
+
+from __future__ import annotations
+
+from coverage.plan.kpis import Projection
+from coverage.plan.maps import PARTNER_COLOURS, plan_map
+from coverage.plan.plan import Plan
+from coverage.plan.solution import STATUSES, Solution
+
+__all__ = ["PARTNER_COLOURS", "STATUSES", "Plan", "Projection", "Solution", "plan_map"]

@@ -1,0 +1,241 @@
+"""Reach from layers: :func:`build_reach` and its shorthands.
+
+:func:`build_reach` is the entry point for layers (GeoDataFrames of demand
+units and sites, any CRS) and an access rule (:class:`Radius`,
+:class:`ZoneRadius`, :class:`TravelTime`, :class:`TravelTimeMatrix`, see
+:mod:`coverage.reach.rules`), with an optional :class:`Decay` for weighted
+coverage. It checks the layers, takes one point per feature (the
+representative point of a polygon), splits both layers by territory
+(:func:`coverage.data.territory.split_by_territory`) and queries a KD-tree in each
+territory's metric CRS: a unit in La Réunion is never paired with a site in
+mainland France. :func:`reach_from_radius` and :func:`reach_from_travel_times`
+are shorthands for it. All of them return a :class:`coverage.reach.pairs.Reach`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from coverage.data.layers._common import Problems, check_crs_matches
+from coverage.data.territory import locate, split_by_territory
+from coverage.errors import CRSError, LayerValidationError, Problem
+from coverage.reach.pairs import FloatArray, Reach, pairs_within
+from coverage.reach.rules import (
+    ZONES,
+    Decay,
+    Radius,
+    Rule,
+    TravelTime,
+    TravelTimeMatrix,
+    ZoneRadius,
+    layer_ids,
+    read_travel_times,
+    zone_index,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["build_reach", "reach_from_radius", "reach_from_travel_times"]
+
+
+def build_reach(
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    rule: Rule,
+    *,
+    decay: Decay | None = None,
+    demand_id: str = "unit_id",
+    site_id: str = "site_id",
+    department_column: str = "dep",
+) -> Reach:
+    """Pairs of demand units and sites that satisfy ``rule``.
+
+    Parameters
+    ----------
+    demand, sites
+        GeoDataFrames with a CRS (points, or polygons standing for their
+        representative point), such as :func:`coverage.inputs.demand.build_demand`
+        and :func:`coverage.inputs.sites.build_sites` make. With a
+        :class:`TravelTimeMatrix` plain DataFrames of ids are enough.
+    rule
+        :class:`Radius`, :class:`ZoneRadius`, :class:`TravelTime` or
+        :class:`TravelTimeMatrix`. The zone rules read the demand units'
+        boolean ``qpv`` and ``rural`` columns.
+    decay
+        Optional distance decay giving each pair a weight in (0, 1].
+    demand_id, site_id
+        Id columns (unique; ids become text).
+    department_column
+        Department code column that assigns a row to its territory; rows of a
+        layer without it are placed by their coordinates.
+
+    Returns
+    -------
+    Reach
+        Ids in the input row order; distances in metres, or minutes for the
+        travel-time rules. Units and sites of different territories are
+        never paired.
+
+    Raises
+    ------
+    CRSError
+        A layer has no CRS, or coordinates that do not fit it.
+    LayerValidationError
+        Missing or repeated ids, missing geometries or zone flags, a department
+        that contradicts the coordinates, or a bad travel-time table.
+    """
+    demand_ids = layer_ids(demand, demand_id, "demand")
+    site_ids = layer_ids(sites, site_id, "sites")
+    if isinstance(rule, TravelTimeMatrix):
+        table = read_travel_times(
+            rule.table, origin=rule.origin, destination=rule.destination, minutes=rule.minutes
+        )
+        if rule.max_minutes is not None:
+            table = table[table["minutes"].to_numpy() <= rule.max_minutes]
+        reach = Reach.from_pairs(
+            demand_ids,
+            site_ids,
+            table["origin"],
+            table["destination"],
+            table["minutes"],
+            unit="min",
+            rule=rule.describe(),
+            source=rule.source,
+        )
+        limit: float | npt.NDArray[np.float64] | None = rule.max_minutes
+    elif isinstance(rule, Radius | ZoneRadius | TravelTime):
+        by_zone: dict[str, float]
+        if isinstance(rule, Radius):
+            by_zone = dict.fromkeys(ZONES, float(rule.metres))
+        else:
+            by_zone = rule.by_zone() if isinstance(rule, ZoneRadius) else rule.radius_by_zone()
+        zones = zone_index(demand, by_zone, type(rule).__name__)
+        radii = np.array([by_zone[z] for z in ZONES])[zones]
+        rows, cols, dist = _pairs_by_territory(demand, sites, radii, department_column)
+        unit: Literal["m", "min"] = "m"
+        if isinstance(rule, TravelTime):
+            speed = np.array([rule.metres_per_minute(z) for z in ZONES])[zones[rows]]
+            dist = dist * rule.detour / speed
+            unit = "min"
+        reach = Reach.from_arrays(demand_ids, site_ids, rows, cols, dist, unit=unit, rule=rule.describe())
+        limit = rule.max_minutes if isinstance(rule, TravelTime) else radii[reach.rows]
+    else:
+        raise TypeError(
+            f"unknown access rule {rule!r}; use Radius, ZoneRadius, TravelTime or "
+            "TravelTimeMatrix from coverage.reach.rules"
+        )
+    if decay is not None:
+        reach = reach.with_decay(decay, limit=limit)
+    logger.info(
+        "reach: %d units x %d sites, %d pairs (%s)", reach.n_demand, reach.n_sites, reach.n_pairs, reach.rule
+    )
+    return reach
+
+
+def reach_from_radius(
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    metres: float | Mapping[str, float],
+    *,
+    decay: Decay | None = None,
+    demand_id: str = "unit_id",
+    site_id: str = "site_id",
+) -> Reach:
+    """:func:`build_reach` with a radius: one number, or one per zone (``{'qpv': 1000, 'rural': 20000}``,
+    zones left out keep the :class:`ZoneRadius` defaults)."""
+    rule = ZoneRadius(**metres) if isinstance(metres, Mapping) else Radius(metres)
+    return build_reach(demand, sites, rule, decay=decay, demand_id=demand_id, site_id=site_id)
+
+
+def reach_from_travel_times(
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    table: str | Path | pd.DataFrame,
+    *,
+    max_minutes: float | None = None,
+    origin: str = "origin",
+    destination: str = "destination",
+    minutes: str = "minutes",
+    decay: Decay | None = None,
+    demand_id: str = "unit_id",
+    site_id: str = "site_id",
+) -> Reach:
+    """:func:`build_reach` with a user's travel-time table (:class:`TravelTimeMatrix`)."""
+    rule = TravelTimeMatrix(table, max_minutes, origin=origin, destination=destination, minutes=minutes)
+    return build_reach(demand, sites, rule, decay=decay, demand_id=demand_id, site_id=site_id)
+
+
+# -- layer preparation: the one place that reads CRS, geometry and flags ------
+
+
+def _points_by_territory(
+    frame: pd.DataFrame, layer: str, department_column: str
+) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
+    """Row positions and metric x, y of each territory's points."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise LayerValidationError(
+            Problem(
+                layer,
+                "has no geometry: distance rules need a GeoDataFrame "
+                "(a table of travel times needs TravelTimeMatrix)",
+            )
+        )
+    if frame.crs is None:
+        raise CRSError(
+            f"'{layer}' has no CRS; set it with GeoDataFrame.set_crs(4326) "
+            "(or the CRS its coordinates are in)"
+        )
+    geometry = frame.geometry.reset_index(drop=True)
+    empty = (geometry.isna() | geometry.is_empty).to_numpy()
+    if empty.any():
+        problems = Problems(layer)
+        problems.add_rows(np.flatnonzero(empty)[:20] + 1, frame.geometry.name, "geometry is missing or empty")
+        problems.raise_if_any()
+    check_crs_matches(frame, f"'{layer}'")
+    polygons = (geometry.geom_type != "Point").to_numpy()
+    if polygons.any():
+        geometry[polygons] = geometry[polygons].representative_point()
+    columns = {}
+    if department_column in frame.columns:
+        columns[department_column] = frame[department_column].to_numpy()
+    points = gpd.GeoDataFrame(columns, geometry=geometry.to_numpy(), crs=frame.crs)
+    lonlat = points.geometry.to_crs(4326)
+    located = locate(lonlat.x.to_numpy(), lonlat.y.to_numpy())
+    problems = Problems(layer)
+    parts = {}
+    for territory, part in split_by_territory(points, department_column=department_column):
+        positions = part.index.to_numpy(dtype=np.int64)
+        where = located[positions]
+        for i in positions[(where != "") & (where != territory)][:20]:
+            problems.add(
+                f"department {points[department_column][i]!r} belongs to {territory} but the "
+                f"point lies in {located[i]}; fix the department or the coordinates",
+                row=int(i) + 1,
+                column=department_column,
+            )
+        parts[territory] = (positions, np.column_stack([part.geometry.x, part.geometry.y]))
+    problems.raise_if_any()
+    return parts
+
+
+def _pairs_by_territory(
+    demand: pd.DataFrame, sites: pd.DataFrame, radii: npt.NDArray[np.float64], department_column: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]:
+    demand_parts = _points_by_territory(demand, "demand", department_column)
+    site_parts = _points_by_territory(sites, "sites", department_column)
+    found = [(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))]
+    for territory, (demand_pos, demand_xy) in demand_parts.items():
+        if territory in site_parts:
+            site_pos, site_xy = site_parts[territory]
+            rows, cols, dist = pairs_within(demand_xy, site_xy, radii[demand_pos])
+            found.append((demand_pos[rows], site_pos[cols], dist))
+    rows_all, cols_all, dist_all = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return rows_all, cols_all, dist_all

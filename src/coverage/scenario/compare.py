@@ -1,0 +1,155 @@
+"""Compare two run folders: sites opened and closed, KPI deltas.
+
+:func:`compare_runs` reads two folders written by
+:func:`coverage.scenario.output.write_run` (``summary.json``, ``open_sites.csv``,
+``kpis_*.csv``) and returns a :class:`Comparison`: B relative to A, so
+``opened`` lists the sites open in B and not in A, and every delta is
+``B - A``. :meth:`Comparison.to_frame` gives one long table for a CSV file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from coverage.scenario.output import RunOutput, read_run
+
+__all__ = ["DEPARTMENT_METRICS", "HEADLINE_METRICS", "PARTNER_METRICS", "Comparison", "compare_runs"]
+
+#: Figures of ``summary.json`` compared.
+HEADLINE_METRICS = (
+    "objective",
+    "open_sites",
+    "advisors",
+    "total_need",
+    "reached_need",
+    "served_need",
+    "served_share",
+    "mean_distance",
+    "worst_distance",
+)
+#: Columns of ``kpis_department.csv`` compared.
+DEPARTMENT_METRICS = ("need_reached", "need_served", "share", "open_sites", "advisors", "mean_distance")
+#: Columns of ``kpis_partner.csv`` compared.
+PARTNER_METRICS = ("advisors", "slots", "sites_staffed", "open_sites_owned", "need_served", "share")
+
+_SITE_COLUMNS = ("site_id", "name", "partner", "dep")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Run B relative to run A.
+
+    Attributes
+    ----------
+    a, b
+        The run folders.
+    opened, closed
+        Sites open in B and not in A, and in A and not in B (``site_id``,
+        ``name``, ``partner``, ``dep`` when the runs have them).
+    headline
+        One row per figure of :data:`HEADLINE_METRICS`: ``metric``, ``a``, ``b``, ``delta``.
+    departments, partners
+        Per department (partner): ``<metric>_a``, ``<metric>_b``, ``<metric>_delta``
+        for each of :data:`DEPARTMENT_METRICS` (:data:`PARTNER_METRICS`) that
+        both runs have; a department or partner in one run only has NaN for the other.
+    """
+
+    a: Path
+    b: Path
+    opened: pd.DataFrame
+    closed: pd.DataFrame
+    headline: pd.DataFrame
+    departments: pd.DataFrame
+    partners: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """One long table: ``section``, ``key``, ``metric``, ``a``, ``b``, ``delta``.
+
+        Sections: ``site`` (metric ``opened`` or ``closed``), ``headline``,
+        ``department`` and ``partner``.
+        """
+        parts = [
+            pd.DataFrame({"section": "site", "key": frame["site_id"], "metric": change}).assign(
+                a=np.nan, b=np.nan, delta=np.nan
+            )
+            for change, frame in (("opened", self.opened), ("closed", self.closed))
+        ]
+        parts.append(self.headline.assign(section="headline", key=""))
+        parts.append(_long(self.departments, "dep", "department"))
+        parts.append(_long(self.partners, "partner", "partner"))
+        columns = ["section", "key", "metric", "a", "b", "delta"]
+        return pd.concat([p[columns] for p in parts if len(p)], ignore_index=True)
+
+
+def compare_runs(a: str | Path | RunOutput, b: str | Path | RunOutput) -> Comparison:
+    """Compare run B with run A (folders, or runs read with :func:`~coverage.scenario.output.read_run`).
+
+    Raises
+    ------
+    MissingDataError
+        A folder is not a run folder (the missing files are named).
+    """
+    run_a = a if isinstance(a, RunOutput) else read_run(a)
+    run_b = b if isinstance(b, RunOutput) else read_run(b)
+    ids_a = set(run_a.open_sites["site_id"])
+    ids_b = set(run_b.open_sites["site_id"])
+    return Comparison(
+        a=run_a.folder,
+        b=run_b.folder,
+        opened=_sites(run_b.open_sites, ids_b - ids_a),
+        closed=_sites(run_a.open_sites, ids_a - ids_b),
+        headline=_headline(run_a.summary["summary"], run_b.summary["summary"]),
+        departments=_deltas(run_a.kpis["department"], run_b.kpis["department"], "dep", DEPARTMENT_METRICS),
+        partners=_deltas(run_a.kpis["partner"], run_b.kpis["partner"], "partner", PARTNER_METRICS),
+    )
+
+
+def _sites(open_sites: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
+    columns = [c for c in _SITE_COLUMNS if c in open_sites.columns]
+    chosen = open_sites[open_sites["site_id"].isin(ids)][columns]
+    return chosen.sort_values("site_id").reset_index(drop=True)
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return float("nan")
+    return float(value)
+
+
+def _headline(a: dict[str, object], b: dict[str, object]) -> pd.DataFrame:
+    rows = [(m, _number(a.get(m)), _number(b.get(m))) for m in HEADLINE_METRICS if m in a or m in b]
+    frame = pd.DataFrame(rows, columns=["metric", "a", "b"])
+    frame["delta"] = frame["b"] - frame["a"]
+    return frame
+
+
+def _deltas(a: pd.DataFrame, b: pd.DataFrame, key: str, metrics: tuple[str, ...]) -> pd.DataFrame:
+    shared = [m for m in metrics if m in a.columns and m in b.columns]
+    merged = a[[key, *shared]].merge(b[[key, *shared]], on=key, how="outer", suffixes=("_a", "_b"))
+    out = merged[[key]].copy()
+    for metric in shared:
+        out[f"{metric}_a"] = pd.to_numeric(merged[f"{metric}_a"], errors="coerce")
+        out[f"{metric}_b"] = pd.to_numeric(merged[f"{metric}_b"], errors="coerce")
+        out[f"{metric}_delta"] = out[f"{metric}_b"] - out[f"{metric}_a"]
+    return out.sort_values(key).reset_index(drop=True)
+
+
+def _long(frame: pd.DataFrame, key: str, section: str) -> pd.DataFrame:
+    metrics = [c.removesuffix("_delta") for c in frame.columns if c.endswith("_delta")]
+    rows = [
+        {
+            "section": section,
+            "key": row[key],
+            "metric": metric,
+            "a": row[f"{metric}_a"],
+            "b": row[f"{metric}_b"],
+            "delta": row[f"{metric}_delta"],
+        }
+        for _, row in frame.iterrows()
+        for metric in metrics
+    ]
+    return pd.DataFrame(rows, columns=["section", "key", "metric", "a", "b", "delta"])

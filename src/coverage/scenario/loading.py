@@ -1,0 +1,290 @@
+"""Scenario files: read, inherit (``extends``), override (``--set``), validate, write back.
+
+A scenario is a TOML file whose tables are described in
+:mod:`coverage.scenario.schema`. :func:`load_scenario` reads it, follows its
+``extends`` chain (each path relative to the file that names it; tables are
+merged deeply, the child wins), applies ``KEY.PATH=VALUE`` overrides, resolves
+relative file paths against the folder of the file that wrote them (overrides:
+the current folder) and validates the result, listing every problem of the
+file at once::
+
+    demo.toml: unknown key `partners.laposte.advisor`; did you mean `advisors`?
+
+:func:`dump_scenario` writes the resolved scenario back as TOML, such that
+``load_scenario`` of that text gives the same :class:`Scenario`; with a
+:class:`~coverage.scenario.lock.Lock` it writes a lock file (``scenario.lock.toml``),
+whose ``[lock]`` table :func:`load_scenario` validates, strips and checks
+(every recorded file must still have its SHA-256).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from coverage.errors import MissingDataError, ScenarioError
+from coverage.scenario.lock import Lock, read_lock
+from coverage.scenario.schema import TABLES, Scenario
+from coverage.scenario.tables import closest, is_path_like
+
+__all__ = ["Scenario", "ScenarioError", "dump_scenario", "load_scenario", "parse_override", "toml_value"]
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+Provenance = dict[tuple[str, ...], str]
+
+
+def load_scenario(path: str | Path, *, overrides: Iterable[str] = (), check_lock: bool = True) -> Scenario:
+    """Read, merge, override and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+    overrides
+        ``"KEY.PATH=VALUE"`` strings, applied in order after inheritance; the
+        value is read as a TOML literal (``120``, ``true``, ``[1, 2]``,
+        ``2022-01-01``), or as text when it is not one.
+    check_lock
+        For a lock file (one with a ``[lock]`` table): check that every file
+        it records still has its SHA-256. False skips the check (see
+        :meth:`coverage.scenario.lock.Lock.mismatches` to report the differences).
+
+    Returns
+    -------
+    Scenario
+        Every table present, defaults filled, paths absolute.
+
+    Raises
+    ------
+    MissingDataError
+        The file, or a file it extends, does not exist.
+    ScenarioError
+        Invalid TOML (with the line), an ``extends`` cycle, a bad override or
+        any schema problem (all of them, one a line); an invalid ``[lock]``
+        table, or locked files missing or changed (each named with the
+        expected and the actual hash).
+    """
+    path = Path(path)
+    data, provenance = _read_chain(path, ())
+    lock = read_lock(path)
+    if lock is not None and check_lock:
+        _check_lock(lock, path)
+    for text in overrides:
+        keys, value = parse_override(text)
+        _set(data, keys, value, text)
+        provenance.update(dict.fromkeys(_key_paths(keys, value), f"--set {text}"))
+    _resolve_paths(data, Path.cwd())
+    data.setdefault("name", path.stem)
+    problems: list[tuple[tuple[str, ...], str]] = []
+    try:
+        scenario = Scenario.model_validate(data, context={"problems": problems})
+    except ValidationError as exc:
+        raise ScenarioError([_describe(dict(e), provenance, str(path)) for e in exc.errors()]) from None
+    if problems:
+        raise ScenarioError(
+            [f"{_source(loc, provenance, str(path))}: `{'.'.join(loc)}`: {msg}" for loc, msg in problems]
+        )
+    return scenario
+
+
+def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
+    """Split ``"partners.laposte.advisors=120"`` into ``(('partners', 'laposte', 'advisors'), 120)``."""
+    key, equals, raw = text.partition("=")
+    keys = tuple(part.strip() for part in key.split("."))
+    if not equals or not all(_BARE_KEY.match(part) for part in keys):
+        raise ScenarioError(
+            f"bad override {text!r}: expected KEY.PATH=VALUE, for example partners.laposte.advisors=120"
+        )
+    try:
+        value = tomllib.loads(f"value = {raw.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return keys, value
+
+
+def dump_scenario(scenario: Scenario, *, lock: Lock | None = None) -> str:
+    """The resolved scenario as TOML text (no ``extends``, defaults written out, None left out).
+
+    With ``lock``, the text ends with its ``[lock]`` table: a lock file.
+    """
+    text = _table_text(scenario.model_dump(mode="python", exclude_none=True), ())
+    if lock is not None:
+        text += "\n" + _table_text(lock.to_table(), ("lock",))
+    return text
+
+
+def _check_lock(lock: Lock, path: Path) -> None:
+    mismatches = lock.mismatches()
+    if mismatches:
+        hint = (
+            "the data changed since the locked run; restore it, or pass check_lock=False "
+            "(coverage-plan run --ignore-lock-hashes) to run on the current files"
+        )
+        raise ScenarioError([f"{path}: {line}" for line in mismatches] + [f"{path}: {hint}"])
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise MissingDataError(f"scenario file {path} does not exist; check the path and the current folder")
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Provenance]:
+    resolved = path.resolve()
+    if resolved in chain:
+        names = " -> ".join(p.name for p in (*chain[chain.index(resolved) :], resolved))
+        raise ScenarioError(f"{path}: `extends` cycle: {names}")
+    data = _read_file(path)
+    data.pop("lock", None)  # a lock file's record, checked by load_scenario
+    _resolve_paths(data, path.parent)
+    parent = data.pop("extends", None)
+    provenance: Provenance = dict.fromkeys(_key_paths((), data), str(path))
+    if parent is None:
+        return data, provenance
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: `extends`: expected a file name, received {parent!r}")
+    parent_path = path.parent / parent
+    if not parent_path.is_file():
+        raise MissingDataError(f"{path}: `extends` names {parent_path}, which does not exist")
+    base, base_provenance = _read_chain(parent_path, (*chain, resolved))
+    return _merge(base, data), {**base_provenance, **provenance}
+
+
+def _merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _key_paths(prefix: tuple[str, ...], value: object) -> list[tuple[str, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.extend(_key_paths((*prefix, str(key)), item))
+    return out
+
+
+def _set(data: dict[str, Any], keys: tuple[str, ...], value: object, text: str) -> None:
+    node = data
+    for depth, key in enumerate(keys[:-1]):
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            where = ".".join(keys[: depth + 1])
+            raise ScenarioError(f"override {text!r}: `{where}` holds {child!r}, not a table")
+        node = child
+    node[keys[-1]] = value
+
+
+def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
+    """Make the file paths of ``data`` absolute, relative ones against ``folder``.
+
+    A relative site or demand file that is not in ``folder`` stays relative:
+    the run looks for it in the data folder (:func:`coverage.scenario.run.run_scenario`).
+    """
+    sites = data.get("sites")
+    for layer in sites.values() if isinstance(sites, dict) else []:
+        source = layer.get("source") if isinstance(layer, dict) else None
+        if isinstance(source, str) and is_path_like(source):
+            beside = folder / source
+            if beside.exists() or Path(source).is_absolute():
+                layer["source"] = str(beside.resolve())
+    demand = data.get("demand")
+    source = demand.get("source") if isinstance(demand, dict) else None
+    if isinstance(demand, dict) and isinstance(source, str) and is_path_like(source):
+        beside = folder / source
+        if beside.exists() or Path(source).is_absolute():
+            demand["source"] = str(beside.resolve())
+    access = data.get("access")
+    if isinstance(access, dict) and isinstance(access.get("table"), str):
+        access["table"] = str((folder / access["table"]).resolve())
+
+
+def _source(loc: tuple[str, ...], provenance: Provenance, default: str) -> str:
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in provenance:
+            return provenance[loc[:end]]
+    return default
+
+
+def _valid_keys(loc: tuple[str, ...]) -> list[str]:
+    pattern = loc[:1] + ("*",) if loc[:1] in (("sites",), ("partners",)) and len(loc) == 2 else loc
+    model = TABLES.get(pattern)
+    keys = list(model.model_fields) if model is not None else []
+    return [*keys, "extends"] if not loc else keys
+
+
+def _describe(error: dict[str, Any], provenance: Provenance, default: str) -> str:
+    loc = tuple(str(part) for part in error["loc"])
+    source = _source(loc, provenance, default)
+    key = ".".join(loc)
+    if error["type"] == "extra_forbidden":
+        return f"{source}: unknown key `{key}`; {closest(loc[-1], _valid_keys(loc[:-1]))}"
+    if error["type"] == "missing":
+        return f"{source}: missing key `{key}`"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    received = error.get("input")
+    shown = "" if isinstance(received, dict) else f" (received {received!r})"
+    return f"{source}: `{key or 'scenario'}`: {message}{shown}"
+
+
+def _key(name: str) -> str:
+    return name if _BARE_KEY.match(name) else json.dumps(name, ensure_ascii=False)
+
+
+def toml_value(value: object) -> str:
+    """``value`` as a TOML literal, as :func:`parse_override` and ``tomllib`` read it back."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else f"{value:+}")
+    if isinstance(value, str | Path):
+        return json.dumps(str(value), ensure_ascii=False)
+    if isinstance(value, dt.date | dt.time):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_key(str(k))} = {toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML: {value!r}")
+
+
+def _is_table_array(value: object) -> bool:
+    return isinstance(value, list | tuple) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _table_text(table: Mapping[str, Any], prefix: tuple[str, ...], *, header: str = "[{}]") -> str:
+    lines = [
+        f"{_key(str(k))} = {toml_value(v)}"
+        for k, v in table.items()
+        if not isinstance(v, dict) and not _is_table_array(v)
+    ]
+    text = ""
+    if prefix:
+        text += header.format(".".join(_key(part) for part in prefix)) + "\n"
+    text += "".join(line + "\n" for line in lines)
+    for key, value in table.items():
+        if isinstance(value, dict):
+            text += "\n" + _table_text(value, (*prefix, str(key)))
+    for key, value in table.items():
+        if _is_table_array(value):
+            for item in value:
+                text += "\n" + _table_text(item, (*prefix, str(key)), header="[[{}]]")
+    return text

@@ -1,0 +1,250 @@
+"""The output folder of a scenario run, written atomically.
+
+:func:`write_run` writes, for one :class:`~coverage.scenario.run.ScenarioRun`:
+
+- ``plan.gpkg``: every table of the plan, one layer each;
+- ``kpis_department.csv``, ``kpis_partner.csv``, ``kpis_zone.csv``;
+- ``open_sites.csv``: the open sites, with ``longitude`` and ``latitude``;
+- ``map.html``: :func:`coverage.plan.maps.plan_map` (unless ``with_map=False``);
+- ``summary.json``: the plan summary, the KPI tables, the timings and the projection;
+- ``scenario.lock.toml``: the resolved scenario and its ``[lock]`` table, which
+  reruns the identical plan (:mod:`coverage.scenario.lock`).
+
+The files are built in a temporary folder beside the target, which is then
+renamed onto it: a failure leaves no half-written run. An existing non-empty
+target is refused unless ``force=True`` (then it is replaced as a whole).
+:func:`read_run` reads a folder back for :mod:`coverage.scenario.compare`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from coverage.errors import MissingDataError
+from coverage.plan.export import jsonable, records, write_json
+from coverage.scenario.loading import dump_scenario
+from coverage.scenario.lock import LOCK_FILE, Lock
+
+if TYPE_CHECKING:
+    from coverage.scenario.run import ScenarioRun
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "KPI_TABLES",
+    "RUN_FILES",
+    "RunOutput",
+    "check_out_folder",
+    "default_run_folder",
+    "open_sites_frame",
+    "read_run",
+    "run_summary",
+    "write_run",
+]
+
+#: The KPI tables written as ``kpis_<by>.csv``.
+KPI_TABLES: tuple[Literal["department", "partner", "zone"], ...] = ("department", "partner", "zone")
+
+#: Every file of a run folder (``map.html`` is left out with ``with_map=False``).
+RUN_FILES = (
+    "plan.gpkg",
+    *(f"kpis_{by}.csv" for by in KPI_TABLES),
+    "open_sites.csv",
+    "map.html",
+    "summary.json",
+    LOCK_FILE,
+)
+
+#: Files :func:`read_run` needs.
+_NEEDED = ("summary.json", "open_sites.csv", *(f"kpis_{by}.csv" for by in KPI_TABLES))
+
+
+def default_run_folder(name: str, *, root: str | Path = ".", now: dt.datetime | None = None) -> Path:
+    """``<root>/runs/<name>-<YYYYmmdd-HHMMSS>`` (local time), with ``-2``, ``-3``... if taken."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / "runs" / f"{name}-{stamp}"
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    return folder
+
+
+def check_out_folder(folder: str | Path, *, force: bool = False) -> None:
+    """Refuse a target that is a file, or a non-empty folder unless ``force``.
+
+    Raises
+    ------
+    FileExistsError
+        With what to do instead.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"output {folder} is a file, not a folder; choose another --out")
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise FileExistsError(
+            f"output folder {folder} exists and is not empty; choose another --out, "
+            "or pass --force to replace it"
+        )
+
+
+def run_summary(run: ScenarioRun) -> dict[str, Any]:
+    """``summary.json``: scenario name, plan summary, KPI tables, timings, projection, files."""
+    plan = run.plan
+    projection = plan.projection()
+    return {
+        "scenario": {"name": run.scenario.name, "description": run.scenario.description},
+        "summary": plan.summary(),
+        "kpis": {by: records(plan.kpis(by)) for by in KPI_TABLES},
+        "timings": {phase: round(seconds, 4) for phase, seconds in run.timings.items()},
+        "projection": None if projection is None else jsonable(projection.to_dict()),
+        "files": [{"path": str(p), "sha256": h, "size": size} for p, h, size in run.files],
+    }
+
+
+def write_run(
+    run: ScenarioRun,
+    folder: str | Path,
+    *,
+    force: bool = False,
+    with_map: bool = True,
+    data_dir: str | Path | None = None,
+) -> list[Path]:
+    """Write the output folder of ``run`` atomically (see the module docstring).
+
+    Parameters
+    ----------
+    run
+        The result of :func:`coverage.scenario.run.run_scenario`.
+    folder
+        The run folder; its parent folders are created.
+    force
+        Replace an existing non-empty folder.
+    with_map
+        Write ``map.html``.
+    data_dir
+        The data folder the run read official files from, recorded in the lock.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in :data:`RUN_FILES` order.
+
+    Raises
+    ------
+    FileExistsError
+        ``folder`` is a file, or a non-empty folder and ``force`` is false.
+    """
+    folder = Path(folder)
+    check_out_folder(folder, force=force)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    try:
+        _write_files(run, work, with_map=with_map, data_dir=data_dir)
+        names = [name for name in RUN_FILES if (work / name).exists()]
+        _swap(work, folder)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    logger.info("wrote run %s to %s", run.scenario.name, folder)
+    return [folder / name for name in names]
+
+
+def _write_files(run: ScenarioRun, work: Path, *, with_map: bool, data_dir: str | Path | None) -> None:
+    plan = run.plan
+    plan.to_gpkg(work / "plan.gpkg")
+    for by in KPI_TABLES:
+        plan.kpis(by).to_csv(work / f"kpis_{by}.csv", index=False)
+    open_sites_frame(plan.sites).to_csv(work / "open_sites.csv", index=False)
+    if with_map:
+        from coverage.plan.maps import plan_map
+
+        plan_map(plan, candidates=run.sites).save(str(work / "map.html"))
+    write_json(run_summary(run), work / "summary.json")
+    lock = Lock.from_run(run, data_dir=data_dir)
+    (work / LOCK_FILE).write_text(dump_scenario(run.scenario, lock=lock), encoding="utf-8")
+
+
+def open_sites_frame(sites: pd.DataFrame) -> pd.DataFrame:
+    """The open sites without geometry, with WGS84 ``longitude`` and ``latitude`` columns."""
+    if not isinstance(sites, gpd.GeoDataFrame) or sites.crs is None:
+        return pd.DataFrame(sites).drop(columns="geometry", errors="ignore")
+    points = sites.to_crs(4326).geometry.representative_point()
+    out = pd.DataFrame(sites.drop(columns=sites.geometry.name))
+    out["longitude"] = points.x.round(6).to_numpy()
+    out["latitude"] = points.y.round(6).to_numpy()
+    return out
+
+
+def _swap(work: Path, folder: Path) -> None:
+    """Rename ``work`` onto ``folder``, moving an existing ``folder`` aside first."""
+    if not folder.exists():
+        os.rename(work, folder)
+        return
+    old = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:8]}")
+    os.rename(folder, old)
+    try:
+        os.rename(work, folder)
+    except OSError:
+        os.rename(old, folder)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """A run folder read back: ``summary.json`` and the CSV tables."""
+
+    folder: Path
+    summary: dict[str, Any]
+    open_sites: pd.DataFrame
+    kpis: dict[str, pd.DataFrame]
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+
+def read_run(folder: str | Path) -> RunOutput:
+    """Read a folder written by :func:`write_run`.
+
+    Raises
+    ------
+    MissingDataError
+        ``folder`` is not a run folder (every missing file is named).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise MissingDataError(f"{folder} is not a folder; expected the output folder of 'coverage-plan run'")
+    absent = [name for name in _NEEDED if not (folder / name).is_file()]
+    if absent:
+        raise MissingDataError(
+            f"{folder} is not a run folder of 'coverage-plan run': missing {', '.join(absent)}"
+        )
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise MissingDataError(f"{folder / 'summary.json'} is not valid JSON: {exc}") from None
+    if not isinstance(summary, dict) or "summary" not in summary:
+        raise MissingDataError(f"{folder / 'summary.json'} is not the summary of a run (no 'summary' key)")
+    ids = {"site_id": str, "dep": str, "partner": str, "zone": str}
+    return RunOutput(
+        folder=folder,
+        summary=summary,
+        open_sites=pd.read_csv(folder / "open_sites.csv", dtype=ids),
+        kpis={by: pd.read_csv(folder / f"kpis_{by}.csv", dtype=ids) for by in KPI_TABLES},
+    )

@@ -1,0 +1,331 @@
+"""The tables of a scenario file, one pydantic model each, and their value checks.
+
+``[territory]``, ``[demand]``, ``[sites.<layer>]``, ``[partners.<name>]``,
+``[access]`` (with ``[access.decay]``), ``[objective]``, ``[rules]``,
+``[horizon]`` and ``[solver]``. Every table forbids unknown keys and numbers are
+strict (``"12"`` is not 12). The whole scenario, its cross-table checks and its
+converters to the library's records are :class:`coverage.scenario.schema.Scenario`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from coverage.inputs.demand import DEFAULT_ILLECTRONISME_RATE
+
+__all__ = [
+    "ACCESS_DEFAULTS",
+    "SITE_SOURCES",
+    "AccessSpec",
+    "DecaySpec",
+    "DemandSpec",
+    "HorizonSpec",
+    "ObjectiveSpec",
+    "PartnerSpec",
+    "RulesSpec",
+    "SiteLayerSpec",
+    "SolverSpec",
+    "TerritorySpec",
+    "closest",
+    "is_path_like",
+]
+
+#: Site sources known by name: official files of :mod:`coverage.data.catalogue` and the embedded town halls.
+SITE_SOURCES = (
+    "laposte_points",
+    "france_services_2024",
+    "france_services_2020",
+    "cnfs_structures_2021",
+    "mediation_places_2022",
+    "cnfs_partner_permanences_2022",
+    "town_halls",
+)
+
+#: Keys each access rule takes, with their defaults (None: no default).
+ACCESS_DEFAULTS: Mapping[str, Mapping[str, object]] = {
+    "radius": {"metres": 10_000.0},
+    "zone_radius": {"qpv": 1_000.0, "urban": 5_000.0, "rural": 15_000.0},
+    "travel_time": {"max_minutes": 20.0, "detour": 1.3},
+    "travel_time_matrix": {"table": None, "max_minutes": None},
+}
+
+_DEPARTMENT = re.compile(r"^(0[1-9]|1[0-9]|2[1-9]|2A|2B|[3-8][0-9]|9[0-5]|97[1-8])$")
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """Hint for an unknown name: ``"did you mean `x`?"`` or the list of valid names."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if match:
+        return f"did you mean `{match[0]}`?"
+    return "valid: " + (", ".join(f"`{c}`" for c in choices) if choices else "none")
+
+
+def is_path_like(source: str) -> bool:
+    """Whether a site ``source`` is a file path (has a folder or a suffix) rather than a name."""
+    return "/" in source or "\\" in source or Path(source).suffix != ""
+
+
+def _department(value: object) -> str:
+    code = f"{value:02d}" if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(code, str) or not _DEPARTMENT.match(code.strip().upper()):
+        raise ValueError(
+            f"invalid department code {value!r}: expected '01'..'95', '2A', '2B' or '971'..'978'"
+        )
+    return code.strip().upper()
+
+
+def _per_department(value: object) -> object:
+    """Check a quota: a number >= 0, or a table of department code -> number."""
+    if value is None:
+        return None
+    numbers = value.items() if isinstance(value, dict) else [("", value)]
+    out: dict[str, int | float] = {}
+    for code, number in numbers:
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise ValueError(f"expected a number or a table of department -> number, got {number!r}")
+        if not number >= 0:
+            raise ValueError(f"must be >= 0, got {number!r}")
+        if code:
+            out[_department(code)] = number
+    return out if isinstance(value, dict) else value
+
+
+def _share(value: object) -> object:
+    value = _per_department(value)
+    numbers = value.values() if isinstance(value, dict) else [] if value is None else [value]
+    for number in numbers:
+        if isinstance(number, int | float) and number > 1:
+            raise ValueError(f"min_share is a share in [0, 1], got {number!r}")
+    return value
+
+
+def _date(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"not a date: {value!r}; write it as YYYY-MM-DD") from None
+    return value
+
+
+PerDepartment = Annotated[int | float | dict[str, int | float] | None, BeforeValidator(_per_department)]
+Share = Annotated[int | float | dict[str, int | float] | None, BeforeValidator(_share)]
+Date = Annotated[dt.date, BeforeValidator(_date)]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class TerritorySpec(_Table):
+    """``[territory]``: ``departments = ["23", "87"]`` or ``"all"``."""
+
+    departments: Literal["all"] | list[str] = "all"
+
+    @field_validator("departments", mode="before")
+    @classmethod
+    def _codes(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [_department(code) for code in value]
+        if value != "all":
+            raise ValueError(f'expected "all" or a list of department codes, got {value!r}')
+        return value
+
+
+class DemandSpec(_Table):
+    """``[demand]``: the parameters of :func:`coverage.inputs.demand.build_demand`.
+
+    ``qpv_units`` splits QPV residents out of their communes: ``"none"``,
+    ``"demography"`` (INSEE QPV demography file; QPV units at their commune's
+    point) or ``"polygons"`` (also the QPV polygons, which place units and
+    give sites their "in or near a QPV" flag). ``rurality`` is ``"embedded"``
+    (an approximation from commune density) or ``"density_grid"`` (INSEE's
+    grid, classes 5-7 rural). The official files come from the data folder.
+
+    ``source`` replaces the communes' units with those of a file (CSV with
+    ``lon_column``/``lat_column``, GeoJSON, GeoPackage with ``layer``, zipped
+    shapefile; see :func:`coverage.inputs.demand.demand_from_file`): relative paths
+    are looked up next to the scenario file, then in the data folder. The
+    file's ``need_column`` is the need as is (``illectronisme_rate`` and the
+    multipliers do not apply; default ``"need"``), ``id_column`` the unique
+    unit ids (``"unit_id"``), ``name_column`` the names (``"name"``; the ids
+    when absent), ``qpv_column`` an optional in-QPV flag (``lon_column`` and
+    ``lat_column`` default to ``"longitude"`` and ``"latitude"``). A source
+    excludes ``qpv_units`` and ``use_fragility``; ``rurality`` applies.
+    """
+
+    illectronisme_rate: float = Field(default=DEFAULT_ILLECTRONISME_RATE, ge=0, le=1)
+    qpv_multiplier: float = Field(default=1.5, ge=0)
+    rural_multiplier: float = Field(default=1.2, ge=0)
+    use_fragility: bool = False
+    qpv_units: Literal["none", "demography", "polygons"] = "none"
+    rurality: Literal["embedded", "density_grid"] = "embedded"
+    source: str | None = Field(default=None, min_length=1)
+    id_column: str | None = Field(default=None, min_length=1)
+    need_column: str | None = Field(default=None, min_length=1)
+    name_column: str | None = Field(default=None, min_length=1)
+    qpv_column: str | None = Field(default=None, min_length=1)
+    lon_column: str | None = Field(default=None, min_length=1)
+    lat_column: str | None = Field(default=None, min_length=1)
+    layer: str | None = Field(default=None, min_length=1)
+
+    @field_validator("source")
+    @classmethod
+    def _file_source(cls, value: str | None) -> str | None:
+        if value is not None and not is_path_like(value):
+            raise ValueError(f"expected a file path such as 'demand.csv' or 'data/units.gpkg', got {value!r}")
+        return value
+
+    #: Keys that only apply with a ``source``.
+    FILE_KEYS: ClassVar[tuple[str, ...]] = (
+        "id_column",
+        "need_column",
+        "name_column",
+        "qpv_column",
+        "lon_column",
+        "lat_column",
+        "layer",
+    )
+
+
+class SiteLayerSpec(_Table):
+    """``[sites.<layer>]``: one layer of candidate sites.
+
+    ``source`` is a name of :data:`SITE_SOURCES` or a file path (relative
+    paths are looked up next to the scenario file, then in the data folder);
+    ``partner`` owns the premises (the layer
+    name by default); ``kinds`` keeps those kinds only (all when empty);
+    ``owners`` keeps the sites of those partners only, for sources that tell
+    the owner site by site (the mediation places); ``eligible_only`` keeps
+    sites in or near a QPV or in a rural commune.
+
+    ``shortlist = N`` keeps, before the main model, the N sites of this layer
+    that reach the most need (a maximal-coverage solve over this layer alone),
+    spread over exactly ``shortlist_departments`` departments when given: the
+    founding case's 400 offices in 57 departments.
+    """
+
+    source: str
+    partner: str = Field(min_length=1)
+    kinds: list[str] = Field(default_factory=list)
+    owners: list[str] = Field(default_factory=list)
+    capacity: int = Field(default=1, ge=1)
+    eligible_only: bool = False
+    shortlist: int | None = Field(default=None, ge=1)
+    shortlist_departments: int | None = Field(default=None, ge=1)
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        if not is_path_like(value) and value not in SITE_SOURCES:
+            raise ValueError(
+                f"unknown site source {value!r}; {closest(value, SITE_SOURCES)} "
+                "(or give a file path such as 'sites.csv')"
+            )
+        return value
+
+
+class PartnerSpec(_Table):
+    """``[partners.<name>]``: see :class:`coverage.inputs.partners.Partner`."""
+
+    advisors: int = Field(ge=0)
+    slots_per_advisor: int = Field(default=1, ge=1)
+    people_per_slot_month: float = Field(default=40.0, gt=0)
+    max_slots_per_site: int | None = Field(default=None, ge=1)
+
+
+class DecaySpec(_Table):
+    """``[access.decay]``: see :class:`coverage.reach.rules.Decay`."""
+
+    kind: Literal["linear", "power", "exponential"]
+    scale: float | None = Field(default=None, gt=0)
+    beta: float | None = Field(default=None, gt=0)
+
+
+class AccessSpec(_Table):
+    """``[access]``: the access rule and its settings (see :data:`ACCESS_DEFAULTS`)."""
+
+    rule: Literal["radius", "zone_radius", "travel_time", "travel_time_matrix"] = "radius"
+    metres: float | None = Field(default=None, gt=0)
+    qpv: float | None = Field(default=None, gt=0)
+    urban: float | None = Field(default=None, gt=0)
+    rural: float | None = Field(default=None, gt=0)
+    max_minutes: float | None = Field(default=None, gt=0)
+    detour: float | None = Field(default=None, ge=1)
+    table: str | None = None
+    decay: DecaySpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rule_keys(cls, value: object) -> object:
+        if not isinstance(value, dict) or value.get("rule", "radius") not in ACCESS_DEFAULTS:
+            return value
+        rule = value.get("rule", "radius")
+        takes = ACCESS_DEFAULTS[rule]
+        foreign = [key for key in value if key in cls.model_fields and key not in (*takes, "rule", "decay")]
+        if foreign:
+            raise ValueError(
+                f"{', '.join(f'`{k}`' for k in foreign)} does not apply to rule {rule!r}, "
+                f"which takes: {', '.join(takes)}"
+            )
+        defaults = {key: v for key, v in takes.items() if v is not None and key not in value}
+        return {"rule": rule, **value, **defaults}
+
+
+class ObjectiveSpec(_Table):
+    """``[objective]``: the model and its size (``max_sites``, ``p``) or ``target``."""
+
+    model: Literal["maximal_coverage", "set_cover", "staffing", "p_median", "p_center"] = "maximal_coverage"
+    max_sites: int | None = Field(default=None, ge=1)
+    p: int | None = Field(default=None, ge=1)
+    target: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_size(cls, value: object) -> object:
+        if isinstance(value, dict) and value.get("model", "maximal_coverage") == "maximal_coverage":
+            return {"max_sites": 10, **value}
+        return value
+
+
+class RulesSpec(_Table):
+    """``[rules]``: see :class:`coverage.models.rules.DepartmentRules`."""
+
+    min_sites: PerDepartment = None
+    max_sites: PerDepartment = None
+    min_advisors: PerDepartment = None
+    max_advisors: PerDepartment = None
+    serve_exactly: int | None = Field(default=None, ge=0)
+    min_share: Share = None
+    maximise_min_share: bool = False
+
+
+class HorizonSpec(_Table):
+    """``[horizon]``: see :class:`coverage.inputs.partners.Horizon`."""
+
+    start: Date = dt.date(2022, 1, 1)
+    until: Date = dt.date(2023, 12, 31)
+    target: float | None = Field(default=None, ge=0)
+
+
+class SolverSpec(_Table):
+    """``[solver]``: see :class:`coverage.models.solver.SolverOptions`."""
+
+    solver: Literal["auto", "cbc", "highs"] = "auto"
+    time_limit: float | None = Field(default=None, gt=0)
+    gap: float | None = Field(default=None, ge=0, lt=1)
+    threads: int | None = Field(default=None, ge=1)

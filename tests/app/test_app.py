@@ -1,0 +1,204 @@
+"""The Streamlit app, driven headless with streamlit.testing.v1.AppTest on the embedded demo."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit", reason="the app extra is not installed (pip install -e '.[app]')")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from coverage.app import PAGE  # noqa: E402
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the app's upload folders
+    # Streamlit runs the script as sys.modules["__main__"] and leaves it there: put pytest's back,
+    # or processes spawned later (Dask's workers) would run the app as their main module.
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    return AppTest.from_file(str(PAGE), default_timeout=60)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_starts_on_the_embedded_demo(app: AppTest) -> None:
+    app.run()
+    assert not app.exception
+    kpis = metrics(app)
+    assert kpis["Open sites"] == "12"
+    assert kpis["Departments served"] == "2 / 2"
+    assert kpis["Solve status"] == "optimal"
+    assert app.query_params["scenario"] == "demo"
+
+
+def test_more_sites_and_resolve_change_the_kpis_and_the_url(app: AppTest) -> None:
+    app.run()
+    before = metrics(app)
+    app.sidebar.slider(key="w:objective.max_sites").set_value(20).run()
+    after = metrics(app)
+    assert not app.exception
+    assert after["Open sites"] == "20"
+    reached_before = float(before["People in need reached"].replace(",", ""))
+    reached_after = float(after["People in need reached"].replace(",", ""))
+    assert reached_after > reached_before
+    assert app.query_params["objective.max_sites"] == "20"
+
+
+def test_query_parameters_restore_a_view(app: AppTest) -> None:
+    app.query_params["scenario"] = "demo"
+    app.query_params["objective.max_sites"] = "5"
+    app.query_params["access.rural"] = "20000.0"
+    app.run()
+    assert not app.exception
+    assert app.sidebar.slider(key="w:objective.max_sites").value == 5
+    assert app.sidebar.number_input(key="w:access.rural").value == 20000.0
+    assert metrics(app)["Open sites"] == "5"
+
+
+def test_a_bad_link_is_reported_and_the_demo_still_runs(app: AppTest) -> None:
+    app.query_params["objective.max_sitez"] = "5"
+    app.run()
+    assert not app.exception
+    warning = " ".join(w.value for w in app.sidebar.warning)
+    assert "max_sitez" in warning
+    assert metrics(app)["Open sites"] == "12"
+
+
+def test_a_bad_upload_shows_the_library_message_and_no_traceback(app: AppTest) -> None:
+    app.run()
+    app.file_uploader(key="layer_upload").set_value(
+        ("sites.csv", b"site_id,longitude,latitude\na,1.87,45.9\nb,45.9,1.87\n", "text/csv")
+    ).run()
+    app.button(key="read_layer").click().run()
+    assert not app.exception
+    errors = " ".join(e.value for e in app.error)
+    assert "sites.csv, row 2" in errors
+    assert "swapped" in errors
+    assert "Traceback" not in errors
+
+
+def test_an_upload_of_the_wrong_type_is_refused(app: AppTest) -> None:
+    app.run()
+    app.file_uploader(key="layer_upload").set_value(
+        ("evil.pkl", b"\x80\x04K\x01.", "application/octet-stream")
+    ).run()
+    assert not app.exception
+    assert "unsupported file type '.pkl'" in " ".join(e.value for e in app.error)
+
+
+def test_pinning_then_changing_settings_shows_sites_opened(app: AppTest) -> None:
+    app.run()
+    next(b for b in app.button if b.label == "Pin this plan").click().run()
+    app.sidebar.slider(key="w:objective.max_sites").set_value(14).run()
+    assert not app.exception
+    opened = next(s for s in app.subheader if s.value.startswith("Sites opened"))
+    assert opened.value != "Sites opened (0)"
+    assert any(m.delta == "+2.0" for m in app.metric if m.label == "Open sites")
+
+
+def test_an_uploaded_site_layer_joins_the_plan_and_the_url(app: AppTest) -> None:
+    app.run()
+    csv = b"code;nom;lng;lat\nS1;Gueret centre;1,8717;46,1714\nS2;Limoges centre;1.2611;45.8336\n"
+    app.file_uploader(key="layer_upload").set_value(("mine.csv", csv, "text/csv")).run()
+    assert app.selectbox(key="map_id").value == "code"
+    assert app.selectbox(key="map_lon").value == "lng"
+    app.button(key="read_layer").click().run()
+    assert not app.exception
+    assert "2 candidate sites added" in " ".join(s.value for s in app.success)
+    assert app.query_params["sites.upload.partner"] == '"my_sites"'
+    assert metrics(app)["Open sites"] == "12"
+
+
+def test_heavy_scenarios_solve_on_a_button_press_only(app: AppTest) -> None:
+    app.run()
+    app.sidebar.selectbox(key="base").set_value("laposte-2021").run()
+    assert not app.exception
+    assert any(b.label == "Solve" for b in app.button)
+    assert not app.metric
+    assert app.query_params["scenario"] == "laposte-2021"
+
+
+def test_settings_the_library_refuses_are_shown_as_its_message(app: AppTest) -> None:
+    app.run()
+    app.sidebar.selectbox(key="w:objective.model").set_value("staffing").run()
+    assert not app.exception
+    assert "model 'staffing' needs at least one [partners.<name>] table" in " ".join(
+        e.value for e in app.error
+    )
+
+
+def test_exports_are_offered(app: AppTest) -> None:
+    app.run()
+    labels = [button.proto.label for button in app.get("download_button")]
+    assert labels == [
+        "Scenario TOML (runs with coverage-plan run FILE)",
+        "Plan GeoPackage",
+        "Plan CSV tables (zip)",
+        "HTML map",
+    ]
+    assert "max_sites = 12" in app.code[0].value
+
+
+def test_an_uploaded_demand_layer_is_solved_on_and_can_be_removed(app: AppTest) -> None:
+    app.run()
+    built = metrics(app)["People in need reached"]
+    app.radio(key="upload_kind").set_value("demand").run()
+    csv = b"code;people;x;y\nu1;120;1,87;46,17\nu2;30;1.26;45.83\nu3;1000;2.35;48.85\n"
+    app.file_uploader(key="layer_upload").set_value(("units.csv", csv, "text/csv")).run()
+    assert app.selectbox(key="map_id").value == "code"
+    app.selectbox(key="map_need").set_value("people")
+    assert app.selectbox(key="map_lon").value == "x"
+    app.button(key="read_layer").click().run()
+    assert not app.exception
+    assert "3 demand units, need 1,150" in " ".join(s.value for s in app.success)
+    assert metrics(app)["People in need reached"] == "150"  # Paris (u3) is outside the demo's departments
+    assert app.query_params["demand.source"].endswith('.geojson"')
+    assert "source = " in app.code[0].value and "[demand]" in app.code[0].value
+    app.button(key="remove_demand").click().run()
+    assert not app.exception
+    assert metrics(app)["People in need reached"] == built
+    assert "demand.source" not in app.query_params
+
+
+def test_an_uploaded_scenario_with_problems_shows_them_all(app: AppTest) -> None:
+    app.run()
+    text = (
+        b'name = "mine"\n[territory]\ndepartments = ["23"]\n'
+        b'[objective]\nmax_sitez = 3\n[access]\nrule = "fast"\n'
+    )
+    app.sidebar.file_uploader(key="toml_upload").set_value(("mine.toml", text, "application/toml")).run()
+    assert not app.exception
+    errors = " ".join(e.value for e in app.error)
+    assert "max_sitez" in errors
+    assert "did you mean `max_sites`?" in errors
+    assert "fast" in errors
+    assert "Traceback" not in errors
+
+
+def test_an_uploaded_scenario_is_solved(app: AppTest) -> None:
+    app.run()
+    text = b'name = "mine"\n[territory]\ndepartments = ["23"]\n[objective]\nmax_sites = 3\n'
+    app.sidebar.file_uploader(key="toml_upload").set_value(("mine.toml", text, "application/toml")).run()
+    assert not app.exception
+    assert app.sidebar.selectbox(key="base").value == "uploaded TOML"
+    assert metrics(app)["Open sites"] == "3"
+    assert metrics(app)["Departments served"] == "1 / 1"
+
+
+def test_the_solve_button_reports_missing_official_files(
+    app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COVERAGE_DATA_DIR", str(tmp_path))
+    app.run()
+    app.sidebar.selectbox(key="base").set_value("laposte-2021").run()
+    next(b for b in app.button if b.label == "Solve").click().run()
+    assert not app.exception
+    errors = " ".join(e.value for e in app.error)
+    assert "data files are missing" in errors
+    assert "laposte_points" in errors
