@@ -41,16 +41,25 @@ LAYERS = [
     ("france services 2024", read_france_services_2024, "france_services/liste-fs-20240801.csv"),
     ("france services 2020", read_france_services_2020, "france_services/france_services_2020-12.geojson"),
     ("cnfs structures 2021", read_cnfs_structures_2021, "france_services/cnfs_structures_2021.json"),
-    ("mediation places 2022", read_mediation_places,
-     "france_services/lieux_mediation_numerique_cnfs_2022-07.json"),
+    (
+        "mediation places 2022",
+        read_mediation_places,
+        "france_services/lieux_mediation_numerique_cnfs_2022-07.json",
+    ),
     ("qpv polygons (Occitanie)", read_qpv_polygons, "qpv/qpv2015_occitanie_hackaviz2021.geojson"),
     ("qpv demography", read_qpv_demography, "qpv/qpv2015_demographie_insee_DEMO_2022.csv"),
     ("density grid", read_density_grid, "rurality/grille_densite_7_niveaux_2024.csv"),
     ("zrr", read_zrr, "rurality/zrr_communes_cog2021.csv"),
-    ("fragility iris", read_fragility_index,
-     "fragilite_numerique/mednum_indice_fragilite_numerique_iris_2020.csv"),
-    ("fragility communes", read_fragility_index,
-     "fragilite_numerique/mednum_indice_fragilite_numerique_communes_2020_DERIVED.csv"),
+    (
+        "fragility iris",
+        read_fragility_index,
+        "fragilite_numerique/mednum_indice_fragilite_numerique_iris_2020.csv",
+    ),
+    (
+        "fragility communes",
+        read_fragility_index,
+        "fragilite_numerique/mednum_indice_fragilite_numerique_communes_2020_DERIVED.csv",
+    ),
 ]
 
 
@@ -71,8 +80,10 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         report = report_of(frame)
         median = statistics.median(times)
-        print(f"{name:<26}{report.rows_read:>8}{report.rows_kept:>8}{median:>10.3f}"
-              f"{min(times):>8.3f}{1e6 * median / max(report.rows_read, 1):>8.1f}")
+        print(
+            f"{name:<26}{report.rows_read:>8}{report.rows_kept:>8}{median:>10.3f}"
+            f"{min(times):>8.3f}{1e6 * median / max(report.rows_read, 1):>8.1f}"
+        )
 
     print()
     d = args.data_dir
@@ -80,18 +91,21 @@ def main() -> None:
     qpv = read_qpv_demography(d / LAYERS[6][2])
     fragility = read_fragility_index(d / LAYERS[10][2])
     layers = [
-        sites_from_laposte(read_laposte_points(d / LAYERS[0][2]),
-                           kinds=["bureau", "agence_communale", "agence_intercommunale",
-                                  "relais_commercant"]),
+        sites_from_laposte(
+            read_laposte_points(d / LAYERS[0][2]),
+            kinds=["bureau", "agence_communale", "agence_intercommunale", "relais_commercant"],
+        ),
         sites_from_france_services(read_france_services_2024(d / LAYERS[1][2])),
         sites_from_cnfs_structures(read_cnfs_structures_2021(d / LAYERS[3][2])),
         sites_from_mediation_places(read_mediation_places(d / LAYERS[4][2])),
     ]
     builders = {
         "build_demand (national)": lambda: build_demand(
-            density_grid=grid, qpv_demography=qpv, fragility=fragility),
+            density_grid=grid, qpv_demography=qpv, fragility=fragility
+        ),
         "build_sites (national)": lambda: build_sites(
-            layers, density_grid=grid, qpv_communes=qpv.loc[qpv["matched"], "insee_com"]),
+            layers, density_grid=grid, qpv_communes=qpv.loc[qpv["matched"], "insee_com"]
+        ),
     }
     print(f"{'builder':<26}{'rows':>8}{'median s':>10}{'min s':>8}")
     for name, build in builders.items():

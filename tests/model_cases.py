@@ -64,8 +64,9 @@ class Tiny:
 
     def demand(self) -> pd.DataFrame:
         # Rows in reverse order: the library aligns frames to the reach by id.
-        frame = pd.DataFrame({"unit_id": self.unit_ids, "need": self.need.astype(float),
-                              "dep": self.unit_dep})
+        frame = pd.DataFrame(
+            {"unit_id": self.unit_ids, "need": self.need.astype(float), "dep": self.unit_dep}
+        )
         return frame.iloc[::-1].reset_index(drop=True)
 
     def sites(self) -> pd.DataFrame:
@@ -125,8 +126,9 @@ def served(plan, inst: Tiny) -> np.ndarray:
     return units["served"].to_numpy(dtype=np.float64)
 
 
-def check_plan_rules(plan, inst: Tiny, rules: Rules, *, max_sites: int | None = None,
-                     exact: int | None = None) -> np.ndarray:
+def check_plan_rules(
+    plan, inst: Tiny, rules: Rules, *, max_sites: int | None = None, exact: int | None = None
+) -> np.ndarray:
     """The plan's open sites keep every rule; returns the open mask."""
     mask = open_mask(plan, inst)
     cover = in_reach(inst.dist, inst.radius)
@@ -155,9 +157,13 @@ def library_rules(inst: Tiny, rules: Rules) -> DepartmentRules | None:
     """The library's DepartmentRules matching the brute force's."""
     if rules.site_dep is None and rules.unit_dep is None:
         return None
-    return DepartmentRules(min_sites=rules.min_sites, max_sites=rules.max_sites_dep,
-                           serve_exactly=rules.serve_exactly, min_share=rules.min_share,
-                           maximise_min_share=rules.maximise_min_share)
+    return DepartmentRules(
+        min_sites=rules.min_sites,
+        max_sites=rules.max_sites_dep,
+        serve_exactly=rules.serve_exactly,
+        min_share=rules.min_share,
+        maximise_min_share=rules.maximise_min_share,
+    )
 
 
 def budget_args(rules: Rules) -> dict:

@@ -24,13 +24,15 @@ def frames(need, site_ids, *, unit_dep=None, site_dep=None, cost=None, owner=Non
 
 
 def dense(demand, sites, dist, radius=None) -> Reach:
-    return Reach.from_dense(demand["unit_id"], sites["site_id"], np.asarray(dist, dtype=float),
-                            max_distance=radius)
+    return Reach.from_dense(
+        demand["unit_id"], sites["site_id"], np.asarray(dist, dtype=float), max_distance=radius
+    )
 
 
 def line_instance():
     """Three units and three sites on a line; radius 5: s0 reaches u0, s1 reaches u0-u1, s2 reaches u2."""
-    demand, sites = frames([10, 20, 30], ["s0", "s1", "s2"], unit_dep=["A", "A", "B"],
-                           site_dep=["A", "A", "B"], cost=[1, 2, 3])
+    demand, sites = frames(
+        [10, 20, 30], ["s0", "s1", "s2"], unit_dep=["A", "A", "B"], site_dep=["A", "A", "B"], cost=[1, 2, 3]
+    )
     dist = [[0, 4, 20], [9, 1, 12], [20, 11, 2]]
     return demand, sites, dense(demand, sites, dist, radius=5)

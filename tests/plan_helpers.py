@@ -39,51 +39,97 @@ UNITS = {  # id: (x, need, dep, qpv, rural, served)
     "u6": (-50, 0.0, "75", False, True, 0.0),
     "u7": (-5, 7.0, "75", False, False, 5.0),
 }
-SITES = {"s1": (0, "poste", "75"), "s2": (12, "poste", "75"), "s3": (30, "sos", "92"),
-         "s4": (100, "sos", "92")}
-PARTNERS = [Partner("poste", advisors=2, slots_per_advisor=3, people_per_slot_month=10.0),
-            Partner("sos", advisors=1, slots_per_advisor=1, people_per_slot_month=40.0)]
+SITES = {
+    "s1": (0, "poste", "75"),
+    "s2": (12, "poste", "75"),
+    "s3": (30, "sos", "92"),
+    "s4": (100, "sos", "92"),
+}
+PARTNERS = [
+    Partner("poste", advisors=2, slots_per_advisor=3, people_per_slot_month=10.0),
+    Partner("sos", advisors=1, slots_per_advisor=1, people_per_slot_month=40.0),
+]
 HORIZON = Horizon(dt.date(2022, 1, 1), dt.date(2023, 12, 31), target=1000.0)
-SLOTS = pd.DataFrame({"site_id": ["s1", "s2", "s2", "s3"], "partner": ["poste", "poste", "sos", "poste"],
-                      "slots": [1, 1, 1, 2]})
+SLOTS = pd.DataFrame(
+    {
+        "site_id": ["s1", "s2", "s2", "s3"],
+        "partner": ["poste", "poste", "sos", "poste"],
+        "slots": [1, 1, 1, 2],
+    }
+)
 
 
 def make_reach() -> Reach:
     ux = np.array([v[0] for v in UNITS.values()], float)
     sx = np.array([v[0] for v in SITES.values()], float)
-    return Reach.from_points(list(UNITS), np.c_[X0 + ux, np.full(len(ux), Y0)],
-                             list(SITES), np.c_[X0 + sx, np.full(len(sx), Y0)], radius=15.0)
+    return Reach.from_points(
+        list(UNITS),
+        np.c_[X0 + ux, np.full(len(ux), Y0)],
+        list(SITES),
+        np.c_[X0 + sx, np.full(len(sx), Y0)],
+        radius=15.0,
+    )
 
 
 def make_frames(geometry: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     ids = list(UNITS)[::-1]  # any row order: the plan aligns by id
-    demand = pd.DataFrame({
-        "unit_id": ids, "name": [f"Unit {i}" for i in ids], "dep": [UNITS[i][2] for i in ids],
-        "need": [UNITS[i][1] for i in ids], "qpv": [UNITS[i][3] for i in ids],
-        "rural": [UNITS[i][4] for i in ids],
-    })
-    sites = pd.DataFrame({"site_id": ["s9", *SITES], "partner": ["sos", *[v[1] for v in SITES.values()]],
-                          "dep": ["92", *[v[2] for v in SITES.values()]]})  # s9 is outside the reach
+    demand = pd.DataFrame(
+        {
+            "unit_id": ids,
+            "name": [f"Unit {i}" for i in ids],
+            "dep": [UNITS[i][2] for i in ids],
+            "need": [UNITS[i][1] for i in ids],
+            "qpv": [UNITS[i][3] for i in ids],
+            "rural": [UNITS[i][4] for i in ids],
+        }
+    )
+    sites = pd.DataFrame(
+        {
+            "site_id": ["s9", *SITES],
+            "partner": ["sos", *[v[1] for v in SITES.values()]],
+            "dep": ["92", *[v[2] for v in SITES.values()]],
+        }
+    )  # s9 is outside the reach
     if geometry:
-        demand = gpd.GeoDataFrame(demand, geometry=gpd.points_from_xy(
-            [X0 + UNITS[i][0] for i in ids], [Y0] * len(ids)), crs=2154)
-        sites = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(
-            [X0 + 500, *[X0 + v[0] for v in SITES.values()]], [Y0] * 5), crs=2154)
+        demand = gpd.GeoDataFrame(
+            demand, geometry=gpd.points_from_xy([X0 + UNITS[i][0] for i in ids], [Y0] * len(ids)), crs=2154
+        )
+        sites = gpd.GeoDataFrame(
+            sites,
+            geometry=gpd.points_from_xy([X0 + 500, *[X0 + v[0] for v in SITES.values()]], [Y0] * 5),
+            crs=2154,
+        )
     return demand, sites
 
 
 def make_solution(**changes) -> Solution:
-    fields = dict(model="staffing", status="optimal", objective=60.0, bound=60.0, sense="max", solver="cbc",
-                  build_seconds=0.5, solve_seconds=1.5, open_sites=np.array([True, True, True, False]),
-                  served=np.array([v[5] for v in UNITS.values()]), slots=SLOTS)
+    fields = dict(
+        model="staffing",
+        status="optimal",
+        objective=60.0,
+        bound=60.0,
+        sense="max",
+        solver="cbc",
+        build_seconds=0.5,
+        solve_seconds=1.5,
+        open_sites=np.array([True, True, True, False]),
+        served=np.array([v[5] for v in UNITS.values()]),
+        slots=SLOTS,
+    )
     fields.update(changes)
     return Solution(**fields)
 
 
 def make_plan(geometry: bool = False, **changes) -> Plan:
     demand, sites = make_frames(geometry)
-    return Plan.from_solution(make_solution(**changes), demand=demand, sites=sites, reach=make_reach(),
-                              partners=PARTNERS, horizon=HORIZON)
+    return Plan.from_solution(
+        make_solution(**changes),
+        demand=demand,
+        sites=sites,
+        reach=make_reach(),
+        partners=PARTNERS,
+        horizon=HORIZON,
+    )
 
 
 def by(frame: pd.DataFrame, key: str) -> pd.DataFrame:

@@ -56,8 +56,10 @@ def test_every_commune_inside_its_department_bounds(communes, departments):
     own = bounds.reindex(communes["dep"]).to_numpy()
     points = np.column_stack([communes["point_lon"], communes["point_lat"]])
     inside = (
-        (points[:, 0] >= own[:, 0] - tolerance) & (points[:, 0] <= own[:, 2] + tolerance)
-        & (points[:, 1] >= own[:, 1] - tolerance) & (points[:, 1] <= own[:, 3] + tolerance)
+        (points[:, 0] >= own[:, 0] - tolerance)
+        & (points[:, 0] <= own[:, 2] + tolerance)
+        & (points[:, 1] >= own[:, 1] - tolerance)
+        & (points[:, 1] <= own[:, 3] + tolerance)
     )
     assert inside.all(), communes.loc[~inside, ["insee_com", "dep"]]
 
@@ -114,7 +116,8 @@ def test_build_is_deterministic(tmp_path):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "build_geodata", Path(__file__).resolve().parents[2] / "scripts/build_geodata.py")
+        "build_geodata", Path(__file__).resolve().parents[2] / "scripts/build_geodata.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.build(Path(wheel), tmp_path)

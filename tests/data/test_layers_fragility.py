@@ -18,8 +18,7 @@ SCORES = ",".join(
     ]
 )
 IRIS_HEADER = (
-    f"code_iris,nom_com,nom_iris,Classement de SCORE GLOBAL region 1,{SCORES},"
-    "Population,SCORE GLOBAL "
+    f"code_iris,nom_com,nom_iris,Classement de SCORE GLOBAL region 1,{SCORES},Population,SCORE GLOBAL "
 )
 COMMUNE_HEADER = f"code_commune,nom_com,n_iris,population,{SCORES},SCORE GLOBAL"
 FOLDER = "fragilite_numerique"
@@ -45,9 +44,7 @@ def test_real_iris_file(sources):
 
 def test_real_commune_file_and_aggregation_agree(sources):
     folder = sources / FOLDER
-    communes = read_fragility_index(
-        folder / "mednum_indice_fragilite_numerique_communes_2020_DERIVED.csv"
-    )
+    communes = read_fragility_index(folder / "mednum_indice_fragilite_numerique_communes_2020_DERIVED.csv")
     assert len(communes) == 35_328
     assert set(communes["level"]) == {"commune"}
     assert communes["score_global"].isna().sum() == 6

@@ -10,8 +10,19 @@ from coverage.data.layers.cnfs import read_cnfs_structures_2021, read_mediation_
 from coverage.data.layers.france_services import read_france_services_2020, read_france_services_2024
 from coverage.errors import LayerValidationError
 
-FS_COLUMNS = ["site_id", "name", "dep", "insee_com", "postcode", "city", "address", "type",
-              "format", "hosted_by_laposte", "geometry"]
+FS_COLUMNS = [
+    "site_id",
+    "name",
+    "dep",
+    "insee_com",
+    "postcode",
+    "city",
+    "address",
+    "type",
+    "format",
+    "hosted_by_laposte",
+    "geometry",
+]
 
 FS_2024_HEADER = (
     "id_fs,insee_dep,lib_fs,adresse,complement_adresse,insee_com,code_postal,lib_com,latitude,"
@@ -26,19 +37,29 @@ def write_2024(tmp_path, *rows: str, header: str = FS_2024_HEADER):
 
 
 def fs_2024_row(site_id="1", lat="46.45916", lon="5.083785", name="France services La Poste"):
-    return (f'"{site_id}","01","{name}","22 Esplanade",,"01388","1560","Saint-Trivier",'
-            f"{lat},{lon},,,Principal,Fixe")
+    return (
+        f'"{site_id}","01","{name}","22 Esplanade",,"01388","1560","Saint-Trivier",'
+        f"{lat},{lon},,,Principal,Fixe"
+    )
 
 
 def feature(matricule=1, lat=46.105747, lon=5.825644, geometry=None, **properties):
-    props = {"MATRICULE": matricule, "DEPARTEMENT": "1", "lib_france_services": "Valserhône",
-             "ADRESSE": "5-9 Rue des Papetiers", "insee_com": "1033", "code_postal": "1200",
-             "lib_com": "VALSERHÔNE", "LATITUDE": lat, "LONGITUDE": lon,
-             "CONTACT.MAIL": "franceservices@ccpb01.fr", "FORMAT_FS": "Espace labellisé",
-             "categorie": "FS"} | properties
+    props = {
+        "MATRICULE": matricule,
+        "DEPARTEMENT": "1",
+        "lib_france_services": "Valserhône",
+        "ADRESSE": "5-9 Rue des Papetiers",
+        "insee_com": "1033",
+        "code_postal": "1200",
+        "lib_com": "VALSERHÔNE",
+        "LATITUDE": lat,
+        "LONGITUDE": lon,
+        "CONTACT.MAIL": "franceservices@ccpb01.fr",
+        "FORMAT_FS": "Espace labellisé",
+        "categorie": "FS",
+    } | properties
     point = geometry if geometry is not None else [lon, lat]
-    return {"type": "Feature", "properties": props,
-            "geometry": {"type": "Point", "coordinates": point}}
+    return {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": point}}
 
 
 def write_json(tmp_path, data, name="data.json"):
@@ -48,18 +69,38 @@ def write_json(tmp_path, data, name="data.json"):
 
 
 def structure(id_=1, **fields):
-    record = {"id": id_, "raison_sociale": "COMMUNE DE CREST", "type": "publique", "nb_cnfs": 2,
-              "insee_com": "26108", "insee_dep": "26", "code_postal_bis": "26400", "zrr": "non",
-              "qpv": "oui", "france_services": "non renseigné", "latitude": 44.7284,
-              "longitude": 5.0225, "result_score": 0.91, "adresse_absente": "non"}
+    record = {
+        "id": id_,
+        "raison_sociale": "COMMUNE DE CREST",
+        "type": "publique",
+        "nb_cnfs": 2,
+        "insee_com": "26108",
+        "insee_dep": "26",
+        "code_postal_bis": "26400",
+        "zrr": "non",
+        "qpv": "oui",
+        "france_services": "non renseigné",
+        "latitude": 44.7284,
+        "longitude": 5.0225,
+        "result_score": 0.91,
+        "adresse_absente": "non",
+    }
     return record | fields
 
 
 def place(id_="a1", nom="LA POSTE", **fields):
-    record = {"id": id_, "nom": nom, "commune": "SAILLAGOUSE", "code_postal": "66800",
-              "adresse": "PL OLIVA", "latitude": 42.4609, "longitude": 2.0408,
-              "source": "conseiller-numerique", "date_maj": "2022-04-21",
-              "labels_nationaux": "CNFS, France Services"}
+    record = {
+        "id": id_,
+        "nom": nom,
+        "commune": "SAILLAGOUSE",
+        "code_postal": "66800",
+        "adresse": "PL OLIVA",
+        "latitude": 42.4609,
+        "longitude": 2.0408,
+        "source": "conseiller-numerique",
+        "date_maj": "2022-04-21",
+        "labels_nationaux": "CNFS, France Services",
+    }
     return record | fields
 
 
@@ -74,8 +115,12 @@ def test_france_services_2024_real_file(sources):
     assert sites.crs.to_epsg() == 4326
     assert sites["type"].value_counts().to_dict() == {"Principal": 2_721, "Antenne": 124}
     assert sites["format"].value_counts().to_dict() == {
-        "Fixe": 2_400, "Multisites": 174, "Bus_équivalent": 134, "Fixe_antenne(s)": 108,
-        "Itinérante": 29}
+        "Fixe": 2_400,
+        "Multisites": 174,
+        "Bus_équivalent": 134,
+        "Fixe_antenne(s)": 108,
+        "Itinérante": 29,
+    }
     assert sites["hosted_by_laposte"].sum() == 409  # SOURCES.md: 409 lib_fs contain "La Poste"
     assert sites["site_id"].is_unique and sites["insee_com"].str.len().eq(5).all()
     assert set(sites["dep"].str.len()) == {2, 3} and "01" in set(sites["dep"])
@@ -128,18 +173,21 @@ def test_cnfs_structures_real_file(sources):
 
 
 def test_mediation_places_real_files(sources):
-    places = read_mediation_places(
-        sources / "france_services/lieux_mediation_numerique_cnfs_2022-07.json")
+    places = read_mediation_places(sources / "france_services/lieux_mediation_numerique_cnfs_2022-07.json")
     assert len(places) == 2_733 and report_of(places).dropped == {}
     assert places["partner"].value_counts().to_dict() == {
-        "": 2_579, "laposte": 87, "croix_rouge": 40, "groupe_sos": 27}
+        "": 2_579,
+        "laposte": 87,
+        "croix_rouge": 40,
+        "groupe_sos": 27,
+    }
     assert (places["updated"].min(), places["updated"].max()) == ("2022-04-15", "2022-07-06")
     assert len(report_of(places).warnings) == 3  # '380000', '020000', '30252Cedex'
 
-    derived = read_mediation_places(sources / "laposte_programme/"
-                                    "cnfs_permanences_laposte_croixrouge_groupesos_2022-07_DERIVED.csv")
-    assert derived["partner"].value_counts().to_dict() == {
-        "laposte": 87, "croix_rouge": 40, "groupe_sos": 27}
+    derived = read_mediation_places(
+        sources / "laposte_programme/cnfs_permanences_laposte_croixrouge_groupesos_2022-07_DERIVED.csv"
+    )
+    assert derived["partner"].value_counts().to_dict() == {"laposte": 87, "croix_rouge": 40, "groupe_sos": 27}
     same = places.set_index("place_id").loc[derived["place_id"], "partner"]
     assert list(same) == list(derived["partner"])
     laposte = derived[derived["partner"] == "laposte"]
@@ -151,38 +199,57 @@ def test_mediation_places_real_files(sources):
 
 def test_france_services_2024_small_file(tmp_path):
     sites = read_france_services_2024(
-        write_2024(tmp_path, fs_2024_row(), fs_2024_row("2", lat="", lon="", name="Maison")))
+        write_2024(tmp_path, fs_2024_row(), fs_2024_row("2", lat="", lon="", name="Maison"))
+    )
     assert list(sites.columns) == FS_COLUMNS and sites.crs.to_epsg() == 4326
     row = sites.iloc[0]
     assert (row["site_id"], row["dep"], row["insee_com"], row["postcode"], row["type"]) == (
-        "1", "01", "01388", "01560", "Principal")
+        "1",
+        "01",
+        "01388",
+        "01560",
+        "Principal",
+    )
     assert bool(row["hosted_by_laposte"])
     assert np.isclose(row.geometry.x, 5.083785) and np.isclose(row.geometry.y, 46.45916)
     assert report_of(sites).dropped == {"no coordinates": 1}
 
 
 def test_france_services_2020_small_file(tmp_path):
-    path = write_json(tmp_path, {"type": "FeatureCollection", "features": [
-        feature(),
-        feature(2, categorie="Antenne itinerante", lib_france_services="La Poste Ouessant"),
-        feature(3, **{"CONTACT.MAIL": "MSAP.MAREUIL@LAPOSTE.FR"}),
-        feature(4, **{"CONTACT.MAIL": "msap.gilley@laposte.net"}),
-    ]}, "fs.geojson")
+    path = write_json(
+        tmp_path,
+        {
+            "type": "FeatureCollection",
+            "features": [
+                feature(),
+                feature(2, categorie="Antenne itinerante", lib_france_services="La Poste Ouessant"),
+                feature(3, **{"CONTACT.MAIL": "MSAP.MAREUIL@LAPOSTE.FR"}),
+                feature(4, **{"CONTACT.MAIL": "msap.gilley@laposte.net"}),
+            ],
+        },
+        "fs.geojson",
+    )
     sites = read_france_services_2020(path)
     assert list(sites["site_id"]) == ["1", "2", "3", "4"]
     assert list(sites["type"]) == ["Principal", "Antenne", "Principal", "Principal"]
     assert list(sites["hosted_by_laposte"]) == [False, True, True, False]
     assert (sites["dep"].iloc[0], sites["insee_com"].iloc[0], sites["postcode"].iloc[0]) == (
-        "01", "01033", "01200")
+        "01",
+        "01033",
+        "01200",
+    )
 
 
 def test_cnfs_structures_small_file(tmp_path):
-    path = write_json(tmp_path, [
-        structure(),
-        structure(2, raison_sociale="0", adresse_absente="oui", result_score=0.48),
-        structure(3, raison_sociale="0", qpv="non", zrr="oui", france_services="oui"),
-        structure(4, result_score=0.3),
-    ])
+    path = write_json(
+        tmp_path,
+        [
+            structure(),
+            structure(2, raison_sociale="0", adresse_absente="oui", result_score=0.48),
+            structure(3, raison_sociale="0", qpv="non", zrr="oui", france_services="oui"),
+            structure(4, result_score=0.3),
+        ],
+    )
     structures = read_cnfs_structures_2021(path)
     assert list(structures["structure_id"]) == ["1", "3"]
     assert list(structures["name"]) == ["COMMUNE DE CREST", ""]  # anonymised, but with an address
@@ -204,23 +271,39 @@ def test_cnfs_structures_without_any_qpv_field(tmp_path):
 
 
 def test_mediation_places_small_files(tmp_path):
-    path = write_json(tmp_path, [
-        place(), place("b", "Croix-Rouge française"), place("c", "croix rouge"),
-        place("d", "Association l'espoir (Groupe SOS)"), place("e", "Maison des postes-frontières"),
-    ])
+    path = write_json(
+        tmp_path,
+        [
+            place(),
+            place("b", "Croix-Rouge française"),
+            place("c", "croix rouge"),
+            place("d", "Association l'espoir (Groupe SOS)"),
+            place("e", "Maison des postes-frontières"),
+        ],
+    )
     places = read_mediation_places(path)
     assert list(places["partner"]) == ["laposte", "croix_rouge", "croix_rouge", "groupe_sos", ""]
-    assert list(places.columns) == ["place_id", "name", "city", "postcode", "address", "partner",
-                                    "labels", "updated", "geometry"]
-    assert (places["labels"].iloc[0], places["updated"].iloc[0]) == (
-        "CNFS, France Services", "2022-04-21")
+    assert list(places.columns) == [
+        "place_id",
+        "name",
+        "city",
+        "postcode",
+        "address",
+        "partner",
+        "labels",
+        "updated",
+        "geometry",
+    ]
+    assert (places["labels"].iloc[0], places["updated"].iloc[0]) == ("CNFS, France Services", "2022-04-21")
 
     csv = tmp_path / "derived.csv"
-    csv.write_text("id,nom,commune,code_postal,adresse,latitude,longitude,date_maj,"
-                   "labels_nationaux,partenaire_detecte\n"
-                   "x,LA POSTE,SAILLAGOUSE,66800,PL OLIVA,42.4609,2.0408,2022-04-21,CNFS,"
-                   "La Poste\n",
-                   encoding="utf-8")
+    csv.write_text(
+        "id,nom,commune,code_postal,adresse,latitude,longitude,date_maj,"
+        "labels_nationaux,partenaire_detecte\n"
+        "x,LA POSTE,SAILLAGOUSE,66800,PL OLIVA,42.4609,2.0408,2022-04-21,CNFS,"
+        "La Poste\n",
+        encoding="utf-8",
+    )
     assert list(read_mediation_places(csv)["partner"]) == ["laposte"]
 
 
@@ -229,21 +312,25 @@ def test_mediation_places_small_files(tmp_path):
 
 def test_missing_column_suggests_the_close_name(tmp_path):
     path = write_2024(tmp_path, fs_2024_row(), header=FS_2024_HEADER.replace("latitude", "latitud"))
-    with pytest.raises(LayerValidationError,
-                       match=r"missing column 'latitude'; did you mean 'latitud'"):
+    with pytest.raises(LayerValidationError, match=r"missing column 'latitude'; did you mean 'latitud'"):
         read_france_services_2024(path)
 
 
 def test_unparsable_latitude_names_row_and_column(tmp_path):
     path = write_2024(tmp_path, fs_2024_row(), fs_2024_row("2", lat="46.5x"))
-    with pytest.raises(LayerValidationError,
-                       match=r"row 2, column 'latitude': not a number \(received '46.5x'\)"):
+    with pytest.raises(
+        LayerValidationError, match=r"row 2, column 'latitude': not a number \(received '46.5x'\)"
+    ):
         read_france_services_2024(path)
 
 
 def test_swapped_coordinates_and_bad_insee_are_listed_together(tmp_path):
-    path = write_2024(tmp_path, fs_2024_row(), fs_2024_row("2", lat="5.083785", lon="46.45916"),
-                      fs_2024_row("3").replace('"01388"', '"1388X"'))
+    path = write_2024(
+        tmp_path,
+        fs_2024_row(),
+        fs_2024_row("2", lat="5.083785", lon="46.45916"),
+        fs_2024_row("3").replace('"01388"', '"1388X"'),
+    )
     with pytest.raises(LayerValidationError, match=r"2 problems") as caught:
         read_france_services_2024(path)
     message = str(caught.value)
@@ -252,16 +339,25 @@ def test_swapped_coordinates_and_bad_insee_are_listed_together(tmp_path):
 
 
 def test_duplicate_matricule(tmp_path):
-    path = write_json(tmp_path, {"type": "FeatureCollection",
-                                 "features": [feature(7), feature(8), feature(7)]}, "fs.geojson")
-    with pytest.raises(LayerValidationError,
-                       match=r"row 3, column 'MATRICULE': duplicate id '7' \(first seen at row 1"):
+    path = write_json(
+        tmp_path,
+        {"type": "FeatureCollection", "features": [feature(7), feature(8), feature(7)]},
+        "fs.geojson",
+    )
+    with pytest.raises(
+        LayerValidationError, match=r"row 3, column 'MATRICULE': duplicate id '7' \(first seen at row 1"
+    ):
         read_france_services_2020(path)
 
 
 def test_2020_coordinates_must_agree_with_geometry(tmp_path):
-    path = write_json(tmp_path, {"type": "FeatureCollection", "features": [
-        feature(1), feature(2, geometry=[5.083785, 46.45916], lat=46.45916, lon=5.83785)]})
+    path = write_json(
+        tmp_path,
+        {
+            "type": "FeatureCollection",
+            "features": [feature(1), feature(2, geometry=[5.083785, 46.45916], lat=46.45916, lon=5.83785)],
+        },
+    )
     with pytest.raises(LayerValidationError, match=r"row 2, .*disagree with the point geometry"):
         read_france_services_2020(path)
 
@@ -284,8 +380,9 @@ def test_json_that_is_not_an_array(tmp_path):
 
 
 def test_negative_advisors_and_bad_score_and_flag(tmp_path):
-    path = write_json(tmp_path, [structure(), structure(2, nb_cnfs=-1),
-                                 structure(3, result_score=1.7, zrr="peut-être")])
+    path = write_json(
+        tmp_path, [structure(), structure(2, nb_cnfs=-1), structure(3, result_score=1.7, zrr="peut-être")]
+    )
     with pytest.raises(LayerValidationError, match=r"3 problems") as caught:
         read_cnfs_structures_2021(path)
     message = str(caught.value)
@@ -301,13 +398,16 @@ def test_min_geocode_score_is_checked(tmp_path):
 
 def test_derived_partner_must_agree_with_the_name(tmp_path):
     csv = tmp_path / "derived.csv"
-    csv.write_text("id,nom,commune,code_postal,adresse,latitude,longitude,date_maj,"
-                   "labels_nationaux,partenaire_detecte\n"
-                   "x,LA POSTE,A,66800,B,42.4609,2.0408,2022-04-21,CNFS,La Poste\n"
-                   "y,Mairie,A,66800,B,42.4609,2.0408,2022-04-21,CNFS,Croix-Rouge\n",
-                   encoding="utf-8")
-    with pytest.raises(LayerValidationError,
-                       match=r"row 2, column 'partenaire_detecte': partner 'Croix-Rouge' disag"):
+    csv.write_text(
+        "id,nom,commune,code_postal,adresse,latitude,longitude,date_maj,"
+        "labels_nationaux,partenaire_detecte\n"
+        "x,LA POSTE,A,66800,B,42.4609,2.0408,2022-04-21,CNFS,La Poste\n"
+        "y,Mairie,A,66800,B,42.4609,2.0408,2022-04-21,CNFS,Croix-Rouge\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        LayerValidationError, match=r"row 2, column 'partenaire_detecte': partner 'Croix-Rouge' disag"
+    ):
         read_mediation_places(csv)
 
 

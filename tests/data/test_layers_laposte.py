@@ -47,7 +47,11 @@ def test_small_file_parses_schema(tmp_path):
     assert list(points["site_id"]) == ["01140A"]
     row = points.iloc[0]
     assert (row["kind"], row["dep"], row["insee_com"], row["geocoding"]) == (
-        "agence_communale", "07", "07315", "commune")
+        "agence_communale",
+        "07",
+        "07315",
+        "commune",
+    )
     assert bool(row["approximate"])
     assert np.isclose(row.geometry.x, 4.201706) and np.isclose(row.geometry.y, 44.62868)
     assert report_of(points).dropped == {"outside France: Monaco": 1}

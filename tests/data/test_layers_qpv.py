@@ -41,8 +41,12 @@ def geojson(tmp_path, features: list[tuple[dict, list]], name: str = "qpv.geojso
 
 def qpv2024(code: str, insee: str = "75118", dep: str = "75") -> dict:
     return {
-        "code_qp": code, "lib_qp": f"Quartier {code}", "insee_com": insee,
-        "lib_com": "Paris", "insee_dep": dep, "lib_dep": "Paris",
+        "code_qp": code,
+        "lib_qp": f"Quartier {code}",
+        "insee_com": insee,
+        "lib_com": "Paris",
+        "insee_dep": dep,
+        "lib_dep": "Paris",
     }
 
 
@@ -55,9 +59,7 @@ def demography(tmp_path, *rows: str):
 COMMUNES = pd.DataFrame(
     {
         "insee_com": ["75056", "06029", "06030", "97101", "59452", "69096", "2A004"],
-        "name": [
-            "Paris", "Cannes", "Cannet", "Abymes", "Ostricourt", "Grigny-sur-Rhône", "Ajaccio"
-        ],
+        "name": ["Paris", "Cannes", "Cannet", "Abymes", "Ostricourt", "Grigny-sur-Rhône", "Ajaccio"],
         "dep": ["75", "06", "06", "971", "59", "69", "2A"],
         "population": [2_100_000, 73_000, 41_000, 53_000, 5_000, 9_000, 71_000],
     }
@@ -85,7 +87,13 @@ def test_2024_layout_and_repaired_bowtie(tmp_path):
     path = geojson(tmp_path, [(qpv2024("QN07501M"), SQUARE), (qpv2024("QN07502M"), BOWTIE)])
     qpv = read_qpv_polygons(path)
     assert list(qpv.columns) == [
-        "qpv_id", "name", "insee_com", "commune_name", "dep", "list_vintage", "geometry"
+        "qpv_id",
+        "name",
+        "insee_com",
+        "commune_name",
+        "dep",
+        "list_vintage",
+        "geometry",
     ]
     assert list(qpv["list_vintage"]) == ["2024", "2024"]
     assert qpv.iloc[0][["insee_com", "dep"]].tolist() == ["75118", "75"]
@@ -104,7 +112,10 @@ def test_lambert93_geopackage_is_reprojected(tmp_path):
     qpv = read_qpv_polygons(tmp_path / "qpv.gpkg")
     assert qpv.crs.to_epsg() == 4326
     assert qpv.iloc[0][["qpv_id", "insee_com", "dep", "list_vintage"]].tolist() == [
-        "QP02A001", "", "2A", "2015"
+        "QP02A001",
+        "",
+        "2A",
+        "2015",
     ]
     x, y = qpv.geometry.iloc[0].centroid.coords[0]
     assert 8.5 < x < 9.0 and 41.8 < y < 42.1  # Ajaccio
@@ -133,9 +144,7 @@ def test_unknown_layout_lists_missing_columns_of_the_closest(tmp_path):
     props = qpv2024("QN07501M")
     props["libelle_qp"] = props.pop("lib_qp")
     path = geojson(tmp_path, [(props, SQUARE)])
-    with pytest.raises(
-        LayerValidationError, match=r"closest layout: official 2024.*missing column 'lib_qp'"
-    ):
+    with pytest.raises(LayerValidationError, match=r"closest layout: official 2024.*missing column 'lib_qp'"):
         read_qpv_polygons(path)
 
 
@@ -178,7 +187,14 @@ def test_small_demography_by_hand(tmp_path):
     )
     qpv = read_qpv_demography(path, communes=COMMUNES)
     assert list(qpv.columns) == [
-        "qpv_id", "name", "dep", "population", "commune_names", "insee_com", "insee_coms", "matched"
+        "qpv_id",
+        "name",
+        "dep",
+        "population",
+        "commune_names",
+        "insee_com",
+        "insee_coms",
+        "matched",
     ]
     assert list(qpv["dep"]) == ["75", "06", "971", "62", "69", "2A"]
     assert qpv["population"].iloc[:2].tolist() == [6490.0, 4743.0]
@@ -194,16 +210,12 @@ def test_small_demography_by_hand(tmp_path):
 
 def test_unparsable_french_number_names_row_and_column(tmp_path):
     path = demography(tmp_path, "QP075001;A;6 490;;;Paris;", "QP075002;B;6.490,5x;;;Paris;")
-    with pytest.raises(
-        LayerValidationError, match=r"row 2, column 'POP_MUN': not a number \(French format"
-    ):
+    with pytest.raises(LayerValidationError, match=r"row 2, column 'POP_MUN': not a number \(French format"):
         read_qpv_demography(path, communes=COMMUNES)
 
 
 def test_bad_and_duplicate_qpv_codes(tmp_path):
-    path = demography(
-        tmp_path, "QP075001;A;1;;;Paris;", "QP075001;B;2;;;Paris;", "75001;C;3;;;Paris;"
-    )
+    path = demography(tmp_path, "QP075001;A;1;;;Paris;", "QP075001;B;2;;;Paris;", "75001;C;3;;;Paris;")
     with pytest.raises(LayerValidationError, match=r"2 problems") as caught:
         read_qpv_demography(path, communes=COMMUNES)
     assert "row 2, column 'CODGEO': duplicate id 'QP075001'" in str(caught.value)

@@ -54,7 +54,12 @@ def test_small_density_grid_by_hand(tmp_path):
     assert list(grid["rural"]) == [True, False, False]
     assert np.allclose(grid["population"], [832, 71361, 153810])
     assert list(grid.columns) == [
-        "insee_com", "name", "density_class", "density_label", "rural", "population"
+        "insee_com",
+        "name",
+        "density_class",
+        "density_label",
+        "rural",
+        "population",
     ]
 
 

@@ -10,8 +10,8 @@ from coverage.errors import CRSError
 
 
 @pytest.mark.parametrize(
-    ("code", "dep"), [("01001", "01"), ("2A004", "2A"), ("2B033", "2B"), ("97411", "974"),
-                      ("97611", "976"), ("75056", "75")]
+    ("code", "dep"),
+    [("01001", "01"), ("2A004", "2A"), ("2B033", "2B"), ("97411", "974"), ("97611", "976"), ("75056", "75")],
 )
 def test_department_of(code, dep):
     assert territory.department_of(code) == dep
@@ -19,8 +19,16 @@ def test_department_of(code, dep):
 
 @pytest.mark.parametrize(
     ("dep", "epsg"),
-    [("75", 2154), ("2A", 2154), ("971", 5490), ("972", 5490), ("973", 2972), ("974", 2975),
-     ("976", 4471), ("metropole", 2154)],
+    [
+        ("75", 2154),
+        ("2A", 2154),
+        ("971", 5490),
+        ("972", 5490),
+        ("973", 2972),
+        ("974", 2975),
+        ("976", 4471),
+        ("metropole", 2154),
+    ],
 )
 def test_metric_crs_per_territory(dep, epsg):
     crs = territory.metric_crs(dep)

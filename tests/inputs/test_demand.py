@@ -36,21 +36,27 @@ def test_need_is_population_times_rate_times_multipliers(communes):
 
 
 def test_qpv_population_is_split_out_of_its_commune(communes):
-    demography = pd.DataFrame({
-        "qpv_id": ["QP031001", "QP031002"], "name": ["Mirail", "Nowhere"],
-        "population": [300.0, 50.0], "insee_com": ["31555", ""], "matched": [True, False],
-    })
-    polygons = gpd.GeoDataFrame({"qpv_id": ["QP031001"]},
-                                geometry=[box(1.39, 43.57, 1.41, 43.59)], crs=4326)
-    units = build_demand(communes, illectronisme_rate=0.1, qpv_multiplier=3.0,
-                         qpv_demography=demography, qpv_polygons=polygons).set_index("unit_id")
+    demography = pd.DataFrame(
+        {
+            "qpv_id": ["QP031001", "QP031002"],
+            "name": ["Mirail", "Nowhere"],
+            "population": [300.0, 50.0],
+            "insee_com": ["31555", ""],
+            "matched": [True, False],
+        }
+    )
+    polygons = gpd.GeoDataFrame({"qpv_id": ["QP031001"]}, geometry=[box(1.39, 43.57, 1.41, 43.59)], crs=4326)
+    units = build_demand(
+        communes, illectronisme_rate=0.1, qpv_multiplier=3.0, qpv_demography=demography, qpv_polygons=polygons
+    ).set_index("unit_id")
     assert units.loc["com:31555", "population"] == 700
     assert units.loc["qpv:QP031001", "population"] == 300
     assert units.loc["qpv:QP031001", "need"] == pytest.approx(300 * 0.1 * 3.0)
     assert units.loc["qpv:QP031001"].geometry.x == pytest.approx(1.40, abs=0.011)
     assert units["population"].sum() == 1_100  # nothing lost, nothing counted twice
-    assert any("1 QPV of the demography file matched no commune" in n
-               for n in report_of(units.reset_index()).notes)
+    assert any(
+        "1 QPV of the demography file matched no commune" in n for n in report_of(units.reset_index()).notes
+    )
 
 
 def test_fragility_raises_need_where_more_fragile(communes, tmp_path):
@@ -65,15 +71,19 @@ def test_fragility_raises_need_where_more_fragile(communes, tmp_path):
         encoding="utf-8",
     )
     fragility = read_fragility_index(path)
-    units = build_demand(communes, illectronisme_rate=0.1, rural_multiplier=1.0,
-                         fragility=fragility, fragility_clip=(0.5, 2.0))
+    units = build_demand(
+        communes, illectronisme_rate=0.1, rural_multiplier=1.0, fragility=fragility, fragility_clip=(0.5, 2.0)
+    )
     assert units["need"].tolist() == pytest.approx([1_000 * 0.1 * 1.5, 100 * 0.1 * 0.5])
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"illectronisme_rate": 17}, "illectronisme_rate is a share: at most 1"),
-    ({"qpv_multiplier": -1}, "qpv_multiplier must be >= 0"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"illectronisme_rate": 17}, "illectronisme_rate is a share: at most 1"),
+        ({"qpv_multiplier": -1}, "qpv_multiplier must be >= 0"),
+    ],
+)
 def test_bad_settings_are_explained(communes, kwargs, message):
     with pytest.raises(LayerValidationError, match=message):
         build_demand(communes, **kwargs)
@@ -90,7 +100,8 @@ def test_national_demand_on_embedded_data():
     assert len(units) > 34_800
     total = units["population"].sum()
     assert units["need"].sum() == pytest.approx(
-        (units["population"] * 0.17 * np.where(units["rural"], 1.2, 1.0)).sum())
+        (units["population"] * 0.17 * np.where(units["rural"], 1.2, 1.0)).sum()
+    )
     assert 66e6 < total < 67e6
 
 
@@ -116,13 +127,16 @@ def _write_units(tmp_path, text, name="units.csv"):
 def test_demand_from_a_csv_has_the_build_demand_columns(tmp_path):
     path = _write_units(
         tmp_path,
-        "id;label;people;lon;lat;in_qpv\n"
-        "g;Guéret;120;1,8717;46,1714;oui\n"
-        "l;;30.5;1.2611;45.8336;0\n",
+        "id;label;people;lon;lat;in_qpv\ng;Guéret;120;1,8717;46,1714;oui\nl;;30.5;1.2611;45.8336;0\n",
     )
     units = demand_from_file(
-        path, id_column="id", need_column="people", name_column="label", qpv_column="in_qpv",
-        lon="lon", lat="lat",
+        path,
+        id_column="id",
+        need_column="people",
+        name_column="label",
+        qpv_column="in_qpv",
+        lon="lon",
+        lat="lat",
     )
     assert list(units.columns) == DEMAND_COLUMNS == list(build_demand().columns)
     assert units["unit_id"].tolist() == ["g", "l"]

@@ -34,19 +34,26 @@ def communes():
 
 def points(rows, crs=4326):
     return gpd.GeoDataFrame(
-        {"site_id": [r[0] for r in rows], "name": [r[0] for r in rows],
-         "kind": [r[1] for r in rows], "insee_com": [r[2] for r in rows]},
-        geometry=[Point(r[3], r[4]) for r in rows], crs=crs,
+        {
+            "site_id": [r[0] for r in rows],
+            "name": [r[0] for r in rows],
+            "kind": [r[1] for r in rows],
+            "insee_com": [r[2] for r in rows],
+        },
+        geometry=[Point(r[3], r[4]) for r in rows],
+        crs=crs,
     )
 
 
 def test_attach_by_code_then_by_location_and_reports_far_points(communes):
-    layer = points([
-        ("A", "bureau", "69001", 4.85, 45.75),   # code matches
-        ("B", "bureau", "69999", 4.95, 45.75),   # old code: placed by location in 69002
-        ("C", "bureau", "69001", 4.99, 45.79),   # code 69001 but lies in 69002, ~7 km away
-        ("D", "bureau", "", 2.35, 48.85),        # Paris: no commune here
-    ])
+    layer = points(
+        [
+            ("A", "bureau", "69001", 4.85, 45.75),  # code matches
+            ("B", "bureau", "69999", 4.95, 45.75),  # old code: placed by location in 69002
+            ("C", "bureau", "69001", 4.99, 45.79),  # code 69001 but lies in 69002, ~7 km away
+            ("D", "bureau", "", 2.35, 48.85),  # Paris: no commune here
+        ]
+    )
     attached = attach_communes(layer, communes=communes, id_column="site_id", far_m=5_000)
     assert list(attached["insee_com"]) == ["69001", "69002", "69001", ""]
     assert list(attached["commune_match"]) == ["code", "spatial", "code", "none"]
@@ -66,15 +73,18 @@ def test_town_hall_sites_fall_back_to_commune_point(communes):
 
 
 def test_build_sites_tags_eligibility_from_qpv_polygons(communes):
-    post = sites_from_laposte(points([
-        ("P1", "bureau", "69001", 4.85, 45.75),      # inside the QPV
-        ("P2", "bureau", "69001", 4.862, 45.75),     # ~ 700 m east of the QPV edge
-        ("P3", "bureau", "69001", 4.81, 45.71),      # far from it, urban commune
-        ("P4", "relais_commercant", "69001", 4.82, 45.72),
-    ]))
+    post = sites_from_laposte(
+        points(
+            [
+                ("P1", "bureau", "69001", 4.85, 45.75),  # inside the QPV
+                ("P2", "bureau", "69001", 4.862, 45.75),  # ~ 700 m east of the QPV edge
+                ("P3", "bureau", "69001", 4.81, 45.71),  # far from it, urban commune
+                ("P4", "relais_commercant", "69001", 4.82, 45.72),
+            ]
+        )
+    )
     halls = sites_from_town_halls(communes)
-    qpv = gpd.GeoDataFrame({"qpv_id": ["QP069001"]},
-                           geometry=[box(4.845, 45.745, 4.853, 45.755)], crs=4326)
+    qpv = gpd.GeoDataFrame({"qpv_id": ["QP069001"]}, geometry=[box(4.845, 45.745, 4.853, 45.755)], crs=4326)
     sites = build_sites([post, halls], communes=communes, qpv_polygons=qpv, qpv_distance_m=1_000)
     assert list(sites.columns) == SITE_COLUMNS
     by_id = sites.set_index("site_id")

@@ -63,10 +63,14 @@ def test_greedy_takes_forced_sites_then_the_largest_new_need():
     need = np.array([10.0, 6.0, 5.0])
     assert greedy_cover(indptr, cols, need, 3, 1).tolist() == [False, True, False]
     assert greedy_cover(indptr, cols, need, 3, 2, forced=np.array([True, False, False])).tolist() == [
-        True, True, False,
+        True,
+        True,
+        False,
     ]
     assert greedy_cover(indptr, cols, need, 3, 2, allowed=np.array([True, False, True])).tolist() == [
-        True, False, True,
+        True,
+        False,
+        True,
     ]
 
 

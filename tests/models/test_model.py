@@ -69,11 +69,13 @@ def test_budget_needs_costs(line):
 def test_department_rules_need_departments(line):
     demand, sites, reach = line
     with pytest.raises(ValueError, match="'dep' column on the sites"):
-        maximal_coverage(demand, sites.drop(columns="dep"), reach, max_sites=1,
-                         rules=DepartmentRules(min_sites=1))
+        maximal_coverage(
+            demand, sites.drop(columns="dep"), reach, max_sites=1, rules=DepartmentRules(min_sites=1)
+        )
     with pytest.raises(ValueError, match="'dep' column on the demand"):
-        maximal_coverage(demand.drop(columns="dep"), sites, reach, max_sites=1,
-                         rules=DepartmentRules(min_share=0.5))
+        maximal_coverage(
+            demand.drop(columns="dep"), sites, reach, max_sites=1, rules=DepartmentRules(min_share=0.5)
+        )
 
 
 def test_solver_options_are_checked():
@@ -94,8 +96,9 @@ def test_p_larger_than_candidates(line, model):
     full = dense(demand, sites, np.ones((3, 3)))
     with pytest.raises(InfeasibleScenarioError, match=r"p=4 sites asked for but only 3 candidate sites"):
         model(demand, sites, full, p=4)
-    with pytest.raises(InfeasibleScenarioError,
-                       match=r"p=3 .* only 2 candidate sites \(3 in all, 1 closed\)"):
+    with pytest.raises(
+        InfeasibleScenarioError, match=r"p=3 .* only 2 candidate sites \(3 in all, 1 closed\)"
+    ):
         model(demand, sites, full, p=3, closed=["s2"])
 
 
@@ -147,10 +150,12 @@ def test_serve_exactly_more_departments_than_have_sites(line):
 
 def test_department_maximum_below_its_forced_sites(line):
     demand, sites, reach = line
-    with pytest.raises(InfeasibleScenarioError,
-                       match=r"department A allows at most 1 sites but 2 are forced"):
-        maximal_coverage(demand, sites, reach, max_sites=3, forced=["s0", "s1"],
-                         rules=DepartmentRules(max_sites=1))
+    with pytest.raises(
+        InfeasibleScenarioError, match=r"department A allows at most 1 sites but 2 are forced"
+    ):
+        maximal_coverage(
+            demand, sites, reach, max_sites=3, forced=["s0", "s1"], rules=DepartmentRules(max_sites=1)
+        )
 
 
 def test_set_cover_names_the_units_out_of_reach():
@@ -180,8 +185,14 @@ def test_minimum_share_out_of_reach_is_named(solver):
     demand, sites = frames([10, 10, 10], ["sA", "sB"], unit_dep=["A", "A", "B"], site_dep=["A", "B"])
     reach = dense(demand, sites, [[1, INF], [INF, INF], [INF, 1]])
     with pytest.raises(InfeasibleScenarioError) as caught:
-        maximal_coverage(demand, sites, reach, max_sites=2, rules=DepartmentRules(min_share=1.0),
-                         options=SolverOptions(solver=solver))
+        maximal_coverage(
+            demand,
+            sites,
+            reach,
+            max_sites=2,
+            rules=DepartmentRules(min_share=1.0),
+            options=SolverOptions(solver=solver),
+        )
     message = str(caught.value)
     assert "department minimum share" in message
     assert "1 each" in message
@@ -194,8 +205,14 @@ def test_minimum_share_against_the_site_count_is_explained(solver):
     demand, sites = frames([10, 10], ["sA", "sB"], unit_dep=["A", "B"], site_dep=["A", "B"])
     reach = dense(demand, sites, [[1, INF], [INF, 1]])
     with pytest.raises(InfeasibleScenarioError) as caught:
-        maximal_coverage(demand, sites, reach, max_sites=1, rules=DepartmentRules(min_share=1.0),
-                         options=SolverOptions(solver=solver))
+        maximal_coverage(
+            demand,
+            sites,
+            reach,
+            max_sites=1,
+            rules=DepartmentRules(min_share=1.0),
+            options=SolverOptions(solver=solver),
+        )
     message = str(caught.value)
     # Either group alone restores feasibility; the explanation names one of them and its numbers.
     assert ("department minimum share: 1 each" in message) or ("site count: at most 1 sites" in message)
@@ -207,8 +224,14 @@ def test_minimum_share_that_holds_is_kept(solver):
     demand, sites = frames([10, 10, 30], ["sA", "sB"], unit_dep=["A", "B", "B"], site_dep=["A", "B"])
     reach = dense(demand, sites, [[1, INF], [INF, 1], [INF, 1]])
     # Unconstrained, the one site goes to B (40 need); a 50 % share for A forces sA.
-    plan = maximal_coverage(demand, sites, reach, max_sites=1, rules=DepartmentRules(min_share={"A": 0.5}),
-                            options=SolverOptions(solver=solver))
+    plan = maximal_coverage(
+        demand,
+        sites,
+        reach,
+        max_sites=1,
+        rules=DepartmentRules(min_share={"A": 0.5}),
+        options=SolverOptions(solver=solver),
+    )
     assert plan.open_site_ids == ("sA",)
     assert plan.objective == pytest.approx(10)
 
@@ -217,7 +240,14 @@ def test_minimum_share_that_holds_is_kept(solver):
 def test_forced_sites_over_budget_name_the_budget(solver, line):
     demand, sites, reach = line
     with pytest.raises(InfeasibleScenarioError) as caught:
-        maximal_coverage(demand, sites, reach, max_sites=3, forced=["s1", "s2"], budget=4,
-                         options=SolverOptions(solver=solver))
+        maximal_coverage(
+            demand,
+            sites,
+            reach,
+            max_sites=3,
+            forced=["s1", "s2"],
+            budget=4,
+            options=SolverOptions(solver=solver),
+        )
     message = str(caught.value)
     assert "budget: site costs at most 4" in message or "forced sites: 2 sites forced open" in message

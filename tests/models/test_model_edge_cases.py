@@ -104,8 +104,9 @@ def random_instance(seed: int, n: int = 3000, m: int = 400, radius: float = 4000
     rng = np.random.default_rng(seed)
     units = [f"u{i}" for i in range(n)]
     site_ids = [f"s{j}" for j in range(m)]
-    reach = Reach.from_points(units, rng.uniform(0, 50_000, (n, 2)), site_ids, rng.uniform(0, 50_000, (m, 2)),
-                              radius=radius)
+    reach = Reach.from_points(
+        units, rng.uniform(0, 50_000, (n, 2)), site_ids, rng.uniform(0, 50_000, (m, 2)), radius=radius
+    )
     demand = pd.DataFrame({"unit_id": units, "need": rng.integers(1, 100, n).astype(float)})
     return demand, pd.DataFrame({"site_id": site_ids}), reach
 
@@ -115,22 +116,41 @@ def test_solving_twice_gives_the_same_plan(solver):
     demand, sites, reach = random_instance(3, n=400, m=60, radius=6000)
     # Ties on purpose: every site twice (same reach).
     twin = pd.DataFrame({"site_id": [*sites["site_id"], *[f"{s}b" for s in sites["site_id"]]]})
-    doubled = Reach.from_arrays(reach.demand_ids, twin["site_id"], np.r_[reach.rows, reach.rows],
-                                np.r_[reach.cols, reach.cols + len(sites)], np.r_[reach.dist, reach.dist])
+    doubled = Reach.from_arrays(
+        reach.demand_ids,
+        twin["site_id"],
+        np.r_[reach.rows, reach.rows],
+        np.r_[reach.cols, reach.cols + len(sites)],
+        np.r_[reach.dist, reach.dist],
+    )
     options = SolverOptions(solver=solver)
     first = maximal_coverage(demand, twin, doubled, max_sites=8, options=options)
     second = maximal_coverage(demand, twin, doubled, max_sites=8, options=options)
     assert first.open_site_ids == second.open_site_ids
     assert first.objective == second.objective
     assert first.units["served"].tolist() == second.units["served"].tolist()
-    median_a = p_median(demand.iloc[:80], sites, Reach.from_dense(
-        demand["unit_id"][:80], sites["site_id"], np.where(reach.matrix("dist").toarray()[:80] > 0,
-                                                           reach.matrix("dist").toarray()[:80], 1e6)), p=5,
-        options=options)
-    median_b = p_median(demand.iloc[:80], sites, Reach.from_dense(
-        demand["unit_id"][:80], sites["site_id"], np.where(reach.matrix("dist").toarray()[:80] > 0,
-                                                           reach.matrix("dist").toarray()[:80], 1e6)), p=5,
-        options=options)
+    median_a = p_median(
+        demand.iloc[:80],
+        sites,
+        Reach.from_dense(
+            demand["unit_id"][:80],
+            sites["site_id"],
+            np.where(reach.matrix("dist").toarray()[:80] > 0, reach.matrix("dist").toarray()[:80], 1e6),
+        ),
+        p=5,
+        options=options,
+    )
+    median_b = p_median(
+        demand.iloc[:80],
+        sites,
+        Reach.from_dense(
+            demand["unit_id"][:80],
+            sites["site_id"],
+            np.where(reach.matrix("dist").toarray()[:80] > 0, reach.matrix("dist").toarray()[:80], 1e6),
+        ),
+        p=5,
+        options=options,
+    )
     assert median_a.open_site_ids == median_b.open_site_ids
     assert median_a.objective == median_b.objective
 
@@ -138,8 +158,9 @@ def test_solving_twice_gives_the_same_plan(solver):
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_time_limited_solve_reports_an_honest_status(solver):
     demand, sites, reach = random_instance(7)
-    plan = maximal_coverage(demand, sites, reach, max_sites=40,
-                            options=SolverOptions(solver=solver, time_limit=0.5))
+    plan = maximal_coverage(
+        demand, sites, reach, max_sites=40, options=SolverOptions(solver=solver, time_limit=0.5)
+    )
     assert plan.status in ("optimal", "feasible")
     assert plan.objective is not None
     assert plan.served_need == pytest.approx(plan.objective)
@@ -157,8 +178,9 @@ def test_time_limited_solve_reports_an_honest_status(solver):
 def test_tiny_time_limit_never_raises_infeasible(solver):
     """Running out of time is not infeasibility: a plan comes back with an honest status."""
     demand, sites, reach = random_instance(7)
-    plan = maximal_coverage(demand, sites, reach, max_sites=40,
-                            options=SolverOptions(solver=solver, time_limit=0.01))
+    plan = maximal_coverage(
+        demand, sites, reach, max_sites=40, options=SolverOptions(solver=solver, time_limit=0.01)
+    )
     assert plan.status in ("optimal", "feasible", "not_solved")
     if plan.status in ("optimal", "feasible"):
         assert plan.bound is None or plan.bound >= plan.objective - 1e-6
@@ -169,8 +191,9 @@ def test_tiny_time_limit_never_raises_infeasible(solver):
 
 @pytest.fixture()
 def staffed():
-    demand, sites = frames([50, 30, 0], ["s0", "s1", "s2"], owner=["poste", "sos", "mairie"],
-                           capacity=[1, 2, 1])
+    demand, sites = frames(
+        [50, 30, 0], ["s0", "s1", "s2"], owner=["poste", "sos", "mairie"], capacity=[1, 2, 1]
+    )
     reach = dense(demand, sites, [[1, 5, INF], [INF, 2, INF], [INF, INF, 1]])
     return demand, sites, reach
 
@@ -187,8 +210,14 @@ def test_staffing_serves_what_the_slots_allow(staffed):
     assert plan.open_site_ids == ("s0",)
     assert plan.slots.to_dict("records") == [{"site_id": "s0", "partner": "poste", "slots": 1}]
     # With sharing, poste may also work at sos premises (capacity 2) and serve u0 and u1 there.
-    shared = staffing(demand, sites, reach, [Partner("poste", advisors=3, people_per_slot_month=10)],
-                      sharing=Sharing.from_pairs([("poste", "sos")]), months=2)
+    shared = staffing(
+        demand,
+        sites,
+        reach,
+        [Partner("poste", advisors=3, people_per_slot_month=10)],
+        sharing=Sharing.from_pairs([("poste", "sos")]),
+        months=2,
+    )
     assert shared.objective == pytest.approx(60)
     assert set(shared.slots["site_id"]) == {"s0", "s1"}
 
@@ -207,8 +236,16 @@ def test_staffing_min_advisors(staffed):
 
     demand, sites, reach = staffed
     partners = [Partner("poste", advisors=3, people_per_slot_month=10)]
-    plan = staffing(demand, sites, reach, partners, sharing=Sharing.from_pairs([("poste", "sos")]), months=2,
-                    objective="min_advisors", target=35)
+    plan = staffing(
+        demand,
+        sites,
+        reach,
+        partners,
+        sharing=Sharing.from_pairs([("poste", "sos")]),
+        months=2,
+        objective="min_advisors",
+        target=35,
+    )
     assert plan.status == "optimal"
     assert plan.objective == pytest.approx(2)
     assert plan.served_need >= 35 - 1e-6
@@ -229,8 +266,14 @@ def test_sharing_may_name_an_owner_without_need(staffed):
     from coverage.models.staffing import staffing
 
     demand, sites, reach = staffed
-    plan = staffing(demand, sites, reach, [Partner("poste", advisors=1, people_per_slot_month=10)],
-                    sharing=Sharing.from_pairs([("poste", "mairie")]), months=2)
+    plan = staffing(
+        demand,
+        sites,
+        reach,
+        [Partner("poste", advisors=1, people_per_slot_month=10)],
+        sharing=Sharing.from_pairs([("poste", "mairie")]),
+        months=2,
+    )
     assert plan.objective == pytest.approx(20)
 
 
@@ -239,8 +282,13 @@ def test_sharing_with_an_unknown_partner_is_refused(staffed):
 
     demand, sites, reach = staffed
     with pytest.raises(ValueError, match="unknown partners: croix-rouge"):
-        staffing(demand, sites, reach, [Partner("poste", advisors=1)],
-                 sharing=Sharing.from_pairs([("poste", "croix-rouge")]))
+        staffing(
+            demand,
+            sites,
+            reach,
+            [Partner("poste", advisors=1)],
+            sharing=Sharing.from_pairs([("poste", "croix-rouge")]),
+        )
 
 
 def test_staffing_forced_site_nobody_may_staff(staffed):
@@ -256,5 +304,12 @@ def test_staffing_target_above_slots_is_explained(staffed):
 
     demand, sites, reach = staffed
     with pytest.raises(InfeasibleScenarioError, match=r"target: 70 .* at most 20 in 2 months"):
-        staffing(demand, sites, reach, [Partner("poste", advisors=1, people_per_slot_month=10)], months=2,
-                 objective="min_advisors", target=70)
+        staffing(
+            demand,
+            sites,
+            reach,
+            [Partner("poste", advisors=1, people_per_slot_month=10)],
+            months=2,
+            objective="min_advisors",
+            target=70,
+        )

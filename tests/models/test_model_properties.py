@@ -62,9 +62,15 @@ def coverage_case(draw: st.DrawFn) -> tuple[Tiny, Rules, int]:
 
 def run_maximal_coverage(inst: Tiny, rules: Rules, max_sites: int, solver: str = "cbc", decay=None):
     return maximal_coverage(
-        inst.demand(), inst.sites(), inst.reach(decay), max_sites=max_sites,
-        rules=library_rules(inst, rules), forced=inst.ids(rules.forced), closed=inst.ids(rules.closed),
-        options=options(solver), **budget_args(rules),
+        inst.demand(),
+        inst.sites(),
+        inst.reach(decay),
+        max_sites=max_sites,
+        rules=library_rules(inst, rules),
+        forced=inst.ids(rules.forced),
+        closed=inst.ids(rules.closed),
+        options=options(solver),
+        **budget_args(rules),
     )
 
 
@@ -182,8 +188,10 @@ def test_maximal_coverage_with_decay_equals_brute_force(kind, case):
 @given(inst=tiny())
 def test_maximal_coverage_never_falls_with_more_sites_allowed(inst):
     demand, sites, reach = inst.demand(), inst.sites(), inst.reach()
-    values = [maximal_coverage(demand, sites, reach, max_sites=k, options=options()).objective
-              for k in range(inst.m + 1)]
+    values = [
+        maximal_coverage(demand, sites, reach, max_sites=k, options=options()).objective
+        for k in range(inst.m + 1)
+    ]
     assert all(b >= a - 1e-6 for a, b in zip(values, values[1:], strict=False)), values
     reachable = in_reach(inst.dist, inst.radius).any(axis=1)
     assert values[-1] == pytest.approx(float(inst.need[reachable].sum()))
@@ -191,17 +199,23 @@ def test_maximal_coverage_never_falls_with_more_sites_allowed(inst):
 
 
 @PROPERTY
-@given(inst=tiny(max_sites=5), column=st.lists(st.integers(0, 24), min_size=7, max_size=7),
-       max_sites=st.integers(0, 5))
+@given(
+    inst=tiny(max_sites=5),
+    column=st.lists(st.integers(0, 24), min_size=7, max_size=7),
+    max_sites=st.integers(0, 5),
+)
 def test_maximal_coverage_never_falls_when_a_candidate_is_added(inst, column, max_sites):
     assume(max_sites <= inst.m)
     extra = np.array([np.inf if c > 20 else float(c) for c in column[: inst.n]])
-    bigger = replace(inst, dist=np.c_[inst.dist, extra], site_dep=(*inst.site_dep, "A"),
-                     cost=np.r_[inst.cost, 1.0])
-    before = maximal_coverage(inst.demand(), inst.sites(), inst.reach(), max_sites=max_sites,
-                              options=options())
-    after = maximal_coverage(bigger.demand(), bigger.sites(), bigger.reach(), max_sites=max_sites,
-                             options=options())
+    bigger = replace(
+        inst, dist=np.c_[inst.dist, extra], site_dep=(*inst.site_dep, "A"), cost=np.r_[inst.cost, 1.0]
+    )
+    before = maximal_coverage(
+        inst.demand(), inst.sites(), inst.reach(), max_sites=max_sites, options=options()
+    )
+    after = maximal_coverage(
+        bigger.demand(), bigger.sites(), bigger.reach(), max_sites=max_sites, options=options()
+    )
     assert after.objective >= before.objective - 1e-6
 
 
@@ -230,8 +244,14 @@ def cover_case(draw: st.DrawFn) -> tuple[Tiny, Rules, float | None]:
 
 def run_set_cover(inst: Tiny, rules: Rules, target: float | None, solver: str = "cbc", decay=None):
     return set_cover(
-        inst.demand(), inst.sites(), inst.reach(decay), target=target, rules=library_rules(inst, rules),
-        forced=inst.ids(rules.forced), closed=inst.ids(rules.closed), options=options(solver),
+        inst.demand(),
+        inst.sites(),
+        inst.reach(decay),
+        target=target,
+        rules=library_rules(inst, rules),
+        forced=inst.ids(rules.forced),
+        closed=inst.ids(rules.closed),
+        options=options(solver),
         **budget_args(rules),
     )
 
@@ -260,8 +280,9 @@ def test_set_cover_with_decay_equals_brute_force(case):
     """With a distance decay, a unit counts as covered once an open site is in reach (weight > 0)."""
     inst, rules, target = case
     decay = Decay("linear", scale=25.0)
-    weight = np.where(in_reach(inst.dist, inst.radius),
-                      decay.weights(np.where(np.isfinite(inst.dist), inst.dist, 0.0)), 0.0)
+    weight = np.where(
+        in_reach(inst.dist, inst.radius), decay.weights(np.where(np.isfinite(inst.dist), inst.dist, 0.0)), 0.0
+    )
     best = bf.set_cover(inst.dist, inst.need, inst.radius, rules, target=target, weight=weight)
     plan = solve_like_brute(best, lambda: run_set_cover(inst, rules, target, decay=decay), tolerance=None)
     if plan is None:
@@ -284,8 +305,6 @@ def assignment_case(draw: st.DrawFn) -> tuple[Tiny, Rules, int]:
     return inst, Rules(forced=forced, closed=closed), p
 
 
-
-
 @pytest.mark.parametrize("center", [False, True], ids=["p_median", "p_center"])
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 @PROPERTY
@@ -295,8 +314,18 @@ def test_p_median_and_p_center_equal_brute_force(center, solver, case):
     solve = p_center if center else p_median
     brute = bf.p_center if center else bf.p_median
     best = brute(inst.dist, inst.need, inst.radius, p, rules)
-    run = lambda: solve(inst.demand(), inst.sites(), inst.reach(), p=p, forced=inst.ids(rules.forced),  # noqa: E731
-                        closed=inst.ids(rules.closed), options=options(solver))
+
+    def run():
+        return solve(
+            inst.demand(),
+            inst.sites(),
+            inst.reach(),
+            p=p,
+            forced=inst.ids(rules.forced),
+            closed=inst.ids(rules.closed),
+            options=options(solver),
+        )
+
     plan = solve_like_brute(best, run)
     if plan is None:
         return

@@ -42,8 +42,9 @@ class SF:
         stores = sorted(matrix.columns, key=lambda s: int(s.split("_")[1]))
         self.matrix = matrix.loc[tracts["NAME"], stores].to_numpy(dtype=np.float64)
         self.stores = stores
-        self.demand = pd.DataFrame({"unit_id": tracts["NAME"].to_numpy(),
-                                    "need": tracts["POP2000"].to_numpy()})
+        self.demand = pd.DataFrame(
+            {"unit_id": tracts["NAME"].to_numpy(), "need": tracts["POP2000"].to_numpy()}
+        )
         self.sites = pd.DataFrame({"site_id": stores})
 
     def reach(self, radius: float | None) -> Reach:
@@ -66,8 +67,9 @@ def test_sf_instance_is_read_whole(sf):
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_sf_maximal_coverage_5000_m_4_sites(sf, solver):
-    plan = maximal_coverage(sf.demand, sf.sites, sf.reach(5000), max_sites=4,
-                            options=SolverOptions(solver=solver))
+    plan = maximal_coverage(
+        sf.demand, sf.sites, sf.reach(5000), max_sites=4, options=SolverOptions(solver=solver)
+    )
     assert plan.status == "optimal"
     assert plan.solver == solver
     assert plan.objective == pytest.approx(875_247)
@@ -82,14 +84,18 @@ def test_sf_maximal_coverage_5000_m_4_sites(sf, solver):
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize(("radius", "sites", "covered"), [
-    (5000, 2, 671_938),
-    (3000, 4, 557_571),
-    (2000, 8, 502_345),
-])
+@pytest.mark.parametrize(
+    ("radius", "sites", "covered"),
+    [
+        (5000, 2, 671_938),
+        (3000, 4, 557_571),
+        (2000, 8, 502_345),
+    ],
+)
 def test_sf_maximal_coverage_published(sf, solver, radius, sites, covered):
-    plan = maximal_coverage(sf.demand, sf.sites, sf.reach(radius), max_sites=sites,
-                            options=SolverOptions(solver=solver))
+    plan = maximal_coverage(
+        sf.demand, sf.sites, sf.reach(radius), max_sites=sites, options=SolverOptions(solver=solver)
+    )
     assert plan.status == "optimal"
     assert plan.objective == pytest.approx(covered)
     assert plan.served_need == pytest.approx(covered)
@@ -122,8 +128,9 @@ def test_sf_set_cover_short_radius_is_infeasible_and_explained(sf, solver, radiu
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_sf_more_sites_than_candidates_is_infeasible(sf, solver):
     with pytest.raises(InfeasibleScenarioError, match=r"1000") as caught:
-        maximal_coverage(sf.demand, sf.sites, sf.reach(5000), max_sites=1000,
-                         options=SolverOptions(solver=solver))
+        maximal_coverage(
+            sf.demand, sf.sites, sf.reach(5000), max_sites=1000, options=SolverOptions(solver=solver)
+        )
     assert "16 candidate" in str(caught.value)
 
 

@@ -65,29 +65,47 @@ class Staffing:
         partners = self.partners if partners is None else partners
         open_ok = [j not in self.closed for j in range(self.inst.m)]
         return bf.staffing_max_served(
-            in_reach(self.inst.dist, self.inst.radius), self.inst.need,
+            in_reach(self.inst.dist, self.inst.radius),
+            self.inst.need,
             [bf.StaffPartner(p.name, p.slots, p.people_per_slot_month) for p in partners],
-            self.owners, self.capacity, self.may_use(), self.months, open_ok=open_ok,
+            self.owners,
+            self.capacity,
+            self.may_use(),
+            self.months,
+            open_ok=open_ok,
             forced=sorted(self.forced),
         )
 
     def brute_min_advisors(self, target: float) -> int | None:
         open_ok = [j not in self.closed for j in range(self.inst.m)]
         return bf.staffing_min_advisors(
-            in_reach(self.inst.dist, self.inst.radius), self.inst.need,
+            in_reach(self.inst.dist, self.inst.radius),
+            self.inst.need,
             [bf.StaffPartner(p.name, p.slots, p.people_per_slot_month) for p in self.partners],
-            [p.slots_per_advisor for p in self.partners], self.owners, self.capacity, self.may_use(),
-            self.months, target, open_ok=open_ok, forced=sorted(self.forced),
+            [p.slots_per_advisor for p in self.partners],
+            self.owners,
+            self.capacity,
+            self.may_use(),
+            self.months,
+            target,
+            open_ok=open_ok,
+            forced=sorted(self.forced),
         )
 
     def solve(self, partners=None, solver: str = "cbc", **kwargs):
         from coverage.models.staffing import staffing
 
         return staffing(
-            self.inst.demand(), self.sites(), self.inst.reach(),
+            self.inst.demand(),
+            self.sites(),
+            self.inst.reach(),
             self.partners if partners is None else partners,
-            sharing=self.sharing(), months=self.months, forced=self.inst.ids(self.forced),
-            closed=self.inst.ids(self.closed), options=options(solver), **kwargs,
+            sharing=self.sharing(),
+            months=self.months,
+            forced=self.inst.ids(self.forced),
+            closed=self.inst.ids(self.closed),
+            options=options(solver),
+            **kwargs,
         )
 
 
@@ -98,8 +116,12 @@ def staffing_case(draw: st.DrawFn) -> Staffing:
     inst = draw(tiny(max_sites=3))
     count = draw(st.integers(1, 2))
     partners = tuple(
-        Partner(name, advisors=draw(st.integers(0, 2)), slots_per_advisor=draw(st.integers(1, 2)),
-                people_per_slot_month=float(draw(st.sampled_from([5, 10, 20]))))
+        Partner(
+            name,
+            advisors=draw(st.integers(0, 2)),
+            slots_per_advisor=draw(st.integers(1, 2)),
+            people_per_slot_month=float(draw(st.sampled_from([5, 10, 20]))),
+        )
         for name in PARTNER_NAMES[:count]
     )
     owners = tuple(draw(st.lists(st.sampled_from(OWNERS), min_size=inst.m, max_size=inst.m)))
@@ -109,8 +131,16 @@ def staffing_case(draw: st.DrawFn) -> Staffing:
     # sites that reach no need is refused (test_model.py::test_sharing_may_name_an_owner_without_need).
     usable = eligible(in_reach(inst.dist, inst.radius), inst.need, Rules(forced=forced, closed=closed))
     known = {p.name for p in partners} | {o for o, ok in zip(owners, usable, strict=True) if ok}
-    pairs = frozenset(draw(st.sets(st.sampled_from(
-        [(p.name, o) for p in partners for o in OWNERS if p.name != o and o in known] or [("", "")]))))
+    pairs = frozenset(
+        draw(
+            st.sets(
+                st.sampled_from(
+                    [(p.name, o) for p in partners for o in OWNERS if p.name != o and o in known]
+                    or [("", "")]
+                )
+            )
+        )
+    )
     pairs = frozenset(pair for pair in pairs if pair != ("", ""))
     months = float(draw(st.sampled_from([1, 2])))
     return Staffing(inst, owners, capacity, partners, pairs, months, forced, closed)
@@ -129,7 +159,8 @@ def check_staffing_plan(plan, case: Staffing) -> None:
         assert total <= capacity[site], f"{site} holds {total} slots, capacity {capacity[site]}"
     for row in slots.itertuples():
         assert row.partner == owner[row.site_id] or (row.partner, owner[row.site_id]) in case.pairs, (
-            f"{row.partner} staffs {row.site_id} owned by {owner[row.site_id]} without sharing")
+            f"{row.partner} staffs {row.site_id} owned by {owner[row.site_id]} without sharing"
+        )
     staffed = set(slots["site_id"])
     assert set(plan.open_site_ids) == staffed, "open sites are not exactly the staffed sites"
     assert staffed.isdisjoint(case.inst.ids(case.closed))

@@ -56,10 +56,15 @@ def test_units_nearest_open_site_within_reach(plan):
 
 def test_nearest_open_skips_a_nearer_closed_site():
     reach = Reach.from_dense(["a"], ["near", "far"], [[1.0, 4.0]])
-    solution = Solution("maximal_coverage", "optimal", 1.0, 1.0, "max", "highs", 0, 0,
-                        np.array([0.0, 1.0]), np.array([1.0]))  # solver floats count as open > 0.5
-    plan = Plan.from_solution(solution, demand=pd.DataFrame({"unit_id": ["a"], "need": [1.0]}),
-                              sites=pd.DataFrame({"site_id": ["near", "far"]}), reach=reach)
+    solution = Solution(
+        "maximal_coverage", "optimal", 1.0, 1.0, "max", "highs", 0, 0, np.array([0.0, 1.0]), np.array([1.0])
+    )  # solver floats count as open > 0.5
+    plan = Plan.from_solution(
+        solution,
+        demand=pd.DataFrame({"unit_id": ["a"], "need": [1.0]}),
+        sites=pd.DataFrame({"site_id": ["near", "far"]}),
+        reach=reach,
+    )
     assert plan.open_site_ids == ("far",)
     assert plan.units["nearest_open_site"].tolist() == ["far"] and plan.units["distance"].tolist() == [4.0]
     assert plan.units["reached"].tolist() == [True]
@@ -103,8 +108,10 @@ def test_explanations_from_reach(plan):
     table = plan.explanations
     assert table["unit_id"].tolist() == ["u5", "u4"]  # u6 has no need; largest need first
     assert table["candidates_in_reach"].tolist() == [1, 0]
-    assert table["reason"].tolist() == ["candidate sites within reach, none opened",
-                                        "no candidate site within reach"]
+    assert table["reason"].tolist() == [
+        "candidate sites within reach, none opened",
+        "no candidate site within reach",
+    ]
     assert table["nearest_candidate_site"].tolist() == ["s4", None]
     np.testing.assert_allclose(table["distance_to_candidate"], [15.0, np.nan])
     assert table["distance_to_open"].isna().all() and table["nearest_open_site"].isna().all()
@@ -147,25 +154,35 @@ def test_solution_arrays_are_read_only_copies():
         solution.open_sites[3] = True
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"status": "done"}, "status must be one of"),
-    ({"sense": "maximise"}, "sense must be 'max' or 'min'"),
-    ({"slots": pd.DataFrame({"site_id": ["s1"], "slots": [1]})}, "missing partner"),
-    ({"served": np.array([1.0, np.nan, 0, 0, 0, 0, 0])}, "served must be finite"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"status": "done"}, "status must be one of"),
+        ({"sense": "maximise"}, "sense must be 'max' or 'min'"),
+        ({"slots": pd.DataFrame({"site_id": ["s1"], "slots": [1]})}, "missing partner"),
+        ({"served": np.array([1.0, np.nan, 0, 0, 0, 0, 0])}, "served must be finite"),
+    ],
+)
 def test_bad_solution(changes, message):
     with pytest.raises(ValueError, match=message):
         make_solution(**changes)
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"open_sites": np.array([True, True, True])}, "solution has 3 sites and 7 units; the reach has 4"),
-    ({"slots": pd.DataFrame({"site_id": ["s4"], "partner": ["sos"], "slots": [1]})},
-     "slots at closed sites: s4"),
-    ({"slots": pd.DataFrame({"site_id": ["s1"], "partner": ["crf"], "slots": [1]})},
-     "partners without a Partner record: crf"),
-    ({"assignment": np.array([3, 1, 2, -1, -1, -1, 0])}, "1 units are assigned to closed sites"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"open_sites": np.array([True, True, True])}, "solution has 3 sites and 7 units; the reach has 4"),
+        (
+            {"slots": pd.DataFrame({"site_id": ["s4"], "partner": ["sos"], "slots": [1]})},
+            "slots at closed sites: s4",
+        ),
+        (
+            {"slots": pd.DataFrame({"site_id": ["s1"], "partner": ["crf"], "slots": [1]})},
+            "partners without a Partner record: crf",
+        ),
+        ({"assignment": np.array([3, 1, 2, -1, -1, -1, 0])}, "1 units are assigned to closed sites"),
+    ],
+)
 def test_inconsistent_solution(changes, message):
     with pytest.raises(ValueError, match=message):
         make_plan(**changes)
@@ -173,10 +190,15 @@ def test_inconsistent_solution(changes, message):
 
 def test_ids_are_matched_as_text():
     reach = Reach.from_dense(["1", "2"], ["10"], [[1.0], [2.0]])
-    solution = Solution("maximal_coverage", "optimal", 3.0, 3.0, "max", "cbc", 0, 0, np.array([True]),
-                        np.array([1.0, 2.0]))
-    plan = Plan.from_solution(solution, demand=pd.DataFrame({"unit_id": [2, 1], "need": [2.0, 1.0]}),
-                              sites=pd.DataFrame({"site_id": [10]}), reach=reach)
+    solution = Solution(
+        "maximal_coverage", "optimal", 3.0, 3.0, "max", "cbc", 0, 0, np.array([True]), np.array([1.0, 2.0])
+    )
+    plan = Plan.from_solution(
+        solution,
+        demand=pd.DataFrame({"unit_id": [2, 1], "need": [2.0, 1.0]}),
+        sites=pd.DataFrame({"site_id": [10]}),
+        reach=reach,
+    )
     assert plan.units["unit_id"].tolist() == ["1", "2"] and plan.units["need"].tolist() == [1.0, 2.0]
     assert plan.sites["site_id"].tolist() == ["10"]
     assert plan.units["nearest_open_site"].tolist() == ["10", "10"]
@@ -185,8 +207,13 @@ def test_ids_are_matched_as_text():
 def test_demand_must_match_the_reach():
     demand, sites = make_frames(False)
     with pytest.raises(ValueError, match="1 unit_id values of the reach are not in 'demand': u3"):
-        Plan.from_solution(make_solution(), demand=demand[demand["unit_id"] != "u3"], sites=sites,
-                           reach=make_reach(), partners=PARTNERS)
+        Plan.from_solution(
+            make_solution(),
+            demand=demand[demand["unit_id"] != "u3"],
+            sites=sites,
+            reach=make_reach(),
+            partners=PARTNERS,
+        )
     extra = pd.concat([demand, demand.iloc[:1].assign(unit_id="u8")])
     with pytest.raises(ValueError, match="'demand' has 1 unit_id values the reach lacks: u8"):
         Plan.from_solution(make_solution(), demand=extra, sites=sites, reach=make_reach(), partners=PARTNERS)

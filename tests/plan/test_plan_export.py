@@ -63,8 +63,15 @@ def test_to_json_round_trip(plan, tmp_path):
 def test_to_gpkg_one_layer_per_table(geoplan, tmp_path):
     path = geoplan.to_gpkg(tmp_path / "plan.gpkg")
     layers = dict(pyogrio.list_layers(path))
-    assert layers == {"sites": "Point", "units": "Point", "slots": None, "kpi_department": None,
-                      "kpi_partner": None, "kpi_zone": None, "explanations": "Point"}
+    assert layers == {
+        "sites": "Point",
+        "units": "Point",
+        "slots": None,
+        "kpi_department": None,
+        "kpi_partner": None,
+        "kpi_zone": None,
+        "explanations": "Point",
+    }
     units = gpd.read_file(path, layer="units")
     assert units.crs.to_epsg() == 2154 and units["served"].tolist() == [10, 15, 30, 0, 0, 0, 5]
     assert units.geometry.x.tolist() == [X0 + UNITS[i][0] for i in UNITS]
@@ -101,7 +108,8 @@ def test_to_csv_and_parquet(geoplan, tmp_path):
     zone = pd.read_parquet(tmp_path / "parquet" / "kpi_zone.parquet")
     assert zone["need_served"].tolist() == [10.0, 30.0, 20.0]
     assert sorted(p.name for p in (tmp_path / "parquet").iterdir()) == sorted(
-        f"{n}.parquet" for n in geoplan.tables())
+        f"{n}.parquet" for n in geoplan.tables()
+    )
 
 
 def test_exports_without_geometry(plan, tmp_path):
@@ -118,8 +126,13 @@ def test_exports_without_geometry(plan, tmp_path):
 
 def test_geometry_without_crs_is_refused(tmp_path):
     demand, sites = make_frames(True)
-    plan = Plan.from_solution(make_solution(), demand=demand.set_crs(None, allow_override=True),
-                              sites=sites, reach=make_reach(), partners=PARTNERS)
+    plan = Plan.from_solution(
+        make_solution(),
+        demand=demand.set_crs(None, allow_override=True),
+        sites=sites,
+        reach=make_reach(),
+        partners=PARTNERS,
+    )
     assert plan.explanations["distance_basis"].tolist() == ["reach (m)"] * 2
     with pytest.raises(CRSError, match="'units' table has no CRS"):
         plan.to_gpkg(tmp_path / "plan.gpkg")

@@ -79,18 +79,21 @@ def test_kpis_by_zone(plan):
 def test_zones_when_flags_are_missing():
     demand, sites = make_frames(False)
     solution, reach = make_solution(), make_reach()
-    only_qpv = Plan.from_solution(solution, demand=demand.drop(columns="rural"), sites=sites, reach=reach,
-                                  partners=PARTNERS)
+    only_qpv = Plan.from_solution(
+        solution, demand=demand.drop(columns="rural"), sites=sites, reach=reach, partners=PARTNERS
+    )
     assert by(only_qpv.kpis("zone"), "zone")["need"].to_dict() == {"qpv": 55.0, "other": 97.0}
-    none = Plan.from_solution(solution, demand=demand.drop(columns=["qpv", "rural"]), sites=sites,
-                              reach=reach, partners=PARTNERS)
+    none = Plan.from_solution(
+        solution, demand=demand.drop(columns=["qpv", "rural"]), sites=sites, reach=reach, partners=PARTNERS
+    )
     assert none.kpis("zone")["zone"].tolist() == ["all"] and none.explanations.empty
 
 
 def test_department_kpi_needs_dep():
     demand, sites = make_frames(False)
-    plan = Plan.from_solution(make_solution(), demand=demand.drop(columns="dep"), sites=sites,
-                              reach=make_reach(), partners=PARTNERS)
+    plan = Plan.from_solution(
+        make_solution(), demand=demand.drop(columns="dep"), sites=sites, reach=make_reach(), partners=PARTNERS
+    )
     with pytest.raises(ValueError, match="needs a 'dep' column in the demand"):
         plan.kpis("department")
     assert "kpi_department" not in plan.tables()
@@ -103,11 +106,27 @@ def test_department_kpi_needs_dep():
 
 def test_projection_two_slots_forty_people_two_years():
     reach = Reach.from_dense(["a"], ["x"], [[1.0]])
-    solution = Solution("staffing", "optimal", 5000.0, 5000.0, "max", "cbc", 0, 0, np.array([True]),
-                        np.array([5000.0]), pd.DataFrame({"site_id": ["x"], "partner": ["p"], "slots": [2]}))
-    plan = Plan.from_solution(solution, demand=pd.DataFrame({"unit_id": ["a"], "need": [6000.0]}),
-                              sites=pd.DataFrame({"site_id": ["x"], "partner": ["p"]}), reach=reach,
-                              partners=[Partner("p", 2)], horizon=HORIZON)
+    solution = Solution(
+        "staffing",
+        "optimal",
+        5000.0,
+        5000.0,
+        "max",
+        "cbc",
+        0,
+        0,
+        np.array([True]),
+        np.array([5000.0]),
+        pd.DataFrame({"site_id": ["x"], "partner": ["p"], "slots": [2]}),
+    )
+    plan = Plan.from_solution(
+        solution,
+        demand=pd.DataFrame({"unit_id": ["a"], "need": [6000.0]}),
+        sites=pd.DataFrame({"site_id": ["x"], "partner": ["p"]}),
+        reach=reach,
+        partners=[Partner("p", 2)],
+        horizon=HORIZON,
+    )
     projection = plan.projection()
     assert projection is not None
     assert projection.months == 24.0 and projection.capacity == 2 * 40 * 24 == 1920.0
@@ -129,6 +148,7 @@ def test_projection_by_date(plan):
 
 def test_projection_needs_a_horizon():
     demand, sites = make_frames(False)
-    plan = Plan.from_solution(make_solution(), demand=demand, sites=sites, reach=make_reach(),
-                              partners=PARTNERS)
+    plan = Plan.from_solution(
+        make_solution(), demand=demand, sites=sites, reach=make_reach(), partners=PARTNERS
+    )
     assert plan.projection() is None and plan.summary()["projection"] is None

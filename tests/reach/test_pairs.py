@@ -38,8 +38,11 @@ def test_from_dense_keeps_finite_pairs_within_the_limit():
 
 def test_matrix_in_every_flavour():
     reach = Reach.from_dense(["a", "b"], ["x", "y", "z"], [[3.0, np.inf, 1.0], [np.inf, 4.0, np.inf]])
-    for values, expected in [("dist", [[3, 0, 1], [0, 4, 0]]), ("ones", [[1, 0, 1], [0, 1, 0]]),
-                             ("weight", [[1, 0, 1], [0, 1, 0]])]:
+    for values, expected in [
+        ("dist", [[3, 0, 1], [0, 4, 0]]),
+        ("ones", [[1, 0, 1], [0, 1, 0]]),
+        ("weight", [[1, 0, 1], [0, 1, 0]]),
+    ]:
         matrix = reach.matrix(values)  # type: ignore[arg-type]
         assert isinstance(matrix, sp.csr_array) and matrix.shape == (2, 3)
         assert matrix.toarray().tolist() == expected
@@ -78,8 +81,9 @@ def test_from_arrays_sorts_by_row_distance_then_site():
 
 def test_from_arrays_orders_distances_too_close_for_the_fast_sort():
     # row 299,999: 5000 m and 5000.0000001 m share one float sort key; the exact order must win
-    reach = Reach.from_arrays(range(300_000), ["x", "y", "z"], [299_999, 299_999, 0], [0, 1, 2],
-                              [5000.0 + 1e-7, 5000.0, 10_000.0])
+    reach = Reach.from_arrays(
+        range(300_000), ["x", "y", "z"], [299_999, 299_999, 0], [0, 1, 2], [5000.0 + 1e-7, 5000.0, 10_000.0]
+    )
     assert reach.cols.tolist() == [2, 1, 0]
     assert reach.dist[1] < reach.dist[2]
 

@@ -35,8 +35,12 @@ def test_radius_pairs_and_distances_by_hand(small):
     demand, sites = small
     reach = build_reach(demand, sites, Radius(5000))
     # u0-s0 4000, u1-s0 5000 (3-4-5, kept at exactly the radius), u1-s1 3000, u2-s1 4000
-    assert pairs(reach) == [("u0", "s0", 4000.0), ("u1", "s1", 3000.0), ("u1", "s0", 5000.0),
-                            ("u2", "s1", 4000.0)]
+    assert pairs(reach) == [
+        ("u0", "s0", 4000.0),
+        ("u1", "s1", 3000.0),
+        ("u1", "s0", 5000.0),
+        ("u2", "s1", 4000.0),
+    ]
     assert reach.unit == "m" and reach.weight is None
     assert reach.rule == "within 5000 m"
     assert list(reach.indptr) == [0, 1, 3, 4]
@@ -54,7 +58,8 @@ def test_radius_matches_brute_force_on_random_points():
     rows, cols = np.nonzero(full <= 7_000)
     assert reach.n_pairs == len(rows) > 1000
     assert set(zip(reach.rows.tolist(), reach.cols.tolist(), strict=True)) == set(
-        zip(rows.tolist(), cols.tolist(), strict=True))
+        zip(rows.tolist(), cols.tolist(), strict=True)
+    )
     np.testing.assert_allclose(reach.dist, full[reach.rows, reach.cols], rtol=0, atol=1e-6)
     # sorted by row, then distance
     key = reach.rows * 1e6 + reach.dist
@@ -74,7 +79,8 @@ def test_zone_radius_matches_brute_force_per_unit_radius():
     full = np.hypot(dxy[:, None, 0] - sxy[None, :, 0], dxy[:, None, 1] - sxy[None, :, 1])
     expected = set(zip(*np.nonzero(full <= radius[:, None]), strict=True))
     assert set(zip(reach.rows.tolist(), reach.cols.tolist(), strict=True)) == {
-        (int(r), int(c)) for r, c in expected}
+        (int(r), int(c)) for r, c in expected
+    }
 
 
 def test_from_points_with_many_distinct_radii_filters_each_unit():
@@ -93,8 +99,12 @@ def test_zone_of_a_unit_is_qpv_first_then_rural(small):
     demand, sites = small
     reach = build_reach(demand, sites, ZoneRadius(qpv=4000, urban=3000, rural=20000))
     # u0 is qpv AND rural: the qpv radius (4 km) applies, so s1 (6 km) is out
-    assert pairs(reach) == [("u0", "s0", 4000.0), ("u1", "s1", 3000.0),
-                            ("u2", "s1", 4000.0), ("u2", "s0", round(math.hypot(10000, 4000), 6))]
+    assert pairs(reach) == [
+        ("u0", "s0", 4000.0),
+        ("u1", "s1", 3000.0),
+        ("u2", "s1", 4000.0),
+        ("u2", "s0", round(math.hypot(10000, 4000), 6)),
+    ]
     assert reach.rule == "within 4000 m (qpv), 3000 m (urban), 20000 m (rural)"
 
 
@@ -120,10 +130,12 @@ def test_reach_from_radius_takes_a_number_or_radii_per_zone(small):
 
 def test_layers_in_degrees_are_measured_in_lambert93():
     geod = pyproj.Geod(ellps="GRS80")
-    demand = gpd.GeoDataFrame({"unit_id": ["paris"], "dep": ["75"]}, geometry=[Point(2.3522, 48.8566)],
-                              crs=4326)
-    sites = gpd.GeoDataFrame({"site_id": ["versailles"], "dep": ["78"]},
-                             geometry=[Point(2.1301, 48.8049)], crs=4326)
+    demand = gpd.GeoDataFrame(
+        {"unit_id": ["paris"], "dep": ["75"]}, geometry=[Point(2.3522, 48.8566)], crs=4326
+    )
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["versailles"], "dep": ["78"]}, geometry=[Point(2.1301, 48.8049)], crs=4326
+    )
     reach = build_reach(demand, sites, Radius(30_000))
     *_, true = geod.inv(2.3522, 48.8566, 2.1301, 48.8049)
     assert reach.n_pairs == 1
@@ -136,14 +148,22 @@ def test_never_pairs_units_and_sites_of_different_territories(with_department):
     extra = {"dep": ["75", "974", "974"]} if with_department else {}
     demand = gpd.GeoDataFrame(
         {"unit_id": ["paris", "saint-denis", "saint-pierre"], **extra},
-        geometry=[Point(2.35, 48.85), Point(55.45, -20.88), Point(55.48, -21.34)], crs=4326)
+        geometry=[Point(2.35, 48.85), Point(55.45, -20.88), Point(55.48, -21.34)],
+        crs=4326,
+    )
     extra = {"dep": ["974", "75"]} if with_department else {}
-    sites = gpd.GeoDataFrame({"site_id": ["le-port", "louvre"], **extra},
-                             geometry=[Point(55.29, -20.94), Point(2.337, 48.861)], crs=4326)
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["le-port", "louvre"], **extra},
+        geometry=[Point(55.29, -20.94), Point(2.337, 48.861)],
+        crs=4326,
+    )
     # 20,000 km would reach across the ocean in any single planar CRS
     reach = build_reach(demand, sites, Radius(20_000_000))
     assert {(a, b) for a, b, _ in pairs(reach)} == {
-        ("paris", "louvre"), ("saint-denis", "le-port"), ("saint-pierre", "le-port")}
+        ("paris", "louvre"),
+        ("saint-denis", "le-port"),
+        ("saint-pierre", "le-port"),
+    }
     geod = pyproj.Geod(ellps="GRS80")
     *_, true = geod.inv(55.45, -20.88, 55.29, -20.94)
     measured = dict(((a, b), d) for a, b, d in pairs(reach))[("saint-denis", "le-port")]
@@ -151,10 +171,14 @@ def test_never_pairs_units_and_sites_of_different_territories(with_department):
 
 
 def test_a_territory_without_sites_gets_no_pairs():
-    demand = gpd.GeoDataFrame({"unit_id": ["mamoudzou", "paris"], "dep": ["976", "75"]},
-                              geometry=[Point(45.23, -12.78), Point(2.35, 48.85)], crs=4326)
-    sites = gpd.GeoDataFrame({"site_id": ["louvre"], "dep": ["75"]}, geometry=[Point(2.337, 48.861)],
-                             crs=4326)
+    demand = gpd.GeoDataFrame(
+        {"unit_id": ["mamoudzou", "paris"], "dep": ["976", "75"]},
+        geometry=[Point(45.23, -12.78), Point(2.35, 48.85)],
+        crs=4326,
+    )
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["louvre"], "dep": ["75"]}, geometry=[Point(2.337, 48.861)], crs=4326
+    )
     reach = build_reach(demand, sites, Radius(50_000))
     assert list(reach.sites_reaching()) == [0, 1]
 
@@ -166,8 +190,12 @@ def test_ids_keep_the_input_row_order_whatever_the_index(small):
     reach = build_reach(demand, sites, Radius(5000))
     assert list(reach.demand_ids) == ["u2", "u1", "u0"]
     assert list(reach.site_ids) == ["101", "102"]
-    assert pairs(reach) == [("u2", "102", 4000.0), ("u1", "102", 3000.0), ("u1", "101", 5000.0),
-                            ("u0", "101", 4000.0)]
+    assert pairs(reach) == [
+        ("u2", "102", 4000.0),
+        ("u1", "102", 3000.0),
+        ("u1", "101", 5000.0),
+        ("u0", "101", 4000.0),
+    ]
 
 
 def test_polygons_stand_for_their_representative_point():
@@ -176,8 +204,9 @@ def test_polygons_stand_for_their_representative_point():
     shape = Polygon([(X0 + x, Y0 + y) for x, y in shape.exterior.coords])
     demand = gpd.GeoDataFrame({"unit_id": ["l"]}, geometry=[shape], crs=2154)
     site = shape.representative_point()
-    sites = gpd.GeoDataFrame({"site_id": ["a", "b"]}, geometry=[Point(site.x + 300, site.y + 400),
-                                                                shape.centroid], crs=2154)
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["a", "b"]}, geometry=[Point(site.x + 300, site.y + 400), shape.centroid], crs=2154
+    )
     reach = build_reach(demand, sites, Radius(600))
     assert pairs(reach) == [("l", "a", 500.0)]
 
@@ -220,11 +249,17 @@ def test_missing_repeated_and_absent_ids_are_errors(small):
 
 
 def test_department_that_contradicts_the_coordinates_is_an_error():
-    demand = gpd.GeoDataFrame({"unit_id": ["a", "b"], "dep": ["75", "75"]},
-                              geometry=[Point(2.35, 48.85), Point(55.45, -20.88)], crs=4326)
+    demand = gpd.GeoDataFrame(
+        {"unit_id": ["a", "b"], "dep": ["75", "75"]},
+        geometry=[Point(2.35, 48.85), Point(55.45, -20.88)],
+        crs=4326,
+    )
     sites = gpd.GeoDataFrame({"site_id": ["s"], "dep": ["75"]}, geometry=[Point(2.3, 48.8)], crs=4326)
-    with pytest.raises(LayerValidationError, match=r"demand, row 2, column 'dep': department '75' belongs "
-                       "to metropole but the point lies in 974"):
+    with pytest.raises(
+        LayerValidationError,
+        match=r"demand, row 2, column 'dep': department '75' belongs "
+        "to metropole but the point lies in 974",
+    ):
         build_reach(demand, sites, Radius(5000))
 
 

@@ -34,8 +34,11 @@ def small():
 def test_travel_time_is_distance_times_detour_over_zone_speed(small):
     demand, sites = small
     rule = TravelTime(10, detour=1.5, speed_kmh={"rural": 60})
-    assert rule.speed_kmh == {"qpv": DEFAULT_SPEED_KMH["qpv"], "urban": DEFAULT_SPEED_KMH["urban"],
-                              "rural": 60.0}
+    assert rule.speed_kmh == {
+        "qpv": DEFAULT_SPEED_KMH["qpv"],
+        "urban": DEFAULT_SPEED_KMH["urban"],
+        "rural": 60.0,
+    }
     reach = build_reach(demand, sites, rule)
     assert reach.unit == "min"
     # u0 (qpv, 15 km/h = 250 m/min): 4000 m x 1.5 / 250 = 24 min > 10: out
@@ -75,8 +78,16 @@ def test_zone_radius_must_be_positive():
 
 def test_travel_time_matrix_from_csv(tmp_path, small):
     demand, sites = small
-    path = write_times(tmp_path, [("origin", "destination", "minutes"), ("u2", "s0", 25),
-                                  ("u0", "s1", 12.5), ("u0", "s0", 7), ("u1", "s1", 40)])
+    path = write_times(
+        tmp_path,
+        [
+            ("origin", "destination", "minutes"),
+            ("u2", "s0", 25),
+            ("u0", "s1", 12.5),
+            ("u0", "s0", 7),
+            ("u1", "s1", 40),
+        ],
+    )
     reach = build_reach(demand, sites, TravelTimeMatrix(path, max_minutes=30))
     assert pairs(reach) == [("u0", "s0", 7.0), ("u0", "s1", 12.5), ("u2", "s0", 25.0)]
     assert reach.unit == "min"
@@ -86,19 +97,22 @@ def test_travel_time_matrix_from_csv(tmp_path, small):
 
 
 def test_travel_time_matrix_french_csv_keeps_text_ids(tmp_path):
-    path = write_times(tmp_path, [("commune", "site", "duree"), ("01001", "bp:1", "12,5"),
-                                  ("2A004", "bp:1", "3")], sep=";")
+    path = write_times(
+        tmp_path, [("commune", "site", "duree"), ("01001", "bp:1", "12,5"), ("2A004", "bp:1", "3")], sep=";"
+    )
     demand = pd.DataFrame({"unit_id": ["2A004", "01001"]})
     sites = pd.DataFrame({"site_id": ["bp:1"]})  # no geometry needed for a matrix
-    reach = reach_from_travel_times(demand, sites, path, origin="commune", destination="site",
-                                    minutes="duree")
+    reach = reach_from_travel_times(
+        demand, sites, path, origin="commune", destination="site", minutes="duree"
+    )
     assert pairs(reach) == [("2A004", "bp:1", 3.0), ("01001", "bp:1", 12.5)]
 
 
 def test_travel_time_matrix_from_parquet_with_numeric_ids(tmp_path):
     path = tmp_path / "times.parquet"
-    pd.DataFrame({"origin": [1, 2, 2], "destination": [10.0, 10.0, 20.0],
-                  "minutes": [5.0, 8.0, 3.5]}).to_parquet(path)
+    pd.DataFrame(
+        {"origin": [1, 2, 2], "destination": [10.0, 10.0, 20.0], "minutes": [5.0, 8.0, 3.5]}
+    ).to_parquet(path)
     demand = pd.DataFrame({"unit_id": [2, 1]})
     sites = pd.DataFrame({"site_id": ["20", "10"]})
     reach = build_reach(demand, sites, TravelTimeMatrix(path))
@@ -107,8 +121,9 @@ def test_travel_time_matrix_from_parquet_with_numeric_ids(tmp_path):
 
 def test_travel_time_matrix_numeric_minutes_must_be_present(tmp_path):
     path = tmp_path / "times.parquet"
-    pd.DataFrame({"origin": ["a", "b", "c"], "destination": ["x", "x", 7],
-                  "minutes": [5.0, None, np.inf]}).astype({"destination": str}).to_parquet(path)
+    pd.DataFrame(
+        {"origin": ["a", "b", "c"], "destination": ["x", "x", 7], "minutes": [5.0, None, np.inf]}
+    ).astype({"destination": str}).to_parquet(path)
     with pytest.raises(LayerValidationError) as error:
         read_travel_times(path)
     assert f"{path}, row 2, column 'minutes': value is missing" in str(error.value)
@@ -135,9 +150,18 @@ def test_travel_time_matrix_missing_column_names_file_and_columns(tmp_path):
 
 
 def test_travel_time_matrix_bad_values_name_their_rows(tmp_path):
-    path = write_times(tmp_path, [("origin", "destination", "minutes"), ("u0", "s0", "12"),
-                                  ("u1", "s0", "soon"), ("u2", "s1", "-3"), ("", "s1", "4"),
-                                  ("u0", "s0", "9"), ("u1", "s1", "")])
+    path = write_times(
+        tmp_path,
+        [
+            ("origin", "destination", "minutes"),
+            ("u0", "s0", "12"),
+            ("u1", "s0", "soon"),
+            ("u2", "s1", "-3"),
+            ("", "s1", "4"),
+            ("u0", "s0", "9"),
+            ("u1", "s1", ""),
+        ],
+    )
     with pytest.raises(LayerValidationError) as error:
         read_travel_times(path)
     message = str(error.value)
@@ -157,8 +181,10 @@ def test_travel_time_matrix_unknown_ids_are_named_and_counted(tmp_path, small):
     with pytest.raises(LayerValidationError) as error:
         build_reach(demand, sites, TravelTimeMatrix(path))
     message = str(error.value)
-    assert (f"{path}: 12 origin ids are not demand unit ids: 'x00', 'x01', 'x02', 'x03', 'x04', 'x05', "
-            "'x06', 'x07', 'x08', 'x09' and 2 more") in message
+    assert (
+        f"{path}: 12 origin ids are not demand unit ids: 'x00', 'x01', 'x02', 'x03', 'x04', 'x05', "
+        "'x06', 'x07', 'x08', 'x09' and 2 more"
+    ) in message
     assert f"{path}: 1 destination ids are not site ids: 'nowhere'" in message
 
 
@@ -201,10 +227,17 @@ def test_linear_decay_falls_to_zero_at_each_units_own_radius(small):
     reach = build_reach(demand, sites, ZoneRadius(qpv=8000, urban=4000, rural=20000), decay=Decay("linear"))
     # u0 qpv 8 km: s0 4000 -> 0.5, s1 6000 -> 0.25; u1 urban 4 km: s1 3000 -> 0.25 (s0 out);
     # u2 rural 20 km: s1 4000 -> 0.8, s0 10770 -> 0.46
-    expected = {("u0", "s0"): 0.5, ("u0", "s1"): 0.25, ("u1", "s1"): 0.25, ("u2", "s1"): 0.8,
-                ("u2", "s0"): 1 - math.hypot(10000, 4000) / 20000}
-    got = {(reach.demand_ids[r], reach.site_ids[c]): w
-           for r, c, w in zip(reach.rows, reach.cols, reach.weight, strict=True)}
+    expected = {
+        ("u0", "s0"): 0.5,
+        ("u0", "s1"): 0.25,
+        ("u1", "s1"): 0.25,
+        ("u2", "s1"): 0.8,
+        ("u2", "s0"): 1 - math.hypot(10000, 4000) / 20000,
+    }
+    got = {
+        (reach.demand_ids[r], reach.site_ids[c]): w
+        for r, c, w in zip(reach.rows, reach.cols, reach.weight, strict=True)
+    }
     assert got == pytest.approx(expected)
     assert reach.rule.endswith("linear decay (scale rule limit)")
 

@@ -1,8 +1,8 @@
 """``coverage-plan data``: what the embedded data and a data folder hold, and fetching the official files.
 
-    coverage-plan data summary [--data-dir DIR]   embedded data + files read
-    coverage-plan data list [--data-dir DIR]      files present / missing (fast)
-    coverage-plan data fetch [--dest DIR] [--only KEY ...] [--base-url URL]
+coverage-plan data summary [--data-dir DIR]   embedded data + files read
+coverage-plan data list [--data-dir DIR]      files present / missing (fast)
+coverage-plan data fetch [--dest DIR] [--only KEY ...] [--base-url URL]
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ def add_data_command(commands: Any) -> None:
     fetch.add_argument("--base-url", help="fetch from this mirror: URL/<relative path>")
     fetch.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
     fetch.set_defaults(run=_data_fetch)
-
 
 
 def _help(parser: argparse.ArgumentParser) -> int:

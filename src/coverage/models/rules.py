@@ -224,9 +224,7 @@ def add_department_rules(
             # 400-site, 57-department coverage went from no incumbent in 120 s to solved).
             for k in ks:
                 problem.addConstraint(
-                    pulp.LpConstraint(
-                        open_vars[k] - flag, pulp.LpConstraintLE, f"dep_off_{flag.name}_{k}", 0
-                    )
+                    pulp.LpConstraint(open_vars[k] - flag, pulp.LpConstraintLE, f"dep_off_{flag.name}_{k}", 0)
                 )
         problem.addConstraint(
             pulp.LpConstraint(

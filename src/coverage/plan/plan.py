@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Plan"]
 
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """A solved plan; build it with :meth:`from_solution`, read it through properties.

@@ -49,6 +49,7 @@ __all__ = [
     "solve_scenario",
 ]
 
+
 @dataclass(frozen=True)
 class ScenarioRun:
     """The result of :func:`run_scenario`.

@@ -217,9 +217,7 @@ def read_json_records(path: str | Path) -> pd.DataFrame:
     path = check_path(path)
     data = load_json(path)
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise LayerValidationError(
-            Problem(str(path), "expected a JSON array of objects ([{...}, {...}])")
-        )
+        raise LayerValidationError(Problem(str(path), "expected a JSON array of objects ([{...}, {...}])"))
     frame = pd.DataFrame.from_records(data)
     return frame.map(as_text) if len(frame) else frame
 
@@ -279,9 +277,7 @@ def parse_numbers(
     bad |= np.isinf(numbers)
     if bad.any():
         hint = " (French format like '6 490' or '55,3' is expected)" if french else ""
-        problems.add_rows(
-            row_numbers(values)[bad], column, f"not a number{hint}", values=list(values[bad])
-        )
+        problems.add_rows(row_numbers(values)[bad], column, f"not a number{hint}", values=list(values[bad]))
     if not allow_missing and missing.any():
         problems.add_rows(row_numbers(values)[missing.to_numpy()], column, "value is missing")
     numbers[bad] = np.nan
@@ -393,9 +389,7 @@ def repair_geometries(frame: gpd.GeoDataFrame, report: LoadReport) -> gpd.GeoDat
     return frame
 
 
-def insee_codes(
-    values: pd.Series, column: str, problems: Problems, *, unique: bool = True
-) -> pd.Series:
+def insee_codes(values: pd.Series, column: str, problems: Problems, *, unique: bool = True) -> pd.Series:
     """Zero-padded INSEE codes; missing, malformed and (``unique``) repeated ones are problems."""
     codes = normalise_insee(values)
     missing = codes.eq("")

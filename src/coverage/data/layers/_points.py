@@ -62,8 +62,7 @@ def finish_points(
     fallback: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None,
 ) -> gpd.GeoDataFrame:
     """Parse and check coordinates, raise the collected problems, drop rows without points."""
-    lat, lon, missing = parse_coordinates(raw, problems, lat_col=lat_col, lon_col=lon_col,
-                                     fallback=fallback)
+    lat, lon, missing = parse_coordinates(raw, problems, lat_col=lat_col, lon_col=lon_col, fallback=fallback)
     problems.raise_if_any()
     report.drop("no coordinates", int(missing.sum()))
     return finish(points_frame(frame[~missing], lon[~missing], lat[~missing]), report)
@@ -89,7 +88,8 @@ def parse_coordinates(
             problems.add(
                 f"{lat_col}/{lon_col} ({lat[i]}, {lon[i]}) disagree with the point geometry "
                 f"({geometry_lat[i]}, {geometry_lon[i]}); fix one of them",
-                row=int(rows[i]), column=f"{lat_col}/{lon_col}",
+                row=int(rows[i]),
+                column=f"{lat_col}/{lon_col}",
             )
         empty = raw[lat_col].str.strip().eq("") & raw[lon_col].str.strip().eq("")
         lat = np.where(empty, geometry_lat, lat)
@@ -106,8 +106,10 @@ def check_ids(ids: pd.Series, column: str, problems: Problems) -> None:
 def check_allowed(values: pd.Series, column: str, allowed: set[str], problems: Problems) -> None:
     unknown = ~values.isin(list(allowed))
     problems.add_rows(
-        row_numbers(values)[unknown.to_numpy()], column,
-        f"unknown value; expected one of {sorted(allowed)}", values=list(values[unknown]),
+        row_numbers(values)[unknown.to_numpy()],
+        column,
+        f"unknown value; expected one of {sorted(allowed)}",
+        values=list(values[unknown]),
     )
 
 

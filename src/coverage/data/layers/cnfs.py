@@ -47,9 +47,8 @@ PARTNER_PATTERNS = {
 #: ``partenaire_detecte`` of the derived CSV -> partner key.
 _PARTNER_LABELS = {"La Poste": "laposte", "Croix-Rouge": "croix_rouge", "Groupe SOS": "groupe_sos"}
 
-def read_cnfs_structures_2021(
-    path: str | Path, *, min_geocode_score: float = 0.5
-) -> gpd.GeoDataFrame:
+
+def read_cnfs_structures_2021(path: str | Path, *, min_geocode_score: float = 0.5) -> gpd.GeoDataFrame:
     """Read the 2021 CnFS host structures (``cnfs_structures_2021.json``, a JSON array).
 
     Dropped and counted in the load report, in this order: rows without an
@@ -87,9 +86,25 @@ def read_cnfs_structures_2021(
         raise ValueError(f"min_geocode_score must be between 0 and 1, got {min_geocode_score}")
     source = str(check_path(path))
     raw = read_json_records(path)
-    require_columns(raw, ["id", "raison_sociale", "type", "nb_cnfs", "insee_com", "insee_dep",
-                          "code_postal_bis", "zrr", "france_services", "latitude", "longitude",
-                          "result_score", "adresse_absente"], source)
+    require_columns(
+        raw,
+        [
+            "id",
+            "raison_sociale",
+            "type",
+            "nb_cnfs",
+            "insee_com",
+            "insee_dep",
+            "code_postal_bis",
+            "zrr",
+            "france_services",
+            "latitude",
+            "longitude",
+            "result_score",
+            "adresse_absente",
+        ],
+        source,
+    )
     if "qpv" not in raw.columns:
         raw = raw.assign(qpv="")
     problems = Problems(source)
@@ -101,17 +116,28 @@ def read_cnfs_structures_2021(
     check_allowed(raw["type"].str.strip(), "type", {"publique", "privée"}, problems)
     advisors = parse_numbers(raw["nb_cnfs"], "nb_cnfs", problems, allow_missing=False)
     bad = ~np.isnan(advisors) & ((advisors < 0) | (advisors != np.round(advisors)))
-    problems.add_rows(rows[bad].tolist(), "nb_cnfs", "advisors must be a whole number >= 0",
-                      values=list(raw["nb_cnfs"][bad]))
+    problems.add_rows(
+        rows[bad].tolist(),
+        "nb_cnfs",
+        "advisors must be a whole number >= 0",
+        values=list(raw["nb_cnfs"][bad]),
+    )
     score = parse_numbers(raw["result_score"], "result_score", problems)
     bad = ~np.isnan(score) & ((score < 0) | (score > 1))
-    problems.add_rows(rows[bad].tolist(), "result_score", "geocoder score must be between 0 and 1",
-                      values=list(raw["result_score"][bad]))
+    problems.add_rows(
+        rows[bad].tolist(),
+        "result_score",
+        "geocoder score must be between 0 and 1",
+        values=list(raw["result_score"][bad]),
+    )
     flags = {
         column: parse_flag(raw[column], column, problems, allowed)
-        for column, allowed in [("qpv", {"oui", "non", ""}), ("zrr", {"oui", "non", ""}),
-                                ("france_services", {"oui", "non", "non renseigné", ""}),
-                                ("adresse_absente", {"oui", "non", ""})]
+        for column, allowed in [
+            ("qpv", {"oui", "non", ""}),
+            ("zrr", {"oui", "non", ""}),
+            ("france_services", {"oui", "non", "non renseigné", ""}),
+            ("adresse_absente", {"oui", "non", ""}),
+        ]
     }
     insee = normalise_insee(raw["insee_com"])
     check_insee(insee, "insee_com", problems)
@@ -119,8 +145,7 @@ def read_cnfs_structures_2021(
     problems.raise_if_any()
 
     no_address = flags["adresse_absente"].to_numpy()
-    report.drop("no address (adresse_absente == 'oui', anonymised rows included)",
-                int(no_address.sum()))
+    report.drop("no address (adresse_absente == 'oui', anonymised rows included)", int(no_address.sum()))
     no_coordinates &= ~no_address
     report.drop("no coordinates", int(no_coordinates.sum()))
     low_score = (score < min_geocode_score) & ~no_address & ~no_coordinates
@@ -179,8 +204,21 @@ def read_mediation_places(path: str | Path) -> gpd.GeoDataFrame:
     """
     source = str(check_path(path))
     raw = read_json_records(path) if Path(path).suffix.lower() == ".json" else read_text_table(path)
-    require_columns(raw, ["id", "nom", "commune", "code_postal", "adresse", "latitude",
-                          "longitude", "date_maj", "labels_nationaux"], source)
+    require_columns(
+        raw,
+        [
+            "id",
+            "nom",
+            "commune",
+            "code_postal",
+            "adresse",
+            "latitude",
+            "longitude",
+            "date_maj",
+            "labels_nationaux",
+        ],
+        source,
+    )
     problems = Problems(source)
     report = LoadReport(source, rows_read=len(raw))
     rows = row_numbers(raw)
@@ -200,17 +238,20 @@ def read_mediation_places(path: str | Path) -> gpd.GeoDataFrame:
             problems.add(
                 f"partner {label.iloc[i]!r} disagrees with the name {name.iloc[i]!r}, which gives "
                 f"{partner.iloc[i] or 'no partner'!r}; fix the label or the name",
-                row=int(rows[i]), column="partenaire_detecte",
+                row=int(rows[i]),
+                column="partenaire_detecte",
             )
     updated = raw["date_maj"].str.strip()
     bad = updated.ne("") & pd.to_datetime(updated, format="%Y-%m-%d", errors="coerce").isna()
-    problems.add_rows(rows[bad.to_numpy()], "date_maj", "not a date (YYYY-MM-DD expected)",
-                      values=list(updated[bad]))
+    problems.add_rows(
+        rows[bad.to_numpy()], "date_maj", "not a date (YYYY-MM-DD expected)", values=list(updated[bad])
+    )
     postcode = normalise_postcode(raw["code_postal"])
     odd = ~postcode.str.fullmatch(r"\d{5}")
-    report.warn(Problem(source, f"postcode is not 5 digits (received {value!r})", row=int(row),
-                        column="code_postal")
-                for row, value in zip(rows[odd.to_numpy()], postcode[odd], strict=True))
+    report.warn(
+        Problem(source, f"postcode is not 5 digits (received {value!r})", row=int(row), column="code_postal")
+        for row, value in zip(rows[odd.to_numpy()], postcode[odd], strict=True)
+    )
     frame = pd.DataFrame(
         {
             "place_id": place_id,

@@ -139,9 +139,7 @@ def _distances(points: gpd.GeoSeries, communes: gpd.GeoDataFrame) -> np.ndarray:
     return out
 
 
-def _spatial_codes(
-    points: gpd.GeoSeries, communes: gpd.GeoDataFrame, snap_m: float
-) -> np.ndarray:
+def _spatial_codes(points: gpd.GeoSeries, communes: gpd.GeoDataFrame, snap_m: float) -> np.ndarray:
     """INSEE code of the commune containing (or nearest within ``snap_m`` of) each point."""
     frame = gpd.GeoDataFrame(geometry=points.to_numpy(), crs=points.crs).reset_index(drop=True)
     joined = gpd.sjoin(frame, communes[["insee_com", "geometry"]], predicate="within", how="left")

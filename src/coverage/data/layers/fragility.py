@@ -131,8 +131,7 @@ def read_fragility_index(path: str | Path) -> pd.DataFrame:
             values=list(raw[population_column][negative]),
         )
     scores = {
-        output: parse_numbers(raw[column], column, problems)
-        for column, output in SCORE_COLUMNS.items()
+        output: parse_numbers(raw[column], column, problems) for column, output in SCORE_COLUMNS.items()
     }
     problems.raise_if_any()
 

@@ -41,8 +41,6 @@ _CATEGORY_TYPES = {
 _CORSICA_TRUNCATED = re.compile(r"^2[AB]\d{2}$")
 
 
-
-
 def read_france_services_2024(path: str | Path) -> gpd.GeoDataFrame:
     """Read ANCT's list of France services (``liste-fs-20240801.csv``, ``,``-separated).
 
@@ -66,20 +64,45 @@ def read_france_services_2024(path: str | Path) -> gpd.GeoDataFrame:
     """
     source = str(check_path(path))
     raw = read_text_table(path, sep=",")
-    require_columns(raw, ["id_fs", "insee_dep", "lib_fs", "adresse", "insee_com", "code_postal",
-                          "lib_com", "latitude", "longitude", "type_fs", "format_fs"], source)
+    require_columns(
+        raw,
+        [
+            "id_fs",
+            "insee_dep",
+            "lib_fs",
+            "adresse",
+            "insee_com",
+            "code_postal",
+            "lib_com",
+            "latitude",
+            "longitude",
+            "type_fs",
+            "format_fs",
+        ],
+        source,
+    )
     problems = Problems(source)
     kinds = raw["type_fs"].str.strip()
     check_allowed(kinds, "type_fs", {"Principal", "Antenne"}, problems)
     frame = _france_services_frame(
-        raw, problems,
-        columns=dict(site_id="id_fs", name="lib_fs", dep="insee_dep", insee_com="insee_com",
-                     postcode="code_postal", city="lib_com", address="adresse", format="format_fs"),
+        raw,
+        problems,
+        columns=dict(
+            site_id="id_fs",
+            name="lib_fs",
+            dep="insee_dep",
+            insee_com="insee_com",
+            postcode="code_postal",
+            city="lib_com",
+            address="adresse",
+            format="format_fs",
+        ),
         kinds=kinds,
     )
     frame["hosted_by_laposte"] = frame["name"].str.contains("la poste", case=False, regex=False)
-    return finish_points(raw, frame, problems, LoadReport(source, rows_read=len(raw)),
-                          lat_col="latitude", lon_col="longitude")
+    return finish_points(
+        raw, frame, problems, LoadReport(source, rows_read=len(raw)), lat_col="latitude", lon_col="longitude"
+    )
 
 
 def read_france_services_2020(path: str | Path) -> gpd.GeoDataFrame:
@@ -112,9 +135,24 @@ def read_france_services_2020(path: str | Path) -> gpd.GeoDataFrame:
     """
     source = str(check_path(path))
     raw, geometry_lon, geometry_lat = read_point_features(path)
-    require_columns(raw, ["MATRICULE", "DEPARTEMENT", "lib_france_services", "ADRESSE",
-                          "insee_com", "code_postal", "lib_com", "LATITUDE", "LONGITUDE",
-                          "CONTACT.MAIL", "FORMAT_FS", "categorie"], source)
+    require_columns(
+        raw,
+        [
+            "MATRICULE",
+            "DEPARTEMENT",
+            "lib_france_services",
+            "ADRESSE",
+            "insee_com",
+            "code_postal",
+            "lib_com",
+            "LATITUDE",
+            "LONGITUDE",
+            "CONTACT.MAIL",
+            "FORMAT_FS",
+            "categorie",
+        ],
+        source,
+    )
     problems = Problems(source)
     report = LoadReport(source, rows_read=len(raw))
     category = raw["categorie"].str.strip()
@@ -122,24 +160,38 @@ def read_france_services_2020(path: str | Path) -> gpd.GeoDataFrame:
     insee = normalise_insee(raw["insee_com"])
     truncated = insee.str.match(_CORSICA_TRUNCATED)
     report.warn(
-        Problem(source, f"truncated Corsican INSEE code {code!r} emptied", row=int(row),
-                column="insee_com")
+        Problem(source, f"truncated Corsican INSEE code {code!r} emptied", row=int(row), column="insee_com")
         for row, code in zip(row_numbers(raw)[truncated.to_numpy()], insee[truncated], strict=True)
     )
     raw = raw.assign(insee_com=insee.where(~truncated, ""))
     frame = _france_services_frame(
-        raw, problems,
-        columns=dict(site_id="MATRICULE", name="lib_france_services", dep="DEPARTEMENT",
-                     insee_com="insee_com", postcode="code_postal", city="lib_com",
-                     address="ADRESSE", format="FORMAT_FS"),
+        raw,
+        problems,
+        columns=dict(
+            site_id="MATRICULE",
+            name="lib_france_services",
+            dep="DEPARTEMENT",
+            insee_com="insee_com",
+            postcode="code_postal",
+            city="lib_com",
+            address="ADRESSE",
+            format="FORMAT_FS",
+        ),
         kinds=category.map(_CATEGORY_TYPES).fillna(""),
     )
     mail = raw["CONTACT.MAIL"].str.strip().str.lower()
     frame["hosted_by_laposte"] = mail.str.endswith("@laposte.fr") | frame["name"].str.contains(
         "la poste", case=False, regex=False
     )
-    return finish_points(raw, frame, problems, report, lat_col="LATITUDE", lon_col="LONGITUDE",
-                          fallback=(geometry_lon, geometry_lat))
+    return finish_points(
+        raw,
+        frame,
+        problems,
+        report,
+        lat_col="LATITUDE",
+        lon_col="LONGITUDE",
+        fallback=(geometry_lon, geometry_lat),
+    )
 
 
 def _france_services_frame(
@@ -156,8 +208,7 @@ def _france_services_frame(
     frame["insee_com"] = insee
     frame["postcode"] = normalise_postcode(frame["postcode"])
     frame["type"] = kinds
-    return frame[["site_id", "name", "dep", "insee_com", "postcode", "city", "address", "type",
-                  "format"]]
+    return frame[["site_id", "name", "dep", "insee_com", "postcode", "city", "address", "type", "format"]]
 
 
 # --------------------------------------------------------------------------- CnFS

@@ -173,9 +173,7 @@ def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
     """The polygonal part of a repaired geometry (drops slivers made lines or points)."""
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
         return geometry
-    parts = [
-        g for g in shapely.get_parts(geometry) if g.geom_type in ("Polygon", "MultiPolygon")
-    ]
+    parts = [g for g in shapely.get_parts(geometry) if g.geom_type in ("Polygon", "MultiPolygon")]
     if not parts:
         return shapely.Polygon()
     return shapely.union_all(parts)
@@ -205,9 +203,7 @@ def normalise_commune_name(name: str) -> str:
     return _ARTICLE.sub("", words)
 
 
-def read_qpv_demography(
-    path: str | Path, *, communes: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def read_qpv_demography(path: str | Path, *, communes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Read INSEE's QPV demography file (``DEMO_2022``, ``;``-separated, French numbers).
 
     The file names the commune(s) of each QPV (``LIB_COM``, e.g.
@@ -306,8 +302,7 @@ def read_qpv_demography(
     )
     if matcher.approximate:
         report.notes.append(
-            f"{len(matcher.approximate)} names matched approximately: "
-            + "; ".join(matcher.approximate)
+            f"{len(matcher.approximate)} names matched approximately: " + "; ".join(matcher.approximate)
         )
     return finish(frame, report)
 

@@ -102,8 +102,7 @@ def read_density_grid(path: str | Path) -> pd.DataFrame:
         }
     )
     report.notes.append(
-        "density classes: "
-        + ", ".join(f"{k}: {v}" for k, v in sorted(density_class.value_counts().items()))
+        "density classes: " + ", ".join(f"{k}: {v}" for k, v in sorted(density_class.value_counts().items()))
     )
     return finish(frame, report)
 
@@ -142,8 +141,7 @@ def read_zrr(path: str | Path) -> pd.DataFrame:
         problems.add_rows(
             row_numbers(raw)[unknown.to_numpy()],
             "ZRR_SIMP",
-            f"unknown ZRR class; expected a value starting with one of {list(ZRR_CLASSES)} "
-            "followed by ' - '",
+            f"unknown ZRR class; expected a value starting with one of {list(ZRR_CLASSES)} followed by ' - '",
             values=list(raw["ZRR_SIMP"][unknown]),
         )
     problems.raise_if_any()
