@@ -1,8 +1,10 @@
 """``coverage-plan data``: what the embedded data and a data folder hold, and fetching the official files.
 
-coverage-plan data summary [--data-dir DIR]   embedded data + files read
-coverage-plan data list [--data-dir DIR]      files present / missing (fast)
-coverage-plan data fetch [--dest DIR] [--only KEY ...] [--base-url URL]
+The three actions:
+
+    coverage-plan data summary [--data-dir DIR]   embedded data + files read
+    coverage-plan data list [--data-dir DIR]      files present / missing (fast)
+    coverage-plan data fetch [--dest DIR] [--only KEY ...] [--base-url URL]
 """
 
 from __future__ import annotations

@@ -39,6 +39,8 @@ def _empty_slots() -> pd.DataFrame:
 class Solution:
     """Raw result of a model in the order of its reach, handed to :meth:`Plan.from_solution`.
 
+    The arrays are stored as read-only copies.
+
     Parameters
     ----------
     model
@@ -65,8 +67,6 @@ class Solution:
     assignment
         ``(n,)`` index of the site serving each unit, -1 for none; None to
         attribute units to their nearest open site within reach.
-
-    The arrays are stored as read-only copies.
     """
 
     model: str
