@@ -22,7 +22,8 @@ from bruteforce import (
     site_rules_ok,
 )
 from coverage.errors import InfeasibleScenarioError
-from coverage.models.location import DepartmentRules, SolverOptions
+from coverage.inputs import DepartmentRules
+from coverage.models import SolverOptions
 from coverage.reach.pairs import Reach
 from coverage.reach.rules import Decay
 

@@ -38,9 +38,9 @@ from coverage import errors
 from coverage.data import territory
 from coverage.data.embedded import load_communes, load_departments
 from coverage.inputs.demand import build_demand, demand_from_file
+from coverage.inputs.rules import DepartmentRules
 from coverage.inputs.sites import build_sites
 from coverage.models.location import maximal_coverage, p_center, p_median, set_cover
-from coverage.models.rules import DepartmentRules
 from coverage.models.solver import SolverOptions
 from coverage.models.staffing import staffing
 from coverage.plan.plan import Plan

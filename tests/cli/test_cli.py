@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -170,7 +171,7 @@ def test_fetch_without_destination_exits_2(monkeypatch, capsys):
 
 def test_version_and_usage_errors(capsys):
     assert main(["--version"]) == 0
-    assert capsys.readouterr().out.startswith("coverage-plan 0.1")
+    assert capsys.readouterr().out == f"coverage-plan {importlib.metadata.version('coverage-planning')}\n"
     assert main(["data", "nonsense"]) == 2
     assert "invalid choice" in capsys.readouterr().err
     assert main([]) == 2

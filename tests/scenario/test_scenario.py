@@ -9,8 +9,8 @@ import pytest
 
 from coverage.data.catalogue import entry
 from coverage.errors import MissingDataError
+from coverage.inputs import DepartmentRules
 from coverage.inputs.partners import Horizon, Partner, Sharing
-from coverage.models.rules import DepartmentRules
 from coverage.models.solver import SolverOptions
 from coverage.reach.rules import Decay, Radius, TravelTime, TravelTimeMatrix, ZoneRadius
 from coverage.scenario.loading import Scenario, ScenarioError, dump_scenario, load_scenario, parse_override

@@ -39,7 +39,17 @@ SHIPPED = ("demo", "laposte-2021", "national-4000")
 
 
 def flatten(scenario: Scenario) -> dict[str, Any]:
-    """Dotted key -> value of every leaf of ``scenario`` (lists are leaves; None left out)."""
+    """Dotted key -> value of every leaf of ``scenario`` (lists are leaves; None left out).
+
+    Examples
+    --------
+    >>> from coverage.scenario.run import shipped_scenario
+    >>> leaves = flatten(load_scenario(shipped_scenario("demo")))
+    >>> leaves["territory.departments"], leaves["objective.max_sites"], leaves["access.rural"]
+    (['23', '87'], 12, 15000.0)
+    >>> leaves["sites.mairie.source"]
+    'town_halls'
+    """
     out: dict[str, Any] = {}
 
     def walk(prefix: str, value: object) -> None:
@@ -64,6 +74,17 @@ def overrides_between(base: Scenario, scenario: Scenario) -> dict[str, str]:
     Keys present in ``base`` and absent from ``scenario`` cannot be written
     as overrides and are left out; ``name`` and ``description`` are never
     overrides.
+
+    Examples
+    --------
+    >>> from coverage.scenario.run import shipped_scenario
+    >>> demo = shipped_scenario("demo")
+    >>> base = load_scenario(demo)
+    >>> changed = load_scenario(demo, overrides=["objective.max_sites=5", "access.rural=20000"])
+    >>> overrides_between(base, changed)
+    {'access.rural': '20000.0', 'objective.max_sites': '5'}
+    >>> overrides_between(base, base)
+    {}
     """
     before, after = flatten(base), flatten(scenario)
     return {
@@ -74,7 +95,13 @@ def overrides_between(base: Scenario, scenario: Scenario) -> dict[str, str]:
 
 
 def to_query_params(base: str, overrides: Mapping[str, str]) -> dict[str, str]:
-    """Query parameters of a view: ``scenario=<base>`` and one parameter per override."""
+    """Query parameters of a view: ``scenario=<base>`` and one parameter per override.
+
+    Examples
+    --------
+    >>> to_query_params("demo", {"objective.max_sites": "5", "access.rural": "20000.0"})
+    {'scenario': 'demo', 'access.rural': '20000.0', 'objective.max_sites': '5'}
+    """
     return {SCENARIO_PARAM: base, **dict(sorted(overrides.items()))}
 
 
@@ -85,6 +112,17 @@ def from_query_params(params: Mapping[str, str | list[str]]) -> tuple[str, dict[
     ------
     ScenarioError
         A parameter is not a valid override key (the message says how to write one).
+
+    Examples
+    --------
+    >>> from_query_params({"scenario": "demo", "objective.max_sites": "5"})
+    ('demo', {'objective.max_sites': '5'})
+    >>> from_query_params({})  # a bare URL shows the demo
+    ('demo', {})
+    >>> from_query_params({"max sites": "5"})
+    Traceback (most recent call last):
+    ...
+    coverage.errors.ScenarioError: bad override 'max sites=5': expected KEY.PATH=VALUE, ...
     """
     values = {key: value[-1] if isinstance(value, list) else value for key, value in params.items()}
     base = values.pop(SCENARIO_PARAM, "demo") or "demo"
@@ -100,5 +138,19 @@ def load_view(path: str | Path, overrides: Mapping[str, str]) -> Scenario:
     ------
     ScenarioError
         Every bad key or value, named.
+
+    Examples
+    --------
+    The view of a shared URL ``?scenario=demo&objective.max_sites=5``:
+
+    >>> from coverage.scenario.run import shipped_scenario
+    >>> base, overrides = from_query_params({"scenario": "demo", "objective.max_sites": "5"})
+    >>> scenario = load_view(shipped_scenario(base), overrides)
+    >>> scenario.name, scenario.objective.max_sites
+    ('demo', 5)
+    >>> load_view(shipped_scenario(base), {"objective.max_sites": "0"})
+    Traceback (most recent call last):
+    ...
+    coverage.errors.ScenarioError: --set objective.max_sites=0: ...greater than or equal to 1 (received 0)
     """
     return load_scenario(path, overrides=[f"{key}={value}" for key, value in overrides.items()])

@@ -69,6 +69,23 @@ def save_upload(name: str, data: bytes, folder: str | Path) -> Path:
     ------
     LayerValidationError
         Too large, an unsupported suffix, or a zip without a shapefile.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> data = (
+    ...     "code;nom;longitude;latitude;personnes\\n"
+    ...     "LIM-1;Limoges centre;1.2611;45.8336;1200\\n"
+    ...     "GUE-1;Guéret gare;1.8717;46.1703;450\\n"
+    ... ).encode()
+    >>> save_upload("Mes lieux (2024).csv", data, folder).name
+    'Mes_lieux_2024_.csv'
+    >>> save_upload("notes.txt", b"...", folder)
+    Traceback (most recent call last):
+    ...
+    coverage.errors.LayerValidationError: 1 problem:
+      notes.txt: unsupported file type '.txt'; upload one of .csv, .geojson, .json, .gpkg, .zip
     """
     suffix = Path(name).suffix.lower()
     if len(data) > MAX_UPLOAD_BYTES:
@@ -104,7 +121,20 @@ def save_upload(name: str, data: bytes, folder: str | Path) -> Path:
 
 
 def columns_of(path: str | Path) -> list[str]:
-    """Column names of an upload saved by :func:`save_upload` (for the column-mapping step)."""
+    """Column names of an upload saved by :func:`save_upload` (for the column-mapping step).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> data = (
+    ...     "code;nom;longitude;latitude;personnes\\n"
+    ...     "LIM-1;Limoges centre;1.2611;45.8336;1200\\n"
+    ...     "GUE-1;Guéret gare;1.8717;46.1703;450\\n"
+    ... ).encode()
+    >>> columns_of(save_upload("lieux.csv", data, folder))
+    ['code', 'nom', 'longitude', 'latitude', 'personnes']
+    """
     path = Path(path)
     if path.suffix == ".csv":
         from coverage.data.layers._common import read_text_table
@@ -136,6 +166,27 @@ def read_sites_upload(
     ------
     LayerValidationError, CRSError
         From :func:`coverage.data.layers.read_layer` and :func:`coverage.inputs.sites.sites_from_file`.
+
+    Examples
+    --------
+    Two places of an association, from a CSV with its own column names:
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> data = (
+    ...     "code;nom;longitude;latitude;personnes\\n"
+    ...     "LIM-1;Limoges centre;1.2611;45.8336;1200\\n"
+    ...     "GUE-1;Guéret gare;1.8717;46.1703;450\\n"
+    ... ).encode()
+    >>> path = save_upload("lieux.csv", data, folder)
+    >>> mapping = ColumnMapping(id="code", name="nom")
+    >>> sites = read_sites_upload(path, mapping, partner="asso", out=folder / "asso.geojson")
+    >>> sites["site_id"].tolist(), sites["name"].tolist()
+    (['asso:LIM-1', 'asso:GUE-1'], ['Limoges centre', 'Guéret gare'])
+    >>> sites["partner"].tolist(), sites["capacity"].tolist()
+    (['asso', 'asso'], [1, 1])
+    >>> (folder / "asso.geojson").is_file()  # the file a scenario's site layer names
+    True
     """
     from coverage.data.layers import read_layer
     from coverage.inputs.sites import sites_from_file
@@ -162,6 +213,27 @@ def read_demand_upload(path: str | Path, mapping: ColumnMapping) -> gpd.GeoDataF
         The need column is missing or holds values that are not numbers >= 0,
         units lie outside every commune (every row named), and every problem of
         :func:`coverage.data.layers.read_layer`.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> data = (
+    ...     "code;nom;longitude;latitude;personnes\\n"
+    ...     "LIM-1;Limoges centre;1.2611;45.8336;1200\\n"
+    ...     "GUE-1;Guéret gare;1.8717;46.1703;450\\n"
+    ... ).encode()
+    >>> path = save_upload("besoins.csv", data, folder)
+    >>> units = read_demand_upload(path, ColumnMapping(id="code", name="nom", need="personnes"))
+    >>> list(units.columns)
+    ['unit_id', 'name', 'need', 'geometry']
+    >>> units["unit_id"].tolist(), units["need"].tolist()
+    (['LIM-1', 'GUE-1'], [1200.0, 450.0])
+    >>> read_demand_upload(path, ColumnMapping(id="code"))
+    Traceback (most recent call last):
+    ...
+    coverage.errors.LayerValidationError: 1 problem:
+      besoins.csv: choose the column that holds the need
     """
     from coverage.inputs.demand import demand_from_file
 
@@ -186,6 +258,31 @@ def save_demand_layer(units: gpd.GeoDataFrame, folder: str | Path) -> dict[str, 
     one). The overrides (``KEY.PATH -> TOML value``) set ``demand.source`` to
     the file, and ``demand.qpv_units = "none"`` and ``demand.use_fragility =
     false``, which apply to the communes' units only.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> data = (
+    ...     "code;nom;longitude;latitude;personnes\\n"
+    ...     "LIM-1;Limoges centre;1.2611;45.8336;1200\\n"
+    ...     "GUE-1;Guéret gare;1.8717;46.1703;450\\n"
+    ... ).encode()
+    >>> path = save_upload("besoins.csv", data, folder)
+    >>> units = read_demand_upload(path, ColumnMapping(id="code", name="nom", need="personnes"))
+    >>> overrides = save_demand_layer(units, folder)
+    >>> sorted(overrides)
+    ['demand.qpv_units', 'demand.source', 'demand.use_fragility']
+    >>> overrides["demand.source"]
+    '"...demand-....geojson"'
+
+    The demo solved on these two units instead of the communes:
+
+    >>> from coverage.app.settings import load_view
+    >>> from coverage.scenario.run import run_scenario, shipped_scenario
+    >>> run = run_scenario(load_view(shipped_scenario("demo"), overrides))
+    >>> len(run.demand), run.plan.total_need
+    (2, 1650.0)
     """
     import hashlib
     import json

@@ -88,6 +88,29 @@ def read_grid(path: str | Path) -> list[Case]:
     ScenarioError
         Invalid TOML, an unknown table, a bad range or value list, duplicate
         cases (every problem at once, each naming the file and key).
+
+    Examples
+    --------
+    Three site counts times two rural radii, and one explicit case:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "grid.toml"
+    >>> _ = path.write_text(
+    ...     '[grid]\\n'
+    ...     '"objective.max_sites" = { start = 4, stop = 8, step = 2 }\\n'
+    ...     '"access.rural" = [10000.0, 15000.0]\\n'
+    ...     '[[cases]]\\n'
+    ...     'name = "wide"\\n'
+    ...     '"objective.max_sites" = 20\\n',
+    ...     encoding="utf-8",
+    ... )
+    >>> cases = read_grid(path)
+    >>> len(cases)
+    7
+    >>> cases[0].overrides
+    ['objective.max_sites=4', 'access.rural=10000.0']
+    >>> cases[1].label(), cases[-1].label()
+    ('objective.max_sites=4, access.rural=15000.0', 'wide')
     """
     path = Path(path)
     if not path.is_file():
@@ -168,6 +191,16 @@ def validate_cases(scenario_path: str | Path, cases: Sequence[Case], *, source: 
         One line per distinct problem, with the cases it occurs in.
     MissingDataError
         The scenario file does not exist.
+
+    Examples
+    --------
+    >>> from coverage.scenario.run import shipped_scenario
+    >>> demo = shipped_scenario("demo")
+    >>> validate_cases(demo, cases_from_mapping({"grid": {"objective.max_sites": [5, 10]}}))  # all valid
+    >>> validate_cases(demo, cases_from_mapping({"grid": {"objective.max_sites": [5, 0]}}))
+    Traceback (most recent call last):
+    ...
+    coverage.errors.ScenarioError: grid: ...greater than or equal to 1 (received 0) [case 2 (max_sites=0)]
     """
     from coverage.scenario.loading import load_scenario
 

@@ -101,6 +101,22 @@ def run_case(scenario_path: str, overrides: Sequence[str], data_dir: str | None 
     """Load the scenario with ``overrides``, run it, return the flat result record (never raises).
 
     This is the task a worker runs; it writes nothing, so it can be rerun at will.
+
+    Examples
+    --------
+    >>> from coverage.scenario.run import shipped_scenario
+    >>> demo = str(shipped_scenario("demo"))
+    >>> record = run_case(demo, ["objective.max_sites=5"])
+    >>> record["status"], record["open_sites"], round(record["served_share"], 3)
+    ('optimal', 5, 0.632)
+    >>> record["error"] is None
+    True
+
+    A case that cannot run is recorded, not raised:
+
+    >>> record = run_case(demo, ["objective.max_sites=0"])
+    >>> record["status"], record["error"]
+    ('failed', 'ScenarioError: ...greater than or equal to 1 (received 0)')
     """
     from coverage.errors import InfeasibleScenarioError
     from coverage.scenario.loading import load_scenario
@@ -164,6 +180,29 @@ def run_batch(
         Bad grid file, or cases the scenario refuses (every one listed).
     MissingDataError
         The scenario or grid file does not exist.
+
+    Examples
+    --------
+    Two cases of the demo, on a Dask client in this process (no worker processes to start):
+
+    >>> import pathlib, tempfile
+    >>> from distributed import Client
+    >>> from coverage.batch.grid import cases_from_mapping
+    >>> from coverage.scenario.run import shipped_scenario
+    >>> demo = shipped_scenario("demo")
+    >>> cases = cases_from_mapping({"grid": {"objective.max_sites": [4, 8]}})
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "batch"
+    >>> with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+    ...     result = run_batch(demo, cases, out, client=client)
+    >>> result.ok, result.summary["open_sites"].tolist()
+    (True, [4, 8])
+    >>> sorted(result.files)
+    ['pareto_png', 'report_md', 'summary_csv', 'summary_parquet', 'timings_csv']
+
+    A rerun finds every result in ``out/cases`` and starts no cluster:
+
+    >>> run_batch(demo, cases, out).resumed
+    2
     """
     from coverage.batch import report as batch_report
     from coverage.scenario.loading import dump_scenario, load_scenario

@@ -29,7 +29,43 @@ logger = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code.
+
+    Examples
+    --------
+    Which official files a data folder holds (here an empty one):
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> main(["data", "list", "--data-dir", str(folder)])
+    Data folder ...
+    key  file  vintage  size  publisher
+    ---  ----  -------  ----  ---------
+    Missing (...):
+    key  file  how to get it
+    ...
+    laposte_points  laposte_poincont2_2020-12.csv  'coverage-plan data fetch --only laposte_points', ...
+    ...
+    0
+
+    Run the shipped demo with 5 sites (the progress goes to stderr):
+
+    >>> main(["run", "demo", "--set", "objective.max_sites=5", "--out", str(folder / "demo-5"), "--no-map"])
+    figure  value
+    ...
+    status  optimal
+    ...
+    need served  59,176 (63.2 %)
+    open sites  5 of 450 candidates
+    ...
+    rerun it: coverage-plan run .../demo-5/scenario.lock.toml
+    0
+
+    Bad input gives exit code 2, with the error on stderr:
+
+    >>> main(["run", "no-such-scenario"])
+    2
+    """
     parser = _parser()
     try:
         args = parser.parse_args(argv)

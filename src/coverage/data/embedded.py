@@ -44,7 +44,17 @@ def _read(name: str) -> gpd.GeoDataFrame:
 
 
 def load_departments() -> gpd.GeoDataFrame:
-    """The 101 departments: ``dep, name, region, region_code, population, geometry``."""
+    """The 101 departments: ``dep, name, region, region_code, population, geometry``.
+
+    Examples
+    --------
+    >>> from coverage.data.embedded import load_departments
+    >>> departments = load_departments()
+    >>> len(departments), departments.crs.to_epsg()
+    (101, 4326)
+    >>> departments.set_index("dep").loc["23", ["name", "region"]].tolist()
+    ['Creuse', 'Nouvelle-Aquitaine']
+    """
     return _read("departments").copy()
 
 
@@ -61,6 +71,19 @@ def load_communes(departments: list[str] | None = None) -> gpd.GeoDataFrame:
     ------
     ScenarioError
         A department code the embedded data does not have.
+
+    Examples
+    --------
+    The 255 communes of the Creuse, the first of them Ahun:
+
+    >>> from coverage.data.embedded import load_communes
+    >>> creuse = load_communes(["23"])
+    >>> len(creuse), creuse.iloc[0][["insee_com", "name"]].tolist()
+    (255, ['23001', 'Ahun'])
+    >>> load_communes(["99"])
+    Traceback (most recent call last):
+    ...
+    coverage.errors.ScenarioError: ...99...
     """
     communes = _read("communes")
     if departments is not None:

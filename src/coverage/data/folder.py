@@ -115,6 +115,29 @@ def scan(data_dir: str | Path, *, read: bool = False, keys: Iterable[str] | None
     -------
     list of Found
         One per entry present, in catalogue order.
+
+    Raises
+    ------
+    MissingDataError
+        ``data_dir`` does not exist or is a file.
+
+    Examples
+    --------
+    A folder holding one of the catalogue's files, La Poste's contact points:
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.folder import scan
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "laposte_poincont2.csv").write_text(
+    ...     "#Identifiant_du_site;Libellé_du_site;Caractéristique_du_site;Site_Acores_de_rattachement;"
+    ...     "Adresse;Code_postal;Localité;Code_INSEE;Latitude;Longitude;Précision_du_géocodage\\n"
+    ...     "G001;GUERET BP;Bureau de Poste;;Rue;23000;GUERET;23096;46.17;1.87;Géocodé au numéro\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> [(found.key, found.path.name) for found in scan(folder)]
+    [('laposte_points', 'laposte_poincont2.csv')]
+    >>> [(found.rows_read, found.rows_kept, found.error) for found in scan(folder, read=True)]
+    [(1, 1, None)]
     """
     folder = _check_folder(data_dir)
     wanted = entries(keys)
@@ -161,6 +184,16 @@ def missing(data_dir: str | Path | None) -> list[DataFile]:
     """Catalogue entries absent from ``data_dir`` (all of them when it is ``None``).
 
     Each entry's ``how_to_get`` says where to get the file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from coverage.data.folder import missing
+    >>> from coverage.data.catalogue import CATALOGUE
+    >>> len(missing(None)) == len(CATALOGUE) == len(missing(tempfile.mkdtemp()))
+    True
+    >>> missing(None)[0].key
+    'laposte_points'
     """
     if data_dir is None:
         return list(CATALOGUE)
@@ -234,6 +267,24 @@ def fetch(
     MissingDataError
         The server answered with an HTTP error (e.g. 404), or an entry asked for
         by ``keys`` has no download address.
+
+    Examples
+    --------
+    Fetching from a mirror, here a local folder given by its ``file:`` address:
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.catalogue import CATALOGUE
+    >>> from coverage.data.folder import fetch
+    >>> entry = CATALOGUE[0]
+    >>> mirror = pathlib.Path(tempfile.mkdtemp())
+    >>> (mirror / entry.relative_path).parent.mkdir(parents=True)
+    >>> _ = (mirror / entry.relative_path).write_text("a copy of the file", encoding="utf-8")
+    >>> dest = pathlib.Path(tempfile.mkdtemp())
+    >>> written = fetch(dest, keys=[entry.key], base_url=mirror.as_uri())
+    >>> [path.relative_to(dest).as_posix() for path in written]
+    ['laposte_points_contact/laposte_poincont2_2020-12.csv']
+    >>> written[0].read_text(encoding="utf-8")
+    'a copy of the file'
     """
     folder = Path(dest).expanduser()
     explicit = keys is not None
@@ -342,7 +393,15 @@ class EmbeddedSummary:
 
 
 def embedded_summary() -> EmbeddedSummary:
-    """Counts of the embedded communes and departments, and where they come from."""
+    """Counts of the embedded communes and departments, and where they come from.
+
+    Examples
+    --------
+    >>> from coverage.data.folder import embedded_summary
+    >>> summary = embedded_summary()
+    >>> summary.departments, summary.communes, summary.population
+    (101, 34871, 66525404)
+    """
     from coverage.data.embedded import RURAL_DENSITY_THRESHOLD, load_communes, load_departments
 
     communes = load_communes()

@@ -70,6 +70,18 @@ def get_settings() -> Settings:
     ------
     MissingDataError
         ``COVERAGE_DATA_DIR`` names a folder that does not exist.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from coverage.data.settings import get_settings
+    >>> folder = tempfile.mkdtemp()
+    >>> os.environ["COVERAGE_DATA_DIR"] = folder
+    >>> str(get_settings().data_dir) == os.path.realpath(folder)
+    True
+    >>> del os.environ["COVERAGE_DATA_DIR"]
+    >>> print(get_settings().data_dir)
+    None
     """
     raw = os.environ.get(DATA_DIR_ENV)
     return Settings.model_validate(
@@ -84,6 +96,18 @@ def resolve_data_dir(explicit: str | Path | None = None) -> Path | None:
     ------
     MissingDataError
         The chosen folder does not exist or is a file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from coverage.data.settings import resolve_data_dir
+    >>> folder = tempfile.mkdtemp()
+    >>> str(resolve_data_dir(folder)) == os.path.realpath(folder)
+    True
+    >>> resolve_data_dir(os.path.join(folder, "absent"))
+    Traceback (most recent call last):
+    ...
+    coverage.errors.MissingDataError: data folder ... does not exist; ...
     """
     if explicit is not None:
         settings = Settings.model_validate(

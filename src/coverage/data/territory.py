@@ -77,13 +77,31 @@ def department_of(insee_code: str) -> str:
     """Department code of an INSEE commune code (``'2A004'`` -> ``'2A'``).
 
     Overseas communes (``97xxx``) belong to three-character departments.
+
+    Examples
+    --------
+    >>> from coverage.data.territory import department_of
+    >>> department_of("23096"), department_of("2A004"), department_of("97411")
+    ('23', '2A', '974')
     """
     code = str(insee_code).strip()
     return code[:3] if code.startswith("97") else code[:2]
 
 
 def territory_of_department(department: str) -> str:
-    """Territory key of a department code: ``'metropole'`` or the overseas code."""
+    """Territory key of a department code: ``'metropole'`` or the overseas code.
+
+    Raises
+    ------
+    CRSError
+        An overseas code (``97x``) the library does not know.
+
+    Examples
+    --------
+    >>> from coverage.data.territory import territory_of_department
+    >>> territory_of_department("23"), territory_of_department("2B"), territory_of_department("974")
+    ('metropole', 'metropole', '974')
+    """
     department = str(department).strip()
     if department.startswith("97"):
         if department not in _METRIC_EPSG:
@@ -103,13 +121,30 @@ def metric_crs(territory: str) -> pyproj.CRS:
     territory
         ``'metropole'``, an overseas department code (``'974'``), or any
         mainland department code (which maps to ``'metropole'``).
+
+    Examples
+    --------
+    Lambert-93 on the mainland, RGR92 / UTM 40S in La Réunion:
+
+    >>> from coverage.data.territory import metric_crs
+    >>> metric_crs("metropole").to_epsg(), metric_crs("23").to_epsg(), metric_crs("974").to_epsg()
+    (2154, 2154, 2975)
     """
     key = territory if territory in _METRIC_EPSG else territory_of_department(territory)
     return pyproj.CRS.from_epsg(_METRIC_EPSG[key])
 
 
 def locate(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.object_]:
-    """Territory key of each lon/lat point, ``''`` where it falls in none."""
+    """Territory key of each lon/lat point, ``''`` where it falls in none.
+
+    Examples
+    --------
+    Paris, Saint-Denis de La Réunion, and a point in the Gulf of Guinea:
+
+    >>> from coverage.data.territory import locate
+    >>> locate([2.35, 55.45, 0.0], [48.85, -20.88, 0.0]).tolist()
+    ['metropole', '974', '']
+    """
     lon_arr = np.asarray(lon, dtype=np.float64)
     lat_arr = np.asarray(lat, dtype=np.float64)
     found = np.full(lon_arr.shape, "", dtype=object)
@@ -126,6 +161,24 @@ def split_by_territory(
 
     The territory comes from ``department_column`` when the frame has it,
     else from where each geometry's representative point lies.
+
+    Raises
+    ------
+    CRSError
+        The frame has no CRS, or a geometry lies in no known territory.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> from coverage.data.territory import split_by_territory
+    >>> frame = gpd.GeoDataFrame(
+    ...     {"dep": ["23", "974", "75"]},
+    ...     geometry=[Point(1.87, 46.17), Point(55.45, -20.88), Point(2.35, 48.85)],
+    ...     crs=4326,
+    ... )
+    >>> [(territory, len(rows), rows.crs.to_epsg()) for territory, rows in split_by_territory(frame)]
+    [('974', 1, 2975), ('metropole', 2, 2154)]
     """
     if frame.crs is None:
         raise CRSError("the layer has no CRS; set it with GeoDataFrame.set_crs(4326)")

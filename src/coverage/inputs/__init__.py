@@ -7,13 +7,16 @@
   France Services, advisor host structures, town halls, any file), their owner
   partner and eligibility;
 - :mod:`coverage.inputs.partners`: partners (advisors, slots, people served per
-  slot-month), who may work in whose premises, and the horizon.
+  slot-month), who may work in whose premises, and the horizon;
+- :mod:`coverage.inputs.rules`: the department rules (quotas, departments
+  served, fair shares).
 """
 
 from __future__ import annotations
 
 from coverage.inputs.demand import DEFAULT_ILLECTRONISME_RATE, DEMAND_COLUMNS, build_demand, demand_from_file
 from coverage.inputs.partners import Horizon, Partner, Sharing, months_between
+from coverage.inputs.rules import DepartmentRules
 from coverage.inputs.sites import (
     SITE_COLUMNS,
     build_sites,
@@ -29,6 +32,7 @@ __all__ = [
     "DEFAULT_ILLECTRONISME_RATE",
     "DEMAND_COLUMNS",
     "SITE_COLUMNS",
+    "DepartmentRules",
     "Horizon",
     "Partner",
     "Sharing",

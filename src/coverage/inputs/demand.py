@@ -94,6 +94,22 @@ def build_demand(
     qpv_polygons
         :func:`coverage.data.layers.qpv.read_qpv_polygons` frame: QPV units placed at
         their polygon's representative point.
+
+    Examples
+    --------
+    The Creuse (department 23) from the embedded communes: one unit per commune.
+    Guéret is urban and has no fragility score, so its need is its population x 17 %.
+
+    >>> import coverage
+    >>> creuse = coverage.load_communes(["23"])
+    >>> demand = coverage.build_demand(creuse)
+    >>> len(demand), int(demand["rural"].sum())
+    (255, 253)
+    >>> gueret = demand.set_index("unit_id").loc["com:23096"]
+    >>> str(gueret["name"]), int(gueret["population"]), round(float(gueret["need"]), 2)
+    ('Guéret', 13161, 2237.37)
+    >>> round(demand["need"].sum())
+    23712
     """
     problems = [
         Problem("demand settings", f"{name} must be >= 0 (received {value})", column=name)
@@ -243,6 +259,25 @@ def demand_from_file(
         Missing columns, a need that is missing, not a number or negative, a
         bad QPV flag, a unit outside every commune: each named with the file,
         row and column; and every problem of ``read_layer``.
+
+    Examples
+    --------
+    Two units of a local survey, with the need counted by the team on the ground:
+
+    >>> import pathlib, tempfile
+    >>> import coverage
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "demand.csv"
+    >>> _ = path.write_text(
+    ...     "unit_id,name,need,longitude,latitude\\n"
+    ...     "gueret-centre,Guéret centre,120,1.87,46.17\\n"
+    ...     "ahun,Ahun,35,2.05,46.08\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> demand = coverage.demand_from_file(path, communes=coverage.load_communes(["23"]))
+    >>> demand["unit_id"].tolist(), demand["insee_com"].tolist()
+    (['gueret-centre', 'ahun'], ['23096', '23001'])
+    >>> demand["need"].tolist(), demand["rural"].tolist()
+    ([120.0, 35.0], [False, True])
     """
     from coverage.data.layers.communes import attach_communes
     from coverage.data.layers.generic import read_layer

@@ -143,7 +143,19 @@ class Horizon:
 
 
 def months_between(start: dt.date, until: dt.date) -> float:
-    """Months from ``start`` to the end of ``until``: 2022-01-01 to 2023-12-31 is 24.0."""
+    """Months from ``start`` to the end of ``until``: 2022-01-01 to 2023-12-31 is 24.0.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from coverage.inputs.partners import months_between
+    >>> months_between(dt.date(2022, 1, 1), dt.date(2023, 12, 31))
+    24.0
+    >>> months_between(dt.date(2022, 1, 1), dt.date(2022, 3, 31))
+    3.0
+    >>> round(months_between(dt.date(2022, 1, 1), dt.date(2022, 1, 15)), 2)
+    0.49
+    """
     end = until + dt.timedelta(days=1)
     whole = (end.year - start.year) * 12 + (end.month - start.month)
     days = (end.day - start.day) / 30.4375

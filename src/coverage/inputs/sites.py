@@ -119,7 +119,32 @@ def sites_from_laposte(
     capacity: int = 1,
     partner: str = "laposte",
 ) -> gpd.GeoDataFrame:
-    """Sites from :func:`coverage.data.layers.laposte.read_laposte_points`, keeping ``kinds``."""
+    """Sites from :func:`coverage.data.layers.laposte.read_laposte_points`, keeping ``kinds``.
+
+    Examples
+    --------
+    A two-row extract of La Poste's contact points: a post office and a communal agency.
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.layers import read_laposte_points
+    >>> from coverage.inputs.sites import sites_from_laposte
+    >>> header = (
+    ...     "#Identifiant_du_site;Libellé_du_site;Caractéristique_du_site;Site_Acores_de_rattachement;"
+    ...     "Adresse;Code_postal;Localité;Code_INSEE;Latitude;Longitude;Précision_du_géocodage"
+    ... )
+    >>> rows = [
+    ...     "G001;GUERET BP;Bureau de Poste;;Rue;23000;GUERET;23096;46.17;1.87;Géocodé au numéro",
+    ...     "A002;AHUN AP;Agence postale communale;G001;Place;23150;AHUN;23001;46.08;2.05;Géocodé au numéro",
+    ... ]
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "laposte_poincont2.csv"
+    >>> _ = path.write_text("\\n".join([header, *rows]), encoding="utf-8")
+    >>> points = read_laposte_points(path)
+    >>> sites = sites_from_laposte(points)
+    >>> sites["site_id"].tolist(), sites["partner"].tolist(), sites["kind"].tolist()
+    (['laposte:G001'], ['laposte'], ['bureau'])
+    >>> sites_from_laposte(points, kinds=["bureau", "agence_communale"])["site_id"].tolist()
+    ['laposte:G001', 'laposte:A002']
+    """
     kinds = list(kinds)
     chosen = points[points["kind"].isin(kinds)]
     return _site_frame(
@@ -136,7 +161,27 @@ def sites_from_laposte(
 def sites_from_france_services(
     frame: gpd.GeoDataFrame, *, capacity: int = 1, partner: str = "france_services"
 ) -> gpd.GeoDataFrame:
-    """Sites from a France Services reader; La Poste-hosted ones get partner ``laposte``."""
+    """Sites from a France Services reader; La Poste-hosted ones get partner ``laposte``.
+
+    Examples
+    --------
+    Two France services of the 2024 list; the one in a post office belongs to La Poste.
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.layers import read_france_services_2024
+    >>> from coverage.inputs.sites import sites_from_france_services
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "liste-fs.csv"
+    >>> _ = path.write_text(
+    ...     "id_fs,insee_dep,lib_fs,adresse,insee_com,code_postal,lib_com,"
+    ...     "latitude,longitude,type_fs,format_fs\\n"
+    ...     "fs1,23,France services de Bourganeuf,Place,23030,23400,Bourganeuf,45.95,1.76,Principal,Fixe\\n"
+    ...     "fs2,23,France services La Poste d'Ahun,Rue,23001,23150,Ahun,46.08,2.05,Principal,Fixe\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> sites = sites_from_france_services(read_france_services_2024(path))
+    >>> sites["site_id"].tolist(), sites["partner"].tolist()
+    (['france_services:fs1', 'france_services:fs2'], ['france_services', 'laposte'])
+    """
     owner = pd.Series(partner, index=frame.index).where(~frame["hosted_by_laposte"], "laposte")
     return _site_frame(
         frame,
@@ -150,7 +195,29 @@ def sites_from_france_services(
 
 
 def sites_from_cnfs_structures(frame: gpd.GeoDataFrame, *, partner: str = "cnfs_host") -> gpd.GeoDataFrame:
-    """Advisor host structures of 2021; capacity is their number of advisors."""
+    """Advisor host structures of 2021; capacity is their number of advisors.
+
+    Examples
+    --------
+    Two host structures of the 2021 list, a town hall with two advisors and an association with one:
+
+    >>> import json, pathlib, tempfile
+    >>> from coverage.data.layers import read_cnfs_structures_2021
+    >>> from coverage.inputs.sites import sites_from_cnfs_structures
+    >>> town_hall = dict(
+    ...     id="1", raison_sociale="Mairie de Guéret", type="publique", nb_cnfs="2",
+    ...     insee_com="23096", insee_dep="23", code_postal_bis="23000", zrr="non",
+    ...     france_services="non", latitude="46.17", longitude="1.87", result_score="0.9",
+    ...     adresse_absente="non",
+    ... )
+    >>> association = dict(town_hall, id="2", raison_sociale="Association Relais", type="privée",
+    ...                    nb_cnfs="1", insee_com="23001", latitude="46.08", longitude="2.05")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "cnfs_structures_2021.json"
+    >>> _ = path.write_text(json.dumps([town_hall, association]), encoding="utf-8")
+    >>> sites = sites_from_cnfs_structures(read_cnfs_structures_2021(path))
+    >>> sites["site_id"].tolist(), sites["kind"].tolist(), sites["capacity"].tolist()
+    (['cnfs2021:1', 'cnfs2021:2'], ['cnfs_publique', 'cnfs_privée'], [2, 1])
+    """
     return _site_frame(
         frame,
         ids=frame["structure_id"],
@@ -165,7 +232,26 @@ def sites_from_cnfs_structures(frame: gpd.GeoDataFrame, *, partner: str = "cnfs_
 def sites_from_mediation_places(
     frame: gpd.GeoDataFrame, *, capacity: int = 1, default_partner: str = "mediation"
 ) -> gpd.GeoDataFrame:
-    """Digital-inclusion places; partner detected from the name, else ``default_partner``."""
+    """Digital-inclusion places; partner detected from the name, else ``default_partner``.
+
+    Examples
+    --------
+    A Croix-Rouge permanence is recognised by its name; the others get ``default_partner``:
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.layers import read_mediation_places
+    >>> from coverage.inputs.sites import sites_from_mediation_places
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "lieux_mediation.csv"
+    >>> _ = path.write_text(
+    ...     "id,nom,commune,code_postal,adresse,latitude,longitude,date_maj,labels_nationaux\\n"
+    ...     "m1,Croix-Rouge française Guéret,Guéret,23000,Rue,46.17,1.87,2022-07-01,\\n"
+    ...     "m2,Médiathèque d'Ahun,Ahun,23150,Place,46.08,2.05,2022-07-01,\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> sites = sites_from_mediation_places(read_mediation_places(path))
+    >>> sites["site_id"].tolist(), sites["partner"].tolist()
+    (['mediation:m1', 'mediation:m2'], ['croix_rouge', 'mediation'])
+    """
     partner = frame["partner"].where(frame["partner"].ne(""), default_partner)
     return _site_frame(
         frame,
@@ -181,7 +267,18 @@ def sites_from_mediation_places(
 def sites_from_town_halls(
     communes: gpd.GeoDataFrame, *, capacity: int = 1, partner: str = "mairie"
 ) -> gpd.GeoDataFrame:
-    """One site per commune at its town hall (at its representative point when unknown)."""
+    """One site per commune at its town hall (at its representative point when unknown).
+
+    Examples
+    --------
+    Every town hall of the Creuse as a candidate site:
+
+    >>> import coverage
+    >>> from coverage.inputs.sites import sites_from_town_halls
+    >>> halls = sites_from_town_halls(coverage.load_communes(["23"]))
+    >>> len(halls), halls["site_id"].iloc[0], halls["name"].iloc[0], halls["partner"].iloc[0]
+    (255, 'mairie:23001', 'Mairie Ahun', 'mairie')
+    """
     has_hall = communes["town_hall_lon"].notna().to_numpy()
     lon = np.where(has_hall, communes["town_hall_lon"], communes["point_lon"])
     lat = np.where(has_hall, communes["town_hall_lat"], communes["point_lat"])
@@ -218,6 +315,25 @@ def sites_from_file(
     """Sites from any file :func:`coverage.data.layers.generic.read_layer` reads.
 
     ``capacity`` is a number for every site, or the name of a column.
+
+    Examples
+    --------
+    A partner's own list of premises, with the advisor slots each can host:
+
+    >>> import pathlib, tempfile
+    >>> from coverage.inputs.sites import sites_from_file
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "croix_rouge.csv"
+    >>> _ = path.write_text(
+    ...     "site_id,name,longitude,latitude,slots\\n"
+    ...     "cr1,Croix-Rouge Guéret,1.87,46.17,2\\n"
+    ...     "cr2,Croix-Rouge Aubusson,2.17,45.96,1\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> sites = sites_from_file(path, partner="croix_rouge", kind="local", capacity="slots")
+    >>> sites["site_id"].tolist(), sites["partner"].tolist(), sites["capacity"].tolist()
+    (['croix_rouge:cr1', 'croix_rouge:cr2'], ['croix_rouge', 'croix_rouge'], [2, 1])
+
+    The id prefix is the file's name (``croix_rouge``), not the partner.
     """
     from coverage.data.layers.generic import read_layer
 
@@ -282,6 +398,22 @@ def build_sites(
     -------
     geopandas.GeoDataFrame
         The site schema above; a load report lists what was matched how.
+
+    Examples
+    --------
+    The town halls of the Creuse as candidates. Without QPV polygons or a QPV list, a site is
+    eligible when its commune is rural: every town hall but Guéret's and Boussac's. Naming
+    Guéret as a QPV host makes its town hall eligible too.
+
+    >>> import coverage
+    >>> from coverage.inputs.sites import sites_from_town_halls
+    >>> creuse = coverage.load_communes(["23"])
+    >>> sites = coverage.build_sites([sites_from_town_halls(creuse)], communes=creuse)
+    >>> len(sites), int(sites["eligible"].sum())
+    (255, 253)
+    >>> sites = coverage.build_sites([sites_from_town_halls(creuse)], communes=creuse, qpv_communes=["23096"])
+    >>> int(sites["eligible"].sum()), sites.set_index("site_id").loc["mairie:23096", "eligible"].item()
+    (254, True)
     """
     frames = list(layers)
     if not frames:

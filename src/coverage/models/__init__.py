@@ -71,8 +71,8 @@ The modules, in the order a solve goes through them:
 
 from __future__ import annotations
 
+from coverage.inputs.rules import DepartmentRules
 from coverage.models.location import maximal_coverage, p_center, p_median, set_cover
-from coverage.models.rules import DepartmentRules
 from coverage.models.solver import SolverOptions
 from coverage.models.staffing import HIGHS_STAFFING_PAIRS, staffing
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from coverage.inputs.rules import DepartmentRules
 from coverage.models.formulation import (
     Merged,
     binaries,
@@ -34,7 +35,7 @@ from coverage.models.formulation import (
     row_expressions,
 )
 from coverage.models.instance import Instance
-from coverage.models.rules import DepartmentRules, add_department_rules
+from coverage.models.rules import add_department_rules
 from coverage.models.solver import values
 from coverage.models.solving import Builder, Readout, by_department, common_rows
 

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from coverage.models.rules import DepartmentRules
+from coverage.inputs.rules import DepartmentRules
 from coverage.models.solver import SolveResult
 from coverage.plan.solution import Solution
 from coverage.reach.pairs import Reach

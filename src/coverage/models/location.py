@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from coverage.errors import InfeasibleScenarioError
+from coverage.inputs.rules import DepartmentRules
 from coverage.models.builders import assignment_builder, coverage_builder
 from coverage.models.instance import Instance, prepare
-from coverage.models.rules import DepartmentRules, check_department_rules
+from coverage.models.rules import check_department_rules
 from coverage.models.solver import SolveResult, SolverOptions, Status, run_solver
 from coverage.models.solving import solve_model
 from coverage.plan.plan import Plan
@@ -62,6 +63,30 @@ def maximal_coverage(
     rules, forced, closed, budget, options
         Department rules, site ids forced open or closed, a budget over the
         sites' ``cost`` column, and solver options.
+
+    Examples
+    --------
+    Three demand units and three candidate sites; a unit is in reach of a site within 5 km.
+
+    >>> import pandas as pd
+    >>> from coverage import Reach, maximal_coverage
+    >>> demand = pd.DataFrame({"unit_id": ["u1", "u2", "u3"], "need": [100.0, 50.0, 30.0]})
+    >>> sites = pd.DataFrame({"site_id": ["s1", "s2", "s3"]})
+    >>> metres = [
+    ...     [500, 4500, 9000],  # u1: s1 and s2 within 5 km
+    ...     [8000, 2000, 7000],  # u2: s2 only
+    ...     [9000, 4000, 500],  # u3: s2 and s3
+    ... ]
+    >>> reach = Reach.from_dense(demand["unit_id"], sites["site_id"], metres, max_distance=5000)
+    >>> plan = maximal_coverage(demand, sites, reach, max_sites=1)
+    >>> plan.status, plan.open_site_ids, round(plan.served_need)
+    ('optimal', ('s2',), 180)
+
+    With ``s2`` closed, the best single site is ``s1`` (u1's need of 100):
+
+    >>> plan = maximal_coverage(demand, sites, reach, max_sites=1, closed=["s2"])
+    >>> plan.open_site_ids, round(plan.served_need)
+    (('s1',), 100)
     """
     inst = prepare(demand, sites, reach, forced=forced, closed=closed, budget=budget, rules=rules)
     rules = rules or DepartmentRules()
@@ -85,7 +110,31 @@ def set_cover(
     budget: float | None = None,
     options: SolverOptions | None = None,
 ) -> Plan:
-    """Open the fewest sites that cover every unit with need, or ``target`` need in all."""
+    """Open the fewest sites that cover every unit with need, or ``target`` need in all.
+
+    Examples
+    --------
+    Three demand units and three candidate sites; a unit is in reach of a site within 5 km.
+
+    >>> import pandas as pd
+    >>> from coverage import Reach, set_cover
+    >>> demand = pd.DataFrame({"unit_id": ["u1", "u2", "u3"], "need": [100.0, 50.0, 30.0]})
+    >>> sites = pd.DataFrame({"site_id": ["s1", "s2", "s3"]})
+    >>> metres = [
+    ...     [500, 4500, 9000],  # u1: s1 and s2 within 5 km
+    ...     [8000, 2000, 7000],  # u2: s2 only
+    ...     [9000, 4000, 500],  # u3: s2 and s3
+    ... ]
+    >>> reach = Reach.from_dense(demand["unit_id"], sites["site_id"], metres, max_distance=5000)
+    >>> plan = set_cover(demand, sites, reach)
+    >>> plan.status, plan.open_site_ids, round(plan.served_need)
+    ('optimal', ('s2',), 180)
+
+    Forcing ``s3`` open (a site already staffed), ``s2`` is still needed for u1 and u2:
+
+    >>> set_cover(demand, sites, reach, forced=["s3"]).open_site_ids
+    ('s2', 's3')
+    """
     inst = prepare(demand, sites, reach, forced=forced, closed=closed, budget=budget, rules=rules)
     rules = rules or DepartmentRules()
     if target is None:
@@ -114,7 +163,30 @@ def p_median(
     closed: Iterable[str] = (),
     options: SolverOptions | None = None,
 ) -> Plan:
-    """Open exactly ``p`` sites minimising need-weighted distance; every unit with need is assigned."""
+    """Open exactly ``p`` sites minimising need-weighted distance; every unit with need is assigned.
+
+    Examples
+    --------
+    Three demand units and three candidate sites; a unit is in reach of a site within 5 km.
+    With two sites, ``s1`` and ``s2`` cost 100 x 500 + 50 x 2000 + 30 x 4000 = 270,000
+    need-metres; ``s2`` and ``s3`` cost 565,000 (u1 goes 4.5 km).
+
+    >>> import pandas as pd
+    >>> from coverage import Reach, p_median
+    >>> demand = pd.DataFrame({"unit_id": ["u1", "u2", "u3"], "need": [100.0, 50.0, 30.0]})
+    >>> sites = pd.DataFrame({"site_id": ["s1", "s2", "s3"]})
+    >>> metres = [
+    ...     [500, 4500, 9000],  # u1: s1 and s2 within 5 km
+    ...     [8000, 2000, 7000],  # u2: s2 only
+    ...     [9000, 4000, 500],  # u3: s2 and s3
+    ... ]
+    >>> reach = Reach.from_dense(demand["unit_id"], sites["site_id"], metres, max_distance=5000)
+    >>> plan = p_median(demand, sites, reach, p=2)
+    >>> plan.status, plan.open_site_ids, round(plan.objective)
+    ('optimal', ('s1', 's2'), 270000)
+    >>> round(plan.mean_distance)  # metres, need-weighted
+    1500
+    """
     inst = prepare(demand, sites, reach, forced=forced, closed=closed)
     _check_count(inst, p, "p", exact=True)
     _check_all_reachable(inst, "p-median")
@@ -140,6 +212,28 @@ def p_center(
     faster than the assignment formulation, whose LP bound is weak. A time
     limit in ``options`` applies to each set-cover solve; a step it stops
     before a proof makes the plan ``'feasible'`` with no bound.
+
+    Examples
+    --------
+    Three demand units and three candidate sites; a unit is in reach of a site within 5 km.
+    With two sites, ``s1`` and ``s2`` keep everyone within 4 km (u3 to s2); ``s2`` and ``s3``
+    leave u1 4.5 km away.
+
+    >>> import pandas as pd
+    >>> from coverage import Reach, p_center
+    >>> demand = pd.DataFrame({"unit_id": ["u1", "u2", "u3"], "need": [100.0, 50.0, 30.0]})
+    >>> sites = pd.DataFrame({"site_id": ["s1", "s2", "s3"]})
+    >>> metres = [
+    ...     [500, 4500, 9000],  # u1: s1 and s2 within 5 km
+    ...     [8000, 2000, 7000],  # u2: s2 only
+    ...     [9000, 4000, 500],  # u3: s2 and s3
+    ... ]
+    >>> reach = Reach.from_dense(demand["unit_id"], sites["site_id"], metres, max_distance=5000)
+    >>> plan = p_center(demand, sites, reach, p=2)
+    >>> plan.status, plan.open_site_ids, plan.objective
+    ('optimal', ('s1', 's2'), 4000.0)
+    >>> plan.worst_distance
+    4000.0
     """
     inst = prepare(demand, sites, reach, forced=forced, closed=closed)
     _check_count(inst, p, "p", exact=True)

@@ -29,9 +29,10 @@ import pulp
 
 from coverage.errors import InfeasibleScenarioError
 from coverage.inputs.partners import Horizon, Partner, Sharing
+from coverage.inputs.rules import DepartmentRules
 from coverage.models.formulation import binaries, column_expressions, continuous, expression, row_expressions
 from coverage.models.instance import Instance, prepare
-from coverage.models.rules import DepartmentRules, add_department_rules, check_department_rules
+from coverage.models.rules import add_department_rules, check_department_rules
 from coverage.models.solver import SolverOptions, values
 from coverage.models.solving import Builder, Readout, by_department, common_rows, solve_model
 from coverage.plan.plan import Plan
@@ -82,6 +83,33 @@ def staffing(
         As in :func:`coverage.models.location.maximal_coverage`; advisor quotas count
         slots / slots per advisor. With ``solver='auto'``, models of
         :data:`HIGHS_STAFFING_PAIRS` unit-site pairs or more go to HiGHS.
+
+    Examples
+    --------
+    Three demand units and three candidate sites (one advisor slot each, the default
+    capacity); a unit is in reach of a site within 5 km. Two advisors each help 5 people a
+    month, 60 in a year: one at ``s1`` serves 60 of u1, one at ``s2`` serves u2 (50) and 10
+    of u3, the nearer of the units left.
+
+    >>> import pandas as pd
+    >>> from coverage import Reach, staffing
+    >>> demand = pd.DataFrame({"unit_id": ["u1", "u2", "u3"], "need": [100.0, 50.0, 30.0]})
+    >>> sites = pd.DataFrame({"site_id": ["s1", "s2", "s3"]})
+    >>> metres = [
+    ...     [500, 4500, 9000],  # u1: s1 and s2 within 5 km
+    ...     [8000, 2000, 7000],  # u2: s2 only
+    ...     [9000, 4000, 500],  # u3: s2 and s3
+    ... ]
+    >>> reach = Reach.from_dense(demand["unit_id"], sites["site_id"], metres, max_distance=5000)
+    >>> from coverage.inputs.partners import Partner
+    >>> advisors = [Partner("laposte", advisors=2, people_per_slot_month=5.0)]
+    >>> plan = staffing(demand, sites, reach, advisors, months=12)
+    >>> plan.status, plan.open_site_ids, round(plan.served_need)
+    ('optimal', ('s1', 's2'), 120)
+    >>> plan.units["served"].round().tolist()
+    [60.0, 50.0, 10.0]
+    >>> plan.slots["slots"].tolist()
+    [1, 1]
     """
     inst = prepare(demand, sites, reach, forced=forced, closed=closed, budget=budget, rules=rules)
     rules = rules or DepartmentRules()

@@ -83,6 +83,29 @@ def plan_map(
     ValueError
         ``shade`` is neither ``'served'`` nor ``'reached'``, or the plan's
         demand has no ``dep`` column.
+
+    Examples
+    --------
+    Five town halls of the Creuse opened to cover the most need within 10 km, mapped with
+    every candidate, and saved as a web page to open in a browser:
+
+    >>> import pathlib, tempfile
+    >>> import coverage
+    >>> from coverage.inputs.sites import sites_from_town_halls
+    >>> from coverage.plan.maps import plan_map
+    >>> from coverage.reach.rules import Radius
+    >>> creuse = coverage.load_communes(["23"])
+    >>> demand = coverage.build_demand(creuse)
+    >>> sites = coverage.build_sites([sites_from_town_halls(creuse)], communes=creuse)
+    >>> reach = coverage.build_reach(demand, sites, Radius(10_000))
+    >>> plan = coverage.maximal_coverage(demand, sites, reach, max_sites=5)
+    >>> m = plan_map(plan, candidates=sites)
+    >>> type(m).__name__
+    'Map'
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "plan.html"
+    >>> m.save(path)
+    >>> path.stat().st_size > 0
+    True
     """
     if shade not in ("served", "reached"):
         raise ValueError(f"shade must be 'served' or 'reached', got {shade!r}")

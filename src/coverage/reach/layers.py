@@ -91,6 +91,29 @@ def build_reach(
     LayerValidationError
         Missing or repeated ids, missing geometries or zone flags, a department
         that contradicts the coordinates, or a bad travel-time table.
+
+    Examples
+    --------
+    The communes of the Creuse and their town halls, with the default radius per zone
+    (1 km in a QPV, 5 km in town, 15 km in rural communes):
+
+    >>> import coverage
+    >>> from coverage.inputs.sites import sites_from_town_halls
+    >>> from coverage.reach.rules import TravelTime, ZoneRadius
+    >>> creuse = coverage.load_communes(["23"])
+    >>> demand = coverage.build_demand(creuse)
+    >>> sites = coverage.build_sites([sites_from_town_halls(creuse)], communes=creuse)
+    >>> reach = coverage.build_reach(demand, sites, ZoneRadius())
+    >>> reach.n_demand, reach.n_sites, reach.n_pairs, reach.unit
+    (255, 255, 7373, 'm')
+    >>> int(reach.sites_reaching().min())  # every commune has at least one town hall in reach
+    3
+
+    A trip of at most 20 minutes, estimated from the straight-line distance:
+
+    >>> reach = coverage.build_reach(demand, sites, TravelTime(max_minutes=20))
+    >>> reach.n_pairs, reach.unit, bool(reach.dist.max() <= 20)
+    (5545, 'min', True)
     """
     demand_ids = layer_ids(demand, demand_id, "demand")
     site_ids = layer_ids(sites, site_id, "sites")
@@ -150,7 +173,22 @@ def reach_from_radius(
     site_id: str = "site_id",
 ) -> Reach:
     """:func:`build_reach` with a radius: one number, or one per zone (``{'qpv': 1000, 'rural': 20000}``,
-    zones left out keep the :class:`ZoneRadius` defaults)."""
+    zones left out keep the :class:`ZoneRadius` defaults).
+
+    Examples
+    --------
+    >>> import coverage
+    >>> from coverage.inputs.sites import sites_from_town_halls
+    >>> from coverage.reach.layers import reach_from_radius
+    >>> creuse = coverage.load_communes(["23"])
+    >>> demand = coverage.build_demand(creuse)
+    >>> sites = coverage.build_sites([sites_from_town_halls(creuse)], communes=creuse)
+    >>> reach = reach_from_radius(demand, sites, 5000)
+    >>> reach.n_pairs, reach.rule
+    (977, 'within 5000 m')
+    >>> reach_from_radius(demand, sites, {"rural": 8000}).rule
+    'within 1000 m (qpv), 5000 m (urban), 8000 m (rural)'
+    """
     rule = ZoneRadius(**metres) if isinstance(metres, Mapping) else Radius(metres)
     return build_reach(demand, sites, rule, decay=decay, demand_id=demand_id, site_id=site_id)
 
@@ -168,7 +206,28 @@ def reach_from_travel_times(
     demand_id: str = "unit_id",
     site_id: str = "site_id",
 ) -> Reach:
-    """:func:`build_reach` with a user's travel-time table (:class:`TravelTimeMatrix`)."""
+    """:func:`build_reach` with a user's travel-time table (:class:`TravelTimeMatrix`).
+
+    Examples
+    --------
+    Travel times computed elsewhere (a routing engine, a bus timetable); plain tables of ids
+    are enough, and pairs over ``max_minutes`` are left out:
+
+    >>> import pandas as pd
+    >>> from coverage.reach.layers import reach_from_travel_times
+    >>> demand = pd.DataFrame({"unit_id": ["u1", "u2"]})
+    >>> sites = pd.DataFrame({"site_id": ["s1", "s2"]})
+    >>> times = pd.DataFrame(
+    ...     {"origin": ["u1", "u1", "u2"], "destination": ["s1", "s2", "s2"], "minutes": [5.0, 25.0, 12.0]}
+    ... )
+    >>> reach = reach_from_travel_times(demand, sites, times, max_minutes=20)
+    >>> reach.n_pairs, reach.unit
+    (2, 'min')
+    >>> [(str(reach.demand_ids[i]), str(reach.site_ids[j])) for i, j in zip(reach.rows, reach.cols)]
+    [('u1', 's1'), ('u2', 's2')]
+    >>> reach.dist.tolist()
+    [5.0, 12.0]
+    """
     rule = TravelTimeMatrix(table, max_minutes, origin=origin, destination=destination, minutes=minutes)
     return build_reach(demand, sites, rule, decay=decay, demand_id=demand_id, site_id=site_id)
 

@@ -301,6 +301,26 @@ def read_travel_times(
         A column is missing (the message lists those present); an id is
         missing; minutes are not a number or negative; a pair is repeated.
         Every problem names its 1-based data row.
+
+    Examples
+    --------
+    A ``;``-separated CSV as a French spreadsheet saves it, with a decimal comma:
+
+    >>> import pathlib, tempfile
+    >>> from coverage.reach.rules import read_travel_times
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "travel_times.csv"
+    >>> _ = path.write_text(
+    ...     "origin;destination;minutes\\n"
+    ...     "com:23096;mairie:23096;4,5\\n"
+    ...     "com:23096;mairie:23001;22\\n"
+    ...     "com:23001;mairie:23001;3\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> table = read_travel_times(path)
+    >>> table.columns.tolist(), len(table)
+    (['origin', 'destination', 'minutes'], 3)
+    >>> table["minutes"].tolist()
+    [4.5, 22.0, 3.0]
     """
     source = "travel-time table" if isinstance(table, pd.DataFrame) else str(table)
     if isinstance(table, pd.DataFrame):

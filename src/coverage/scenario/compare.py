@@ -92,6 +92,29 @@ def compare_runs(a: str | Path | RunOutput, b: str | Path | RunOutput) -> Compar
     ------
     MissingDataError
         A folder is not a run folder (the missing files are named).
+
+    Examples
+    --------
+    Two runs of the demo, with 5 and 6 sites:
+
+    >>> import pathlib, tempfile
+    >>> from coverage.scenario.loading import load_scenario
+    >>> from coverage.scenario.output import write_run
+    >>> from coverage.scenario.run import run_scenario, shipped_scenario
+    >>> demo, folder = shipped_scenario("demo"), pathlib.Path(tempfile.mkdtemp())
+    >>> for sites in (5, 6):
+    ...     run = run_scenario(load_scenario(demo, overrides=[f"objective.max_sites={sites}"]))
+    ...     _ = write_run(run, folder / f"demo-{sites}", with_map=False)
+    >>> comparison = compare_runs(folder / "demo-5", folder / "demo-6")
+    >>> comparison.a.name, comparison.b.name
+    ('demo-5', 'demo-6')
+    >>> headline = comparison.headline.set_index("metric")
+    >>> float(headline.loc["open_sites", "delta"]), round(float(headline.loc["served_share", "delta"]), 3)
+    (1.0, 0.044)
+    >>> len(comparison.opened) - len(comparison.closed), list(comparison.opened.columns)
+    (1, ['site_id', 'name', 'partner', 'dep'])
+    >>> sorted(set(comparison.to_frame()["section"]))
+    ['department', 'headline', 'partner', 'site']
     """
     run_a = a if isinstance(a, RunOutput) else read_run(a)
     run_b = b if isinstance(b, RunOutput) else read_run(b)

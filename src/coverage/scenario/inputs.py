@@ -158,8 +158,8 @@ def shortlist_sites(
     layer alone, with ``serve_exactly = shortlist_departments``.
     """
     from coverage.errors import InfeasibleScenarioError
+    from coverage.inputs.rules import DepartmentRules
     from coverage.models.location import maximal_coverage
-    from coverage.models.rules import DepartmentRules
     from coverage.reach.layers import build_reach
 
     layers = {name: layer for name, layer in scenario.sites.items() if layer.shortlist is not None}

@@ -71,6 +71,38 @@ def load_scenario(path: str | Path, *, overrides: Iterable[str] = (), check_lock
         any schema problem (all of them, one a line); an invalid ``[lock]``
         table, or locked files missing or changed (each named with the
         expected and the actual hash).
+
+    Examples
+    --------
+    A scenario for Creuse alone, extending the shipped demo, with one override:
+
+    >>> import pathlib, tempfile
+    >>> from coverage.scenario.run import shipped_scenario
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> path = folder / "creuse.toml"
+    >>> demo = shipped_scenario("demo").as_posix()
+    >>> _ = path.write_text(
+    ...     f'extends = "{demo}"\\n'
+    ...     'name = "creuse"\\n'
+    ...     'description = "Creuse alone, 4 sites"\\n'
+    ...     '[territory]\\n'
+    ...     'departments = ["23"]\\n'
+    ...     '[objective]\\n'
+    ...     'max_sites = 4\\n',
+    ...     encoding="utf-8",
+    ... )
+    >>> scenario = load_scenario(path, overrides=["access.rural=20000"])
+    >>> scenario.name, scenario.territory.departments, scenario.objective.max_sites
+    ('creuse', ['23'], 4)
+    >>> scenario.access.rural, scenario.demand.illectronisme_rate  # overridden, inherited
+    (20000.0, 0.17)
+
+    A misspelt key is named, with the key meant:
+
+    >>> load_scenario(path, overrides=["objective.max_site=6"])
+    Traceback (most recent call last):
+    ...
+    coverage.errors.ScenarioError: --set objective.max_site=6: unknown key ...; did you mean `max_sites`?
     """
     path = Path(path)
     data, provenance = _read_chain(path, ())
@@ -96,7 +128,17 @@ def load_scenario(path: str | Path, *, overrides: Iterable[str] = (), check_lock
 
 
 def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
-    """Split ``"partners.laposte.advisors=120"`` into ``(('partners', 'laposte', 'advisors'), 120)``."""
+    """Split ``"partners.laposte.advisors=120"`` into ``(('partners', 'laposte', 'advisors'), 120)``.
+
+    Examples
+    --------
+    >>> parse_override("partners.laposte.advisors=120")
+    (('partners', 'laposte', 'advisors'), 120)
+    >>> parse_override("horizon.until=2026-12-31")  # a TOML date
+    (('horizon', 'until'), datetime.date(2026, 12, 31))
+    >>> parse_override("demand.qpv_units=none")  # not a TOML literal: read as text
+    (('demand', 'qpv_units'), 'none')
+    """
     key, equals, raw = text.partition("=")
     keys = tuple(part.strip() for part in key.split("."))
     if not equals or not all(_BARE_KEY.match(part) for part in keys):
@@ -114,6 +156,24 @@ def dump_scenario(scenario: Scenario, *, lock: Lock | None = None) -> str:
     """The resolved scenario as TOML text (no ``extends``, defaults written out, None left out).
 
     With ``lock``, the text ends with its ``[lock]`` table: a lock file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from coverage.scenario.run import shipped_scenario
+    >>> scenario = load_scenario(shipped_scenario("demo"), overrides=["objective.max_sites=5"])
+    >>> text = dump_scenario(scenario)
+    >>> print(text.splitlines()[0])
+    name = "demo"
+    >>> "[objective]" in text, "max_sites = 5" in text
+    (True, True)
+
+    Loading the text back gives the same scenario:
+
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "demo-5.toml"
+    >>> _ = path.write_text(text, encoding="utf-8")
+    >>> load_scenario(path) == scenario
+    True
     """
     text = _table_text(scenario.model_dump(mode="python", exclude_none=True), ())
     if lock is not None:

@@ -181,6 +181,26 @@ def read_lock(path: str | Path) -> Lock | None:
         ``path`` does not exist.
     ScenarioError
         Invalid TOML, or an invalid ``[lock]`` table.
+
+    Examples
+    --------
+    A scenario file has no lock; the ``scenario.lock.toml`` of a run folder has one:
+
+    >>> import pathlib, platform, tempfile
+    >>> from coverage.scenario.loading import load_scenario
+    >>> from coverage.scenario.output import write_run
+    >>> from coverage.scenario.run import run_scenario, shipped_scenario
+    >>> demo = shipped_scenario("demo")
+    >>> read_lock(demo) is None
+    True
+    >>> run = run_scenario(load_scenario(demo, overrides=["objective.max_sites=5"]))
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "demo-5"
+    >>> _ = write_run(run, folder, with_map=False)
+    >>> lock = read_lock(folder / "scenario.lock.toml")
+    >>> lock.python_version == platform.python_version()
+    True
+    >>> lock.files  # the demo reads the embedded data only
+    []
     """
     path = Path(path)
     if not path.is_file():

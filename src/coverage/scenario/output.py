@@ -146,6 +146,26 @@ def write_run(
     ------
     FileExistsError
         ``folder`` is a file, or a non-empty folder and ``force`` is false.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from coverage.scenario.loading import load_scenario
+    >>> from coverage.scenario.run import run_scenario, shipped_scenario
+    >>> run = run_scenario(load_scenario(shipped_scenario("demo"), overrides=["objective.max_sites=5"]))
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "runs" / "demo-5"
+    >>> [path.name for path in write_run(run, folder)]
+    ['plan.gpkg', 'kpis_department.csv', 'kpis_partner.csv', 'kpis_zone.csv',
+     'open_sites.csv', 'map.html', 'summary.json', 'scenario.lock.toml']
+
+    A folder that holds a run is replaced only with ``force=True``:
+
+    >>> write_run(run, folder)
+    Traceback (most recent call last):
+    ...
+    FileExistsError: output folder ... exists and is not empty; choose another --out, or pass --force ...
+    >>> len(write_run(run, folder, force=True, with_map=False))
+    7
     """
     folder = Path(folder)
     check_out_folder(folder, force=force)
@@ -226,6 +246,24 @@ def read_run(folder: str | Path) -> RunOutput:
     ------
     MissingDataError
         ``folder`` is not a run folder (every missing file is named).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from coverage.scenario.loading import load_scenario
+    >>> from coverage.scenario.run import run_scenario, shipped_scenario
+    >>> run = run_scenario(load_scenario(shipped_scenario("demo"), overrides=["objective.max_sites=5"]))
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "demo-5"
+    >>> _ = write_run(run, folder, with_map=False)
+    >>> output = read_run(folder)
+    >>> output.name, output.summary["summary"]["open_sites"], len(output.open_sites)
+    ('demo-5', 5, 5)
+    >>> sorted(output.kpis), list(output.kpis["department"]["dep"])
+    (['department', 'partner', 'zone'], ['23', '87'])
+    >>> read_run(folder.parent)
+    Traceback (most recent call last):
+    ...
+    coverage.errors.MissingDataError: ... is not a run folder of 'coverage-plan run': ...
     """
     folder = Path(folder)
     if not folder.is_dir():

@@ -102,6 +102,18 @@ def shipped_scenario(name: str) -> Path:
     ------
     MissingDataError
         No shipped scenario has that name (the message lists those there are).
+
+    Examples
+    --------
+    >>> path = shipped_scenario("demo")
+    >>> path.name
+    'demo.toml'
+    >>> shipped_scenario("demo.toml") == path
+    True
+    >>> shipped_scenario("paris")
+    Traceback (most recent call last):
+    ...
+    coverage.errors.MissingDataError: no shipped scenario 'paris.toml' in ...; shipped: demo, ...
     """
     from coverage.data.embedded import geodata_dir
 
@@ -151,6 +163,24 @@ def run_scenario(
         The model cannot satisfy the scenario.
     LayerValidationError
         A data file breaks its schema.
+
+    Examples
+    --------
+    The shipped demo (Creuse and Haute-Vienne, embedded data only), with 5 sites:
+
+    >>> from coverage.scenario.loading import load_scenario
+    >>> scenario = load_scenario(shipped_scenario("demo"), overrides=["objective.max_sites=5"])
+    >>> run = run_scenario(scenario)
+    >>> run.plan.status, len(run.plan.open_site_ids)
+    ('optimal', 5)
+    >>> round(run.plan.served_share, 3)  # share of the need within reach of an open site
+    0.632
+    >>> len(run.demand), len(run.sites)  # one demand unit and one town hall per commune
+    (450, 450)
+    >>> run.files  # no official data file read
+    ()
+    >>> list(run.timings)
+    ['load', 'demand', 'sites', 'reach', 'solve', 'plan']
     """
     from coverage.data.embedded import load_communes
     from coverage.data.settings import resolve_data_dir
@@ -251,6 +281,20 @@ def solve_scenario(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame
 
     For callers that keep the inputs of an earlier :func:`run_scenario` and
     change only the objective, rules, partners, horizon or solver (the map app).
+
+    Examples
+    --------
+    Solve the demo with 5 sites, then with 8 on the same inputs (no new reach):
+
+    >>> from coverage.scenario.loading import load_scenario
+    >>> demo = shipped_scenario("demo")
+    >>> run = run_scenario(load_scenario(demo, overrides=["objective.max_sites=5"]))
+    >>> eight = load_scenario(demo, overrides=["objective.max_sites=8"])
+    >>> plan = solve_scenario(eight, run.demand, run.sites, run.reach)
+    >>> plan.model, len(plan.open_site_ids)
+    ('maximal_coverage', 8)
+    >>> round(run.plan.served_share, 3), round(plan.served_share, 3)
+    (0.632, 0.744)
     """
     from coverage.models.location import maximal_coverage, p_center, p_median, set_cover
     from coverage.models.staffing import staffing

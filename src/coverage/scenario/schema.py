@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from coverage.inputs.partners import Horizon, Partner, Sharing
-from coverage.models.rules import DepartmentRules
+from coverage.inputs.rules import DepartmentRules
 from coverage.models.solver import SolverOptions
 from coverage.reach.rules import Decay, Radius, Rule, TravelTime, TravelTimeMatrix, ZoneRadius
 from coverage.scenario.tables import (

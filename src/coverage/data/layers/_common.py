@@ -81,7 +81,33 @@ class LoadReport:
 
 
 def report_of(frame: pd.DataFrame) -> LoadReport:
-    """The :class:`LoadReport` a reader attached to ``frame``."""
+    """The :class:`LoadReport` a reader attached to ``frame``.
+
+    Raises
+    ------
+    KeyError
+        ``frame`` carries no load report (it was not made by a reader).
+
+    Examples
+    --------
+    A CSV of three sites, one of them without coordinates: the report tells what the reader did.
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.layers import read_points_csv, report_of
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sites.csv"
+    >>> _ = path.write_text(
+    ...     "id;name;longitude;latitude\\nS1;Guéret;1.87;46.17\\nS2;Ahun;2.01;46.09\\nS3;Bourganeuf;;\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> report = report_of(read_points_csv(path))
+    >>> report.rows_read, report.rows_kept, report.dropped
+    (3, 2, {'no coordinates': 1})
+    >>> import pandas as pd
+    >>> report_of(pd.DataFrame())
+    Traceback (most recent call last):
+    ...
+    KeyError: 'this frame carries no load report (it was not made by a reader)'
+    """
     try:
         report = frame.attrs[REPORT_ATTR]
     except KeyError:

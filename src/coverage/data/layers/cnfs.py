@@ -79,8 +79,32 @@ def read_cnfs_structures_2021(path: str | Path, *, min_geocode_score: float = 0.
     ------
     LayerValidationError
         Invalid JSON, missing fields, missing or duplicate ids, unknown types or
-        flags, advisor counts that are not positive integers, scores outside
+        flags, advisor counts that are not whole numbers >= 0, scores outside
         [0, 1], bad INSEE codes, unparsable or out-of-France coordinates.
+
+    Examples
+    --------
+    Three host structures: one kept, one without an address, one badly geocoded.
+
+    >>> import json, pathlib, tempfile
+    >>> from coverage.data.layers import read_cnfs_structures_2021, report_of
+    >>> def structure(key, name, address_missing, score):
+    ...     return {
+    ...         "id": key, "raison_sociale": name, "type": "publique", "nb_cnfs": 2, "insee_com": "23096",
+    ...         "insee_dep": "23", "code_postal_bis": "23000", "zrr": "oui", "qpv": "oui",
+    ...         "france_services": "non", "latitude": 46.17, "longitude": 1.87, "result_score": score,
+    ...         "adresse_absente": address_missing,
+    ...     }
+    >>> rows = [structure(1, "MAIRIE DE GUERET", "non", 0.97), structure(2, "0", "oui", 0.3),
+    ...         structure(3, "CC CREUSE SUD OUEST", "non", 0.21)]
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "cnfs_structures_2021.json"
+    >>> _ = path.write_text(json.dumps(rows), encoding="utf-8")
+    >>> structures = read_cnfs_structures_2021(path)
+    >>> structures["structure_id"].tolist(), structures["advisors"].tolist(), structures["zrr"].tolist()
+    (['1'], [2], [True])
+    >>> report_of(structures).dropped
+    {"no address (adresse_absente == 'oui', anonymised rows included)": 1,
+     'geocoder score result_score below 0.5': 1}
     """
     if not 0.0 <= min_geocode_score <= 1.0:
         raise ValueError(f"min_geocode_score must be between 0 and 1, got {min_geocode_score}")
@@ -201,6 +225,25 @@ def read_mediation_places(path: str | Path) -> gpd.GeoDataFrame:
         Invalid JSON, missing columns, missing or duplicate ids, unparsable
         dates, partner labels that disagree with the names, unparsable or
         out-of-France coordinates (all listed at once).
+
+    Examples
+    --------
+    Two permanences of conseillers numériques; the partner is read from the name.
+
+    >>> import json, pathlib, tempfile
+    >>> from coverage.data.layers import read_mediation_places
+    >>> def place(id, name, city, postcode, lat, lon):
+    ...     return {
+    ...         "id": id, "nom": name, "commune": city, "code_postal": postcode, "adresse": "PL OLIVA",
+    ...         "latitude": lat, "longitude": lon, "date_maj": "2022-04-21", "labels_nationaux": "CNFS",
+    ...     }
+    >>> rows = [place("6261a", "LA POSTE", "SAILLAGOUSE", "66800", 42.4609, 2.0408),
+    ...         place("6259b", "La plateforme emploi", "Valence", "26000", 44.915262, 4.885069)]
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "lieux_mediation_numerique.json"
+    >>> _ = path.write_text(json.dumps(rows), encoding="utf-8")
+    >>> places = read_mediation_places(path)
+    >>> places["place_id"].tolist(), places["partner"].tolist()
+    (['6261a', '6259b'], ['laposte', ''])
     """
     source = str(check_path(path))
     raw = read_json_records(path) if Path(path).suffix.lower() == ".json" else read_text_table(path)

@@ -57,6 +57,25 @@ def attach_communes(
         ``spatial`` or ``none``) and ``distance_to_commune_m`` (to the stated
         commune, NaN when the code is unknown). Warnings go to the frame's
         load report.
+
+    Examples
+    --------
+    Three sites in the Creuse: a right code, a missing one, and a code naming a commune 20 km away.
+
+    >>> import coverage
+    >>> import geopandas as gpd
+    >>> from coverage.data.layers import attach_communes, report_of
+    >>> points = gpd.GeoDataFrame(
+    ...     {"site_id": ["gueret", "ahun", "bourganeuf"], "insee_com": ["23096", "", "23096"]},
+    ...     geometry=gpd.points_from_xy([1.866, 2.013, 1.742], [46.158, 46.092, 45.947]),
+    ...     crs=4326,
+    ... )
+    >>> placed = attach_communes(points, communes=coverage.load_communes(["23"]), id_column="site_id")
+    >>> placed["insee_com"].tolist(), placed["commune_match"].tolist()
+    (['23096', '23001', '23096'], ['code', 'spatial', 'code'])
+    >>> print(report_of(placed).warnings[0])
+    points, column 'insee_com': bourganeuf lies 20.8 km from commune 23096 named by its code;
+    check its coordinates or its code
     """
     if points.crs is None:
         raise CRSError("the point layer has no CRS; set it with GeoDataFrame.set_crs(4326)")

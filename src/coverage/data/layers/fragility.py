@@ -80,6 +80,30 @@ def read_fragility_index(path: str | Path) -> pd.DataFrame:
     LayerValidationError
         Neither code column, missing columns, malformed or duplicate codes,
         unparsable or negative numbers (all listed at once).
+
+    Examples
+    --------
+    Two IRIS of the Mednum file, whose header ends with ``'SCORE GLOBAL '``; the code that lost its
+    leading zero gets it back.
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.layers import read_fragility_index
+    >>> header = (
+    ...     "code_iris,nom_com,nom_iris,Classement de SCORE GLOBAL region 1,ACCES A L'INFORMATION,"
+    ...     "ACCÈS AUX INTERFACES NUMERIQUES,COMPETENCES ADMINISTATIVES,COMPÉTENCES NUMÉRIQUES / SCOLAIRES,"
+    ...     "GLOBAL ACCES,GLOBAL COMPETENCES,Population,SCORE GLOBAL "
+    ... )
+    >>> rows = [
+    ...     "10010000,L'Abergement-Clémenciat,L'Abergement-Clémenciat,39632,53,104,75,91,70,86,767.0,78.0",
+    ...     "230960101,Guéret,Centre,1200,130.0,112.0,121.0,118.0,124.0,119.0,2310.5,122.0",
+    ... ]
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "indice_fragilite_iris.csv"
+    >>> _ = path.write_text("\\n".join([header, *rows]), encoding="utf-8")
+    >>> index = read_fragility_index(path)
+    >>> index["code"].tolist(), index["insee_com"].tolist(), index["level"].tolist()
+    (['010010000', '230960101'], ['01001', '23096'], ['iris', 'iris'])
+    >>> index["score_global"].tolist()
+    [78.0, 122.0]
     """
     source = str(check_path(path))
     raw = read_text_table(path)
@@ -177,6 +201,28 @@ def fragility_by_commune(frame: pd.DataFrame) -> pd.DataFrame:
         Same columns as :func:`read_fragility_index`, one row per
         ``insee_com``, with ``level == 'commune'``, ``code == insee_com``,
         ``name == commune_name`` and ``population`` the sum over the IRIS.
+
+    Examples
+    --------
+    Guéret's two IRIS, of 3,000 and 1,000 inhabitants, make one commune scored 0.75 × 120 + 0.25 × 80.
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.layers import fragility_by_commune, read_fragility_index
+    >>> header = (
+    ...     "code_iris,nom_com,nom_iris,Classement de SCORE GLOBAL region 1,ACCES A L'INFORMATION,"
+    ...     "ACCÈS AUX INTERFACES NUMERIQUES,COMPETENCES ADMINISTATIVES,COMPÉTENCES NUMÉRIQUES / SCOLAIRES,"
+    ...     "GLOBAL ACCES,GLOBAL COMPETENCES,Population,SCORE GLOBAL "
+    ... )
+    >>> rows = [
+    ...     "230960101,Guéret,Centre,1200,130.0,112.0,121.0,118.0,124.0,119.0,3000.0,120.0",
+    ...     "230960102,Guéret,Nord,30000,70.0,90.0,80.0,82.0,78.0,81.0,1000.0,80.0",
+    ...     "230010000,Ahun,Ahun,21000,95.0,101.0,99.0,97.0,98.0,98.0,1432.0,98.0",
+    ... ]
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "indice_fragilite_iris.csv"
+    >>> _ = path.write_text("\\n".join([header, *rows]), encoding="utf-8")
+    >>> communes = fragility_by_commune(read_fragility_index(path))
+    >>> communes["code"].tolist(), communes["population"].tolist(), communes["score_global"].tolist()
+    (['23001', '23096'], [1432.0, 4000.0], [98.0, 110.0])
     """
     missing = [c for c in _OUTPUT if c not in frame.columns]
     if missing:

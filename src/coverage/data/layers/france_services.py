@@ -61,6 +61,27 @@ def read_france_services_2024(path: str | Path) -> gpd.GeoDataFrame:
     LayerValidationError
         Missing columns, missing or duplicate ids, unknown ``type_fs``, bad
         INSEE codes, unparsable or out-of-France coordinates (all listed at once).
+
+    Examples
+    --------
+    Two France services of the 2024 list, one in a post office; an antenna without coordinates is dropped.
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.layers import read_france_services_2024, report_of
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "liste-fs-20240801.csv"
+    >>> _ = path.write_text(
+    ...     "id_fs,insee_dep,lib_fs,adresse,insee_com,code_postal,lib_com,"
+    ...     "latitude,longitude,type_fs,format_fs\\n"
+    ...     "fs1,23,France services de Bourganeuf,Place,23030,23400,Bourganeuf,45.95,1.76,Principal,Fixe\\n"
+    ...     "fs2,23,France services La Poste d'Ahun,Rue,23001,23150,Ahun,46.08,2.05,Principal,Fixe\\n"
+    ...     "fs3,1,France services de Nantua,Rue,01269,01130,Nantua,,,Antenne,Fixe_antenne(s)\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> services = read_france_services_2024(path)
+    >>> services["site_id"].tolist(), services["hosted_by_laposte"].tolist()
+    (['fs1', 'fs2'], [False, True])
+    >>> report_of(services).dropped
+    {'no coordinates': 1}
     """
     source = str(check_path(path))
     raw = read_text_table(path, sep=",")
@@ -132,6 +153,33 @@ def read_france_services_2020(path: str | Path) -> gpd.GeoDataFrame:
         Invalid JSON or not a FeatureCollection, missing properties, missing or
         duplicate ids, unknown ``categorie``, bad INSEE codes, unparsable,
         out-of-France or geometry-disagreeing coordinates (all listed at once).
+
+    Examples
+    --------
+    Two points of the 2020 layer: ``DEPARTEMENT`` ``'1'`` is zero-padded and ``categorie`` is mapped.
+
+    >>> import json, pathlib, tempfile
+    >>> from coverage.data.layers import read_france_services_2020
+    >>> def feature(number, dep, name, insee, lat, lon, mail, category):
+    ...     properties = {
+    ...         "MATRICULE": number, "DEPARTEMENT": dep, "lib_france_services": name, "ADRESSE": "Rue",
+    ...         "insee_com": insee, "code_postal": insee, "lib_com": name.upper(), "LATITUDE": lat,
+    ...         "LONGITUDE": lon, "CONTACT.MAIL": mail, "FORMAT_FS": "Espace labellisé",
+    ...         "categorie": category,
+    ...     }
+    ...     return {"type": "Feature", "properties": properties,
+    ...             "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+    >>> layer = {"type": "FeatureCollection", "features": [
+    ...     feature(1, "1", "Valserhône", "01033", 46.105747, 5.825644, "franceservices@ccpb01.fr", "FS"),
+    ...     feature(2, "23", "Ahun", "23001", 46.08, 2.05, "ahun@laposte.fr", "Antenne"),
+    ... ]}
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "france_services_2020-12.geojson"
+    >>> _ = path.write_text(json.dumps(layer), encoding="utf-8")
+    >>> services = read_france_services_2020(path)
+    >>> services["site_id"].tolist(), services["dep"].tolist(), services["type"].tolist()
+    (['1', '2'], ['01', '23'], ['Principal', 'Antenne'])
+    >>> services["hosted_by_laposte"].tolist()
+    [False, True]
     """
     source = str(check_path(path))
     raw, geometry_lon, geometry_lat = read_point_features(path)

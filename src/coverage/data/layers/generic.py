@@ -95,6 +95,23 @@ def read_points_csv(
     LayerValidationError
         Missing columns, unparsable coordinates, coordinates outside France,
         swapped or in metres, missing or duplicate ids (all listed at once).
+
+    Examples
+    --------
+    A ``;``-separated file with French decimal commas and its own names for the coordinate columns.
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.layers import read_points_csv, report_of
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mairies.csv"
+    >>> _ = path.write_text(
+    ...     "code;nom;lon;lat\\n23096;Guéret;1,866;46,158\\n23001;Ahun;2,013;46,092\\n23030;Bourganeuf;;\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> sites = read_points_csv(path, lon="lon", lat="lat", columns={"nom": "name"}, id_column="code")
+    >>> sites["code"].tolist(), sites["name"].tolist(), sites.geometry.x.tolist()
+    (['23096', '23001'], ['Guéret', 'Ahun'], [1.866, 2.013])
+    >>> report_of(sites).dropped
+    {'no coordinates': 1}
     """
     source = str(check_path(path))
     raw = read_text_table(path, sep=sep)
@@ -177,6 +194,23 @@ def read_layer(
         and no ``layer``, or nothing left after dropping empty geometries.
     CRSError
         The file has no CRS, or its coordinates do not match it.
+
+    Examples
+    --------
+    A GeoPackage in Lambert-93 metres comes back in WGS84 degrees, with a column renamed.
+
+    >>> import pathlib, tempfile
+    >>> import geopandas as gpd
+    >>> from coverage.data.layers import read_layer
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sites.gpkg"
+    >>> gpd.GeoDataFrame(
+    ...     {"code": ["S1", "S2"], "nom": ["Guéret", "Ahun"]},
+    ...     geometry=gpd.points_from_xy([1.866, 2.013], [46.158, 46.092]),
+    ...     crs=4326,
+    ... ).to_crs(2154).to_file(path)
+    >>> sites = read_layer(path, columns={"nom": "name"}, id_column="code")
+    >>> sites.crs.to_epsg(), sites["name"].tolist(), sites.geometry.x.round(3).tolist()
+    (4326, ['Guéret', 'Ahun'], [1.866, 2.013])
     """
     checked = check_path(path)
     source = str(checked)
@@ -216,6 +250,26 @@ def combine_layers(
     Each frame is reprojected first; columns missing from some frames are left
     empty. A frame without a CRS raises :class:`CRSError` (there is no telling
     where its coordinates are); only empty frames raise LayerValidationError.
+
+    Examples
+    --------
+    Post offices in degrees and town halls in Lambert-93 metres, stacked in degrees.
+
+    >>> import geopandas as gpd
+    >>> from coverage.data.layers import combine_layers, report_of
+    >>> offices = gpd.GeoDataFrame(
+    ...     {"site_id": ["laposte:G001"]}, geometry=gpd.points_from_xy([1.866], [46.158]), crs=4326
+    ... )
+    >>> halls = gpd.GeoDataFrame(
+    ...     {"site_id": ["mairie:23001"], "capacity": [2]},
+    ...     geometry=gpd.points_from_xy([2.013], [46.092]),
+    ...     crs=4326,
+    ... ).to_crs(2154)
+    >>> sites = combine_layers({"offices": offices, "halls": halls})
+    >>> sites["site_id"].tolist(), sites.crs.to_epsg(), sites.geometry.x.round(3).tolist()
+    (['laposte:G001', 'mairie:23001'], 4326, [1.866, 2.013])
+    >>> report_of(sites).notes
+    ["1 rows from 'offices'", "1 rows from 'halls'"]
     """
     if isinstance(frames, Mapping):
         named = dict(frames)

@@ -83,6 +83,32 @@ def read_laposte_points(path: str | Path) -> gpd.GeoDataFrame:
     LayerValidationError
         Missing columns, unknown site kinds, unparsable or out-of-France
         coordinates, bad INSEE codes, duplicate site ids (all listed at once).
+
+    Examples
+    --------
+    Three contact points: a post office, a communal agency placed at the commune centre, and a Monaco office.
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.layers import read_laposte_points, report_of
+    >>> header = (
+    ...     "#Identifiant_du_site;Libellé_du_site;Caractéristique_du_site;Site_Acores_de_rattachement;"
+    ...     "Adresse;Code_postal;Localité;Code_INSEE;Latitude;Longitude;Précision_du_géocodage"
+    ... )
+    >>> rows = [
+    ...     "G001;GUERET BP;Bureau de Poste;;Rue;23000;GUERET;23096;46.17;1.87;Géocodé au numéro",
+    ...     "A002;AHUN AP;Agence postale communale;G001;Place;23150;AHUN;23001;46.08;2.05;"
+    ...     "Géocodé au centre de la commune",
+    ...     "M003;MONACO BP;Bureau de Poste;;Quai;98000;MONACO;99138;43.73;7.42;Géocodé au numéro",
+    ... ]
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "laposte_poincont2.csv"
+    >>> _ = path.write_text("\\n".join([header, *rows]), encoding="utf-8")
+    >>> points = read_laposte_points(path)
+    >>> points["site_id"].tolist(), points["kind"].tolist(), points["approximate"].tolist()
+    (['G001', 'A002'], ['bureau', 'agence_communale'], [False, True])
+    >>> points["parent_site_id"].tolist(), points["dep"].tolist()
+    (['', 'G001'], ['23', '23'])
+    >>> report_of(points).dropped
+    {'outside France: Monaco': 1}
     """
     source = str(check_path(path))
     raw = read_text_table(path, sep=";")

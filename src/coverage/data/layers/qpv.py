@@ -102,6 +102,36 @@ def read_qpv_polygons(path: str | Path) -> gpd.GeoDataFrame:
     LayerValidationError
         No recognised column set, missing or duplicate QPV codes, geometries
         that are not polygons (all listed at once).
+
+    Examples
+    --------
+    A GeoJSON in the 2015 hackaviz layout, with one self-crossing contour that gets repaired.
+
+    >>> import pathlib, tempfile
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Polygon, box
+    >>> from coverage.data.layers import read_qpv_polygons, report_of
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "qpv.geojson"
+    >>> gpd.GeoDataFrame(
+    ...     {
+    ...         "code_qp": ["QP031001", "QP031002"],
+    ...         "nom_qp": ["Bagatelle", "Empalot"],
+    ...         "commune_qp": ["Toulouse", "Toulouse"],
+    ...         "code_commune": ["31555", "31555"],
+    ...         "nom_commune": ["Toulouse", "Toulouse"],
+    ...         "code_departement": ["31", "31"],
+    ...     },
+    ...     geometry=[
+    ...         box(1.40, 43.57, 1.41, 43.58),
+    ...         Polygon([(1.45, 43.57), (1.46, 43.58), (1.46, 43.57), (1.45, 43.58)]),  # a bow tie
+    ...     ],
+    ...     crs=4326,
+    ... ).to_file(path)
+    >>> qpv = read_qpv_polygons(path)
+    >>> qpv["qpv_id"].tolist(), qpv["dep"].tolist(), qpv["list_vintage"].tolist()
+    (['QP031001', 'QP031002'], ['31', '31'], ['2015', '2015'])
+    >>> report_of(qpv).repaired_geometries, bool(qpv.is_valid.all())
+    (1, True)
     """
     source = str(check_path(path))
     try:
@@ -235,6 +265,24 @@ def read_qpv_demography(path: str | Path, *, communes: pd.DataFrame | None = Non
     LayerValidationError
         Missing columns, missing, malformed or duplicate QPV codes,
         unparsable ``POP_MUN`` (all listed at once).
+
+    Examples
+    --------
+    Two QPV of the Allier in the INSEE file's French number format; one straddles two communes.
+
+    >>> import pathlib, tempfile
+    >>> import coverage
+    >>> from coverage.data.layers import read_qpv_demography
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "DEMO_2022.csv"
+    >>> _ = path.write_text(
+    ...     "CODGEO;LIBGEO;POP_MUN;POP_COM_QP;POP_COM;LIB_COM;TX_F\\n"
+    ...     "QP003005;Les Garets - Presles;3 420;;;Cusset, Vichy;52,1\\n"
+    ...     "QP003006;Les Ailes;1 126;;;Vichy;\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> qpv = read_qpv_demography(path, communes=coverage.load_communes(["03"]))
+    >>> qpv["population"].tolist(), qpv["insee_com"].tolist(), qpv["insee_coms"].tolist()
+    ([3420.0, 1126.0], ['03310', '03310'], ['03095,03310', '03310'])
     """
     source = str(check_path(path))
     raw = read_text_table(path, sep=";")

@@ -67,6 +67,24 @@ def read_density_grid(path: str | Path) -> pd.DataFrame:
     LayerValidationError
         Missing columns, missing/malformed/duplicate ``CODGEO``, ``DENS`` not an
         integer from 1 to 7, unparsable ``PMUN21`` (all listed at once).
+
+    Examples
+    --------
+    Three communes of the INSEE grid: a large urban centre, a small town and a sparsely populated village.
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.layers import read_density_grid
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "grille_densite_7_niveaux.csv"
+    >>> _ = path.write_text(
+    ...     "CODGEO,LIBGEO,DENS,LIBDENS,PMUN21,P1,P2,P3,P4,P5,P6,P7\\n"
+    ...     "75056,Paris,1,Grands centres urbains,2133111,100.0,0.0,0.0,0.0,0.0,0.0,0.0\\n"
+    ...     "23096,Guéret,3,Petites villes,12999,0.0,0.0,71.2,0.0,10.1,18.7,0.0\\n"
+    ...     "1002,L'Abergement-de-Varey,6,Rural à habitat dispersé,267,0.0,0.0,0.0,0.0,0.0,88.08,11.92\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> grid = read_density_grid(path)
+    >>> grid["insee_com"].tolist(), grid["density_class"].tolist(), grid["rural"].tolist()
+    (['75056', '23096', '01002'], [1, 3, 6], [False, False, True])
     """
     source = str(check_path(path))
     raw = read_text_table(path)
@@ -127,6 +145,24 @@ def read_zrr(path: str | Path) -> pd.DataFrame:
     LayerValidationError
         Missing columns, missing/malformed/duplicate ``CODGEO``, ``ZRR_SIMP``
         codes other than :data:`ZRR_CLASSES` (all listed at once).
+
+    Examples
+    --------
+    Three communes of the ANCT list: classed, not classed, and partly classed.
+
+    >>> import pathlib, tempfile
+    >>> from coverage.data.layers import read_zrr
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "zrr_communes_cog2021.csv"
+    >>> _ = path.write_text(
+    ...     "CODGEO,LIBGEO,ZRR_SIMP,ZONAGE_ZRR\\n"
+    ...     "01001,L'Abergement-Clémenciat,NC - Commune non classée,NC - Commune non classée\\n"
+    ...     "23001,Ahun,C - Classée en ZRR,C - Classée en ZRR\\n"
+    ...     "64024,Anglet,P - Partiellement classée,PM - Partiellement classée en ZRR (montagne)\\n",
+    ...     encoding="utf-8",
+    ... )
+    >>> zrr = read_zrr(path)
+    >>> zrr["zrr"].tolist(), zrr["zrr_detail"].tolist(), zrr["in_zrr"].tolist()
+    (['NC', 'C', 'P'], ['NC', 'C', 'PM'], [False, True, True])
     """
     source = str(check_path(path))
     raw = read_text_table(path)
