@@ -24,6 +24,7 @@ from bruteforce import (
 from coverage.errors import InfeasibleScenarioError
 from coverage.inputs import DepartmentRules
 from coverage.models import SolverOptions
+from coverage.plan.verify import verify_plan
 from coverage.reach.pairs import Reach
 from coverage.reach.rules import Decay
 
@@ -176,7 +177,8 @@ def solve_like_brute(best: float | None, run, *, tolerance: float | None = 1e-6)
 
     ``best is None`` (no feasible choice) expects an ``InfeasibleScenarioError``
     and returns None; otherwise the plan must be optimal with the brute-force
-    objective (within ``tolerance``, or pytest's default when None) and is returned.
+    objective (within ``tolerance``, or pytest's default when None), pass the
+    independent verifier (:func:`coverage.plan.verify.verify_plan`) and is returned.
     """
     event("infeasible" if best is None else "feasible")
     if best is None:
@@ -187,4 +189,6 @@ def solve_like_brute(best: float | None, run, *, tolerance: float | None = 1e-6)
     assert plan.status == "optimal"
     expected = pytest.approx(best) if tolerance is None else pytest.approx(best, abs=tolerance)
     assert plan.objective == expected
+    violations = verify_plan(plan)
+    assert violations == [], "\n".join(map(str, violations))
     return plan

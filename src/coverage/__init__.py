@@ -44,6 +44,7 @@ from coverage.models.location import maximal_coverage, p_center, p_median, set_c
 from coverage.models.solver import SolverOptions
 from coverage.models.staffing import staffing
 from coverage.plan.plan import Plan
+from coverage.plan.verify import verify_plan
 from coverage.reach.layers import build_reach
 from coverage.reach.pairs import Reach
 
@@ -71,4 +72,5 @@ __all__ = [
     "set_cover",
     "staffing",
     "territory",
+    "verify_plan",
 ]

@@ -12,6 +12,8 @@ callers can catch either the precise class or the builtin family:
   publisher could not be reached;
 - :class:`InfeasibleScenarioError`: the scenario asks for more than the data
   allows, with the constraint group and the numbers;
+- :class:`PlanVerificationError`: a solved plan breaks a constraint of its own
+  model (:func:`coverage.plan.verify.verify_plan`): a bug, never written out;
 - :class:`ScenarioError` (``ValueError``): a scenario file or an override is
   invalid (file, key path, value received, closest valid key).
 
@@ -30,6 +32,7 @@ __all__ = [
     "LayerValidationError",
     "MissingDataError",
     "OfflineError",
+    "PlanVerificationError",
     "Problem",
     "ScenarioError",
 ]
@@ -125,3 +128,17 @@ class ScenarioError(CoverageError, ValueError):
             super().__init__(self.problems[0])
         else:
             super().__init__(f"{len(self.problems)} problems:\n  " + "\n  ".join(self.problems))
+
+
+class PlanVerificationError(CoverageError):
+    """A solved plan breaks constraints of its own model; ``violations`` lists them.
+
+    Raised by :func:`coverage.plan.verify.check_plan`. It is a defect of the
+    library or the solver, not of the input: please report it with the scenario.
+    """
+
+    def __init__(self, violations: list) -> None:  # list of coverage.plan.verify.Violation
+        self.violations = list(violations)
+        shown = "; ".join(str(v) for v in self.violations[:20])
+        more = f"; and {len(self.violations) - 20} more" if len(self.violations) > 20 else ""
+        super().__init__(f"the plan breaks {len(self.violations)} of its model's constraints: {shown}{more}")

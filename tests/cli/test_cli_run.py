@@ -241,3 +241,25 @@ def test_run_with_a_demand_file_solves_on_its_units_and_locks_it(tmp_path, capsy
     assert 'key = "file:demand"' in lock and 'need_column = "people"' in lock
     again = ["run", str(out / "scenario.lock.toml"), "--out", str(tmp_path / "again"), "--no-map"]
     assert main(again) == EXIT_OK
+
+
+def test_run_refuses_to_write_a_plan_that_breaks_its_constraints(tmp_path, capsys, monkeypatch):
+    """A real demo plan whose record says a site was forced open that is not: exit 1, nothing written."""
+    import dataclasses
+
+    import coverage.scenario.run as scenario_run
+
+    solve = scenario_run._solve
+
+    def with_a_broken_record(*args):
+        plan = solve(*args)
+        limits = dataclasses.replace(plan.constraints, forced=("not-opened",), max_sites=3)
+        return dataclasses.replace(plan, constraints=limits)
+
+    monkeypatch.setattr(scenario_run, "_solve", with_a_broken_record)
+    out = tmp_path / "run"
+    assert main(["run", "demo", "--out", str(out), "--no-map"]) == EXIT_PLANNING_FAILED
+    err = capsys.readouterr().err
+    assert "the solved plan breaks 2 of its model's constraints, so nothing was written" in err
+    assert "site count: open sites: open sites 12, above the limit 3" in err
+    assert not out.exists() or not any(out.iterdir())

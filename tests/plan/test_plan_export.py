@@ -55,7 +55,7 @@ def test_to_json_round_trip(plan, tmp_path):
     document = json.loads(path.read_text(encoding="utf-8"))
     assert document["summary"] == plan.summary()
     served = {row["partner"]: row["need_served"] for row in document["kpi_partner"]}
-    assert served == {"poste": 52.5, "sos": 7.5}
+    assert served == {"poste": 48.0, "sos": 12.0}  # s2's 15 split 10 : 40 by serving capacity
     assert [row["dep"] for row in document["kpi_department"]] == ["75", "92"]
     assert list(tmp_path.iterdir()) == [path]
 
@@ -98,7 +98,7 @@ def test_to_csv_and_parquet(geoplan, tmp_path):
     geoplan.to_csv(tmp_path / "csv")
     partner = pd.read_csv(tmp_path / "csv" / "kpi_partner.csv")
     assert list(partner.columns) == list(geoplan.kpis("partner").columns)
-    assert partner["need_served"].tolist() == [52.5, 7.5]
+    assert partner["need_served"].tolist() == [48.0, 12.0]
     units = pd.read_csv(tmp_path / "csv" / "units.csv")
     assert units["geometry"].iloc[0] == "POINT (650002 6860000)"
     assert pd.read_csv(tmp_path / "csv" / "explanations.csv")["unit_id"].tolist() == ["u5", "u4"]

@@ -52,9 +52,12 @@ def test_kpis_by_partner(plan):
     assert kpi["slots_available"].tolist() == [6, 1] and kpi["advisors_available"].tolist() == [2, 1]
     assert kpi["sites_staffed"].tolist() == [3, 1] and kpi["shared_sites"].tolist() == [2, 1]
     assert kpi["open_sites_owned"].tolist() == [2, 1]
-    # s1 15 + half of s2's 15 + s3 30 for poste; the other half of s2 for sos
-    assert kpi["need_served"].tolist() == [52.5, 7.5]
-    assert kpi["share"].tolist() == pytest.approx([52.5 / 152, 7.5 / 152])
+    # s2 serves 15 with one poste slot (10 people a month) and one sos slot (40): by serving
+    # capacity, 15 x 10 / 50 = 3 to poste and 12 to sos. Poste: s1 15 + 3 + s3 30 (in sos premises).
+    assert kpi["need_served"].tolist() == [48.0, 12.0]
+    assert kpi["share"].tolist() == pytest.approx([48 / 152, 12 / 152])
+    # At the premises: poste owns s1 and s2 (15 + 15), sos owns s3 (30), whoever staffs them.
+    assert kpi["need_served_at_premises"].tolist() == [30.0, 30.0]
     assert kpi["people_capacity"].tolist() == [4 * 10 * 24, 1 * 40 * 24]
 
 

@@ -10,6 +10,7 @@ import pytest
 from coverage.errors import MissingDataError, ScenarioError
 from coverage.inputs.partners import Horizon, Partner
 from coverage.models.staffing import staffing
+from coverage.plan.verify import verify_plan
 from coverage.scenario.loading import load_scenario
 from coverage.scenario.run import run_scenario, shipped_scenario
 from model_inputs import dense, frames
@@ -161,6 +162,15 @@ def test_founding_case_on_the_real_files(sources: Path) -> None:
     assert set(poste["site_id"]) <= set(laposte["site_id"])  # La Poste's advisors stay in post offices
     capacity = 24 * (400 * 10 + 80 * 40 + 100 * 40)
     assert plan.served_need <= capacity + 1e-3
+    violations = verify_plan(plan)
+    assert violations == [], "\n".join(map(str, violations))
+    # The figures: no site and no partner serves more than its slots serve in 24 months,
+    # and no staffed site shows 0 served while others show more than their slots can serve.
+    sites = plan.sites
+    assert (sites["served"] <= sites["people_capacity"] + 1e-3).all()
+    kpi = plan.kpis("partner").set_index("partner")
+    assert (kpi["need_served"] <= kpi["people_capacity"] + 1e-3).all()
+    assert kpi.loc["laposte", "people_capacity"] <= 400 * 10 * 24
     projection = plan.projection(dt.date(2023, 12, 31))
     assert projection is not None and projection.target == 320_000
     assert {path.name for path, _, _ in run.files} >= {

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from coverage.cli.common import EXIT_BAD_INPUT, EXIT_PLANNING_FAILED
-from coverage.errors import CoverageError, InfeasibleScenarioError
+from coverage.errors import CoverageError, InfeasibleScenarioError, PlanVerificationError
 
 __all__ = ["main"]
 
@@ -80,6 +80,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InfeasibleScenarioError as exc:
         logger.debug("planning failed", exc_info=True)
         print(f"planning failed: {exc}", file=sys.stderr)
+        return EXIT_PLANNING_FAILED
+    except PlanVerificationError as exc:
+        logger.debug("plan verification failed", exc_info=True)
+        print(
+            f"planning failed: the solved plan breaks {len(exc.violations)} of its model's constraints, "
+            "so nothing was written (please report this with the scenario):",
+            file=sys.stderr,
+        )
+        for violation in exc.violations:
+            print(f"  {violation}", file=sys.stderr)
         return EXIT_PLANNING_FAILED
     except (CoverageError, OSError) as exc:
         logger.debug("command failed", exc_info=True)

@@ -42,6 +42,12 @@ class Partner:
         At most this many of the partner's slots at one site (None: up to the
         site's capacity). ``1`` makes a rotating advisor's slots land on
         distinct sites: 100 advisors x 4 slots then cover 400 offices.
+    min_advisors
+        Advisors the plan must employ at least (staffing): at least
+        ``min_advisors x slots_per_advisor`` slots, so that "fewest advisors
+        for a target" can keep a partner's whole team. At most ``advisors``.
+    min_sites
+        Sites the partner must staff at least (staffing).
     """
 
     name: str
@@ -49,6 +55,8 @@ class Partner:
     slots_per_advisor: int = 1
     people_per_slot_month: float = 40.0
     max_slots_per_site: int | None = None
+    min_advisors: int = 0
+    min_sites: int = 0
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -67,6 +75,16 @@ class Partner:
         if self.max_slots_per_site is not None and self.max_slots_per_site < 1:
             raise ValueError(
                 f"partner {self.name!r}: max_slots_per_site must be >= 1, got {self.max_slots_per_site}"
+            )
+        if not 0 <= self.min_advisors <= self.advisors:
+            raise ValueError(
+                f"partner {self.name!r}: min_advisors must be between 0 and its {self.advisors} advisors, "
+                f"got {self.min_advisors}"
+            )
+        if not 0 <= self.min_sites <= self.slots:
+            raise ValueError(
+                f"partner {self.name!r}: min_sites must be between 0 and its {self.slots} slots "
+                f"(advisors x slots_per_advisor), got {self.min_sites}"
             )
 
     @property

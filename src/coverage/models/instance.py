@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +20,7 @@ import pandas as pd
 
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.solver import SolveResult
+from coverage.plan.constraints import Constraints
 from coverage.plan.solution import Solution
 from coverage.reach.pairs import Reach
 
@@ -90,6 +91,8 @@ class Instance:
     dist: npt.NDArray[np.float64]
     pair_weight: npt.NDArray[np.float64]
     pair_site: npt.NDArray[np.int64] = field(repr=False)
+    #: Index in ``reach.rows`` / ``reach.cols`` of each model pair (to map flows back).
+    pair_index: npt.NDArray[np.int64] = field(repr=False)
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -163,6 +166,19 @@ class Instance:
             dist=self.dist[keep],
             pair_weight=self.pair_weight[keep],
             pair_site=self.pair_site[keep],
+            pair_index=self.pair_index[keep],
+        )
+
+    def constraints(self, rules: DepartmentRules | None = None, **limits: Any) -> Constraints:
+        """The constraints a plan of this instance was solved under (``limits``: the model's own)."""
+        ids = self.sites["site_id"].to_numpy(dtype=object)
+        return Constraints(
+            budget=self.budget,
+            forced=tuple(str(s) for s in ids[self.forced]),
+            closed=tuple(str(s) for s in ids[~self.available]),
+            rules=rules or DepartmentRules(),
+            site_departments=tuple(sorted({str(d) for d in self.model_site_dep})),
+            **limits,
         )
 
     def timer(self) -> Callable[[], float]:
@@ -180,10 +196,14 @@ class Instance:
         sense: Literal["max", "min"],
         served: npt.NDArray[np.float64] | None = None,
         slots: pd.DataFrame | None = None,
+        flow: npt.NDArray[np.float64] | None = None,
+        months: float | None = None,
         pad_to: int | None = None,
     ) -> Solution:
         """The solver's answer over every unit and site of the input.
 
+        ``flow`` is the served need per model pair (flow models); it is mapped
+        to the reach's pairs, and each unit's served need is then its sum.
         ``pad_to`` opens further available sites, in input order, until that
         many are open ("exactly p sites" when fewer than p reach any need).
         """
@@ -192,6 +212,11 @@ class Instance:
         if pad_to is not None and open_sites.sum() < pad_to:
             spare = np.flatnonzero(self.available & ~open_sites)
             open_sites[spare[: pad_to - int(open_sites.sum())]] = True
+        reach_flow = None
+        if flow is not None:
+            reach_flow = np.zeros(len(self.reach.rows))
+            reach_flow[self.pair_index] = flow
+            served = np.bincount(self.reach.rows, weights=reach_flow, minlength=self.reach.n_demand)
         if served is None:
             # Coverage: each unit's need times the best coverage weight of an open site in reach.
             reach = self.reach
@@ -212,6 +237,8 @@ class Instance:
             served=served,
             slots=slots if slots is not None else pd.DataFrame({c: [] for c in SLOT_COLUMNS}),
             assignment=None,
+            flow=reach_flow,
+            months=months,
         )
 
 
@@ -299,5 +326,6 @@ def prepare(
         dist=reach.dist[keep_pair],
         pair_weight=reach.pair_weight[keep_pair],
         pair_site=reach.cols[keep_pair].astype(np.int64),
+        pair_index=np.flatnonzero(keep_pair).astype(np.int64),
         started=started,
     )

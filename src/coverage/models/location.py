@@ -95,7 +95,8 @@ def maximal_coverage(
         rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=max_sites
     )
     builder = coverage_builder(inst, rules, objective="max", max_sites=max_sites)
-    return solve_model("maximal_coverage", inst, builder, options)
+    limits = inst.constraints(rules, max_sites=max_sites)
+    return solve_model("maximal_coverage", inst, builder, options, constraints=limits)
 
 
 def set_cover(
@@ -150,7 +151,9 @@ def set_cover(
         rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=None
     )
     builder = coverage_builder(inst, rules, objective="min", target=target)
-    return solve_model("set_cover" if target is None else "coverage_target", inst, builder, options)
+    limits = inst.constraints(rules, target=target, every_unit=target is None)
+    name = "set_cover" if target is None else "coverage_target"
+    return solve_model(name, inst, builder, options, constraints=limits)
 
 
 def p_median(
@@ -190,7 +193,9 @@ def p_median(
     inst = prepare(demand, sites, reach, forced=forced, closed=closed)
     _check_count(inst, p, "p", exact=True)
     _check_all_reachable(inst, "p-median")
-    return solve_model("p_median", inst, assignment_builder(inst, p, center=False), options, pad_to=p)
+    limits = inst.constraints(exact_sites=p, every_unit=True)
+    builder = assignment_builder(inst, p, center=False)
+    return solve_model("p_median", inst, builder, options, pad_to=p, constraints=limits)
 
 
 def p_center(
@@ -239,9 +244,11 @@ def p_center(
     _check_count(inst, p, "p", exact=True)
     _check_all_reachable(inst, "p-center")
     options = options or SolverOptions()
+    limits = inst.constraints(exact_sites=p, every_unit=True)
     radii = np.unique(inst.dist)
     if len(radii) == 0:  # no need anywhere: any p sites do
-        return solve_model("p_center", inst, assignment_builder(inst, p, center=True), options, pad_to=p)
+        builder = assignment_builder(inst, p, center=True)
+        return solve_model("p_center", inst, builder, options, pad_to=p, constraints=limits)
     # Every unit needs its nearest site: no radius below the largest nearest distance works.
     nearest = np.minimum.reduceat(inst.dist, inst.indptr[:-1])
     low = int(np.searchsorted(radii, nearest.max()))
@@ -290,7 +297,9 @@ def p_center(
         sense="min",
         pad_to=p,
     )
-    return Plan.from_solution(solution, demand=inst.demand, sites=inst.sites, reach=inst.reach)
+    return Plan.from_solution(
+        solution, demand=inst.demand, sites=inst.sites, reach=inst.reach, constraints=limits
+    )
 
 
 # -- checks ---------------------------------------------------------------

@@ -27,6 +27,7 @@ from coverage.inputs.partners import Horizon, Partner
 from coverage.models.formulation import expression
 from coverage.models.instance import Instance
 from coverage.models.solver import SolveResult, SolverOptions, Status, run_solver
+from coverage.plan.constraints import Constraints
 from coverage.plan.plan import Plan
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,10 @@ class Readout:
     open: np.ndarray
     served: np.ndarray | None = None
     slots: pd.DataFrame | None = None
+    #: Need served per model pair (flow models), mapped to the reach's pairs by the instance.
+    flow: np.ndarray | None = None
+    #: Months of work the model's capacities count.
+    months: float | None = None
 
 
 def solve_model(
@@ -90,6 +95,7 @@ def solve_model(
     partners: Sequence[Partner] = (),
     horizon: Horizon | None = None,
     pad_to: int | None = None,
+    constraints: Constraints | None = None,
 ) -> Plan:
     """Build, solve (twice for lexicographic objectives), explain infeasibility, and make the Plan.
 
@@ -99,7 +105,8 @@ def solve_model(
     when ``state['report'] == 'first'``. A solve stopped by the time limit
     before any solution gives a ``'not_solved'`` plan with nothing open, not
     an exception. ``pad_to`` opens more sites (the first that reach no one)
-    up to that count, for "exactly p sites" models.
+    up to that count, for "exactly p sites" models. ``constraints`` are
+    recorded on the plan for :func:`coverage.plan.verify.verify_plan`.
     """
     options = options or SolverOptions()
     state: dict[str, object] = getattr(builder, "state", {})
@@ -123,7 +130,7 @@ def solve_model(
         if first.status == "infeasible":
             _explain_infeasible(builder, groups, options)
         if first.status not in ("optimal", "feasible"):
-            return _unsolved(model, inst, first, build_seconds, first_sense, partners, horizon)
+            return _unsolved(model, inst, first, build_seconds, first_sense, partners, horizon, constraints)
         state["floor"] = first.objective
     started = time.perf_counter()
     problem, groups, read = builder(frozenset())
@@ -144,7 +151,9 @@ def solve_model(
         read = first_read  # type: ignore[assignment]
         result = SolveResult("feasible", result.objective, result.bound, result.seconds, result.solver)
     if result.status not in ("optimal", "feasible"):
-        return _unsolved(model, inst, result, build_seconds + solve_seconds, sense, partners, horizon)
+        return _unsolved(
+            model, inst, result, build_seconds + solve_seconds, sense, partners, horizon, constraints
+        )
     readout = read()
     if first is not None and state.get("report") == "first":
         # The first objective is the headline (need served); the second only orders ties.
@@ -160,10 +169,18 @@ def solve_model(
         sense=sense,
         served=readout.served,
         slots=readout.slots,
+        flow=readout.flow,
+        months=readout.months,
         pad_to=pad_to,
     )
     return Plan.from_solution(
-        solution, demand=inst.demand, sites=inst.sites, reach=inst.reach, partners=partners, horizon=horizon
+        solution,
+        demand=inst.demand,
+        sites=inst.sites,
+        reach=inst.reach,
+        partners=partners,
+        horizon=horizon,
+        constraints=constraints,
     )
 
 
@@ -175,6 +192,7 @@ def _unsolved(
     sense: str,
     partners: Sequence[Partner],
     horizon: Horizon | None,
+    constraints: Constraints | None,
 ) -> Plan:
     """A plan with nothing open, for a solve that ended without a solution (time limit)."""
     logger.warning("%s: the solver ended with status '%s' and no solution", model, result.status)
@@ -188,7 +206,13 @@ def _unsolved(
         served=np.zeros(len(inst.need)),
     )
     return Plan.from_solution(
-        solution, demand=inst.demand, sites=inst.sites, reach=inst.reach, partners=partners, horizon=horizon
+        solution,
+        demand=inst.demand,
+        sites=inst.sites,
+        reach=inst.reach,
+        partners=partners,
+        horizon=horizon,
+        constraints=constraints,
     )
 
 

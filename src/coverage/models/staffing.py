@@ -131,7 +131,10 @@ def staffing(
     options = options or SolverOptions()
     if options.solver == "auto" and len(inst.cols) >= HIGHS_STAFFING_PAIRS:
         options = replace(options, solver="highs")
-    return solve_model("staffing", inst, builder, options, partners=partners, horizon=horizon)
+    limits = inst.constraints(rules, sharing=sharing, target=target)
+    return solve_model(
+        "staffing", inst, builder, options, partners=partners, horizon=horizon, constraints=limits
+    )
 
 
 #: Unit-site pairs from which ``solver='auto'`` solves staffing with HiGHS rather than CBC.
@@ -351,9 +354,8 @@ def _builder(
 
         def read() -> Readout:
             slot_values = np.rint(values(t)).astype(np.int64)
-            flow = values(x)
-            served_units = np.zeros(len(inst.need))
-            np.add.at(served_units, inst.row_units[pair_rows], flow)
+            # Solver noise (49.999999 for 50 people, -1e-12) is rounded away: need is in people.
+            flow = np.maximum(np.round(values(x), 4), 0.0)
             used = slot_values > 0
             slots = pd.DataFrame(
                 {
@@ -362,9 +364,7 @@ def _builder(
                     "slots": slot_values[used],
                 }
             )
-            # Solver noise (49.999999 for 50 people) is rounded away: need is in people.
-            served_units = np.minimum(np.round(served_units, 4), inst.need)
-            return Readout(values(y), served=served_units, slots=slots)
+            return Readout(values(y), slots=slots, flow=flow, months=months)
 
         return problem, groups, read
 

@@ -7,7 +7,10 @@
   projection of people accompanied, the unreached priority units;
 - :mod:`coverage.plan.export`: GeoPackage, GeoJSON, CSV, Parquet and JSON,
   written atomically;
-- :mod:`coverage.plan.plan`: the immutable :class:`Plan` over them;
+- :mod:`coverage.plan.plan`: the immutable :class:`Plan` over them, with the
+  :class:`Constraints` its model was solved under (:mod:`coverage.plan.constraints`);
+- :mod:`coverage.plan.verify`: :func:`verify_plan`, an independent re-check of
+  every constraint from the plan's own tables;
 - :mod:`coverage.plan.maps`: folium maps of a plan (an export too).
 
 The models of :mod:`coverage.models` import this stage to make their plans;
@@ -16,9 +19,22 @@ nothing here imports a model.
 
 from __future__ import annotations
 
+from coverage.plan.constraints import Constraints
 from coverage.plan.kpis import Projection
 from coverage.plan.maps import PARTNER_COLOURS, plan_map
 from coverage.plan.plan import Plan
 from coverage.plan.solution import STATUSES, Solution
+from coverage.plan.verify import Violation, check_plan, verify_plan
 
-__all__ = ["PARTNER_COLOURS", "STATUSES", "Plan", "Projection", "Solution", "plan_map"]
+__all__ = [
+    "PARTNER_COLOURS",
+    "STATUSES",
+    "Constraints",
+    "Plan",
+    "Projection",
+    "Solution",
+    "Violation",
+    "check_plan",
+    "plan_map",
+    "verify_plan",
+]

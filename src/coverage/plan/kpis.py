@@ -8,9 +8,12 @@ Zones: ``qpv`` when the unit's ``qpv`` flag is true, else ``rural`` when its
 the remainder is ``other`` (not known to be urban); without both, every unit is
 in zone ``all``. Priority units are those of zones ``qpv`` and ``rural``.
 
-Need served by a partner: a site's served need is split between the partners
-staffing it in proportion to their slots; at an open site without slots
-(coverage models) it goes to the site's owner (``partner`` column).
+Need served by a partner (*staffed by*): a site's served need is split between
+the partners staffing it in proportion to their serving capacity there, slots x
+people per slot-month (:mod:`coverage.plan.tables`); at an open site without
+slots (coverage models) it goes to the site's owner (``partner`` column). Need
+served *at the premises of* a partner is the served need of the open sites it
+owns, whoever staffs them.
 
 KPI tables: shares are need served / need (NaN without need); distances are
 need-weighted means and maxima over reached units, in the reach's unit.
@@ -22,9 +25,10 @@ need-weighted means and maxima over reached units, in the reach's unit.
 - ``zone``: the same unit columns by zone (``qpv``, ``rural``, ``urban``);
 - ``partner``: ``advisors_available``, ``slots_available``, ``slots``,
   ``advisors`` (``ceil(slots / slots_per_advisor)``), ``sites_staffed``,
-  ``shared_sites``, ``open_sites_owned``, ``need_served`` (split by slots,
-  or to the owner at open sites without slots), ``share`` (of the total
-  need), ``people_capacity`` (slots x people per slot-month x horizon months).
+  ``shared_sites``, ``open_sites_owned``, ``need_served`` (staffed by the
+  partner, see above), ``need_served_at_premises``, ``share`` (need served
+  / total need), ``people_capacity`` (slots x people per slot-month x the
+  model's months of work, else the horizon's months).
 """
 
 from __future__ import annotations
@@ -183,13 +187,12 @@ def kpi_partner(
     names = list(known) + sorted(set(owner.dropna().astype(str)) - set(known))
     site = sites[["site_id", "slots", "served", "shared"]].assign(owner=owner.to_numpy())
     staffed = slots.merge(site.rename(columns={"slots": "site_slots"}), on="site_id", how="left")
-    staffed["need_served"] = staffed["served"] * staffed["slots"] / staffed["site_slots"]
     per = staffed.groupby("partner").agg(
         slots=("slots", "sum"),
         sites_staffed=("site_id", "nunique"),
         shared_sites=("shared", "sum"),
-        need_served=("need_served", "sum"),
     )
+    by_capacity = {p: float(sites[f"served_{p}"].sum()) for p in known}
     unstaffed = site[site["slots"] == 0].dropna(subset=["owner"])
     owned = site.dropna(subset=["owner"]).groupby("owner").size()
     out = pd.DataFrame(index=pd.Index(names, name="partner"))
@@ -201,9 +204,12 @@ def kpi_partner(
     out["sites_staffed"] = per["sites_staffed"].reindex(names).fillna(0).astype(np.int64)
     out["shared_sites"] = per["shared_sites"].reindex(names).fillna(0).astype(np.int64)
     out["open_sites_owned"] = owned.reindex(names).fillna(0).astype(np.int64)
-    out["need_served"] = per["need_served"].reindex(names).fillna(0.0) + unstaffed.groupby("owner")[
-        "served"
-    ].sum().reindex(names).fillna(0.0)
+    out["need_served"] = pd.Series(by_capacity, dtype=np.float64).reindex(names).fillna(
+        0.0
+    ) + unstaffed.groupby("owner")["served"].sum().reindex(names).fillna(0.0)
+    out["need_served_at_premises"] = (
+        site.dropna(subset=["owner"]).groupby("owner")["served"].sum().reindex(names).fillna(0.0)
+    )
     out["share"] = out["need_served"] / total_need if total_need > 0 else np.nan
     rate = np.array([known[p].people_per_slot_month if p in known else np.nan for p in names])
     out["people_capacity"] = out["slots"] * rate * months if months is not None else np.nan

@@ -29,6 +29,7 @@ from coverage.inputs.partners import Horizon, Partner
 from coverage.plan import export as px
 from coverage.plan import kpis as pk
 from coverage.plan import tables as pt
+from coverage.plan.constraints import Constraints
 from coverage.plan.kpis import Projection
 from coverage.plan.solution import Solution
 from coverage.reach.pairs import Reach
@@ -52,9 +53,14 @@ class Plan:
         The staffing partners and the horizon the plan was built with.
     distance_unit, reach_rule, n_candidates
         Unit of reach distances (``'m'`` or ``'min'``), access rule, number of candidate sites.
+    months
+        Months of work the model's capacities count (staffing), None for other models.
+    constraints
+        What the model was solved under (site count, budget, forced and closed sites,
+        department rules, sharing, target), re-checked by :func:`coverage.plan.verify.verify_plan`.
 
-    The tables are private fields, read through :attr:`units`, :attr:`sites`, :attr:`slots`
-    and :attr:`explanations`, which return copies.
+    The tables are private fields, read through :attr:`units`, :attr:`sites`, :attr:`slots`,
+    :attr:`flows` and :attr:`explanations`, which return copies.
     """
 
     model: str
@@ -71,9 +77,12 @@ class Plan:
     distance_unit: str
     reach_rule: str
     n_candidates: int
+    months: float | None
+    constraints: Constraints
     _units: pd.DataFrame = field(repr=False)
     _sites: pd.DataFrame = field(repr=False)
     _slots: pd.DataFrame = field(repr=False)
+    _flows: pd.DataFrame = field(repr=False)
     _explanations: pd.DataFrame = field(repr=False)
 
     @classmethod
@@ -86,6 +95,7 @@ class Plan:
         reach: Reach,
         partners: Sequence[Partner] = (),
         horizon: Horizon | None = None,
+        constraints: Constraints | None = None,
     ) -> Plan:
         """Join a raw solution to its units and sites and derive every table.
 
@@ -102,6 +112,8 @@ class Plan:
         partners, horizon
             Partner records (one per partner in ``solution.slots``), and the horizon of
             :meth:`projection`.
+        constraints
+            What the model was solved under (default: nothing beyond the partners).
 
         Raises
         ------
@@ -125,9 +137,12 @@ class Plan:
             distance_unit=reach.unit,
             reach_rule=reach.rule,
             n_candidates=reach.n_sites,
+            months=solution.months,
+            constraints=constraints if constraints is not None else Constraints(),
             _units=pt.geometry_last(units),
             _sites=pt.geometry_last(table),
             _slots=solution.slots.copy(),
+            _flows=pt.flow_table(solution, reach),
             _explanations=pk.explain_unreached(units, candidates, reach, solution.open_sites),
         )
 
@@ -160,6 +175,16 @@ class Plan:
     def slots(self) -> pd.DataFrame:
         """Slots per (site, partner): ``site_id``, ``partner``, ``slots``."""
         return self._slots.copy()
+
+    @property
+    def flows(self) -> pd.DataFrame:
+        """Need served per (unit, site) pair, as the model decided it (flow models only).
+
+        Columns ``unit_id``, ``site_id``, ``served``, ``distance`` (in :attr:`distance_unit`);
+        one row per pair with served need > 0. Each unit's ``served`` and each site's
+        ``served`` are the sums of these rows. Empty for models that decide no flow.
+        """
+        return self._flows.copy()
 
     @property
     def explanations(self) -> pd.DataFrame:
@@ -219,7 +244,9 @@ class Plan:
         if by == "zone":
             return pk.kpi_zone(self._units)
         if by == "partner":
-            months = self.horizon.months if self.horizon is not None else None
+            months = self.months
+            if months is None and self.horizon is not None:
+                months = self.horizon.months
             return pk.kpi_partner(
                 self._sites, self._slots, self.partners, total_need=self.total_need, months=months
             )
@@ -276,6 +303,8 @@ class Plan:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by export name (``kpi_department`` only when the demand has ``dep``)."""
         out = {"sites": self.sites, "units": self.units, "slots": self.slots}
+        if self.months is not None:
+            out["flows"] = self.flows
         if "dep" in self._units.columns:
             out["kpi_department"] = self.kpis("department")
         out["kpi_partner"] = self.kpis("partner")

@@ -67,6 +67,12 @@ class Solution:
     assignment
         ``(n,)`` index of the site serving each unit, -1 for none; None to
         attribute units to their nearest open site within reach.
+    flow
+        ``(len(reach.rows),)`` need served per pair of the reach (unit ``rows[k]``
+        served at site ``cols[k]``), for models that decide it (staffing); None
+        otherwise. Values are >= 0; ``served`` must be their sum per unit.
+    months
+        Months of work the model's capacities count (staffing), None otherwise.
     """
 
     model: str
@@ -81,6 +87,8 @@ class Solution:
     served: npt.NDArray[np.float64]
     slots: pd.DataFrame = field(default_factory=_empty_slots)
     assignment: npt.NDArray[np.int64] | None = None
+    flow: npt.NDArray[np.float64] | None = None
+    months: float | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -111,3 +119,10 @@ class Solution:
         if self.assignment is not None:
             assignment = np.array(self.assignment, dtype=np.int64).ravel()
             object.__setattr__(self, "assignment", _read_only(assignment))
+        if self.flow is not None:
+            flow = np.array(self.flow, dtype=np.float64).ravel()
+            if not np.isfinite(flow).all() or (flow < -1e-9).any():
+                raise ValueError("flow must be finite and >= 0 for every pair")
+            object.__setattr__(self, "flow", _read_only(np.maximum(flow, 0.0)))
+        if self.months is not None and not self.months > 0:
+            raise ValueError(f"months must be > 0; got {self.months!r}")

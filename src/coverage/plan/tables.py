@@ -10,10 +10,25 @@ derives, without Python loops over pairs:
 - per open site: ``slots``, ``slots_<partner>``, ``advisors`` (advisor
   equivalents: a slot of a partner whose advisors rotate over 4 sites counts
   0.25), ``shared`` (staffed by a partner other than the owner, or by 2+
-  partners), ``need_in_reach``, ``served`` (the need served of the units it
-  serves: their assigned site, else their nearest open site) and
-  ``unique_need``: the *need* (not the served need) of the units only this open
-  site reaches, i.e. the need that closing it would leave out of reach.
+  partners), ``need_in_reach``, ``served`` and ``unique_need``: the *need*
+  (not the served need) of the units only this open site reaches, i.e. the
+  need that closing it would leave out of reach;
+- with the months of work of a staffing model: ``people_capacity`` (what the
+  site's slots serve: sum over partners of slots x people per slot-month x
+  months) and ``served_<partner>``;
+- per (unit, site) pair with served need, for flow models: the ``flows`` table.
+
+Need served at a site is the model's own figure: for flow models (staffing)
+the sum of the flows the solver sent there; for models that assign units
+(p-median, p-center), the served need of the units assigned to it; for
+coverage models, which decide no flow, the served need of the units whose
+nearest open site it is.
+
+Need served at a shared site is attributed to its partners in proportion to
+their serving capacity there, slots x people per slot-month: two La Poste
+slots at 10 people a month and one Croix-Rouge slot at 40 split 600 people
+served as 20 : 40, i.e. 200 and 400. As the flow at a site never exceeds
+its capacity, neither does any partner's share.
 """
 
 from __future__ import annotations
@@ -34,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "align",
     "check_assignment",
+    "flow_table",
     "geometry_last",
     "ids_or_none",
     "join_solution",
@@ -89,12 +105,61 @@ def join_solution(
     opened = np.flatnonzero(is_open)
     per_site = staffing(solution.slots, candidates, reach.site_ids, is_open, partners)
     per_site["need_in_reach"] = site_sums(reach.cols, need[reach.rows], m)
-    per_site["served"] = site_sums(serving, served, m, serving >= 0)
+    if solution.flow is not None:
+        if len(solution.flow) != len(reach.rows):
+            raise ValueError(
+                f"the solution has {len(solution.flow)} flows; the reach has {len(reach.rows)} pairs"
+            )
+        if (solution.flow[~is_open[reach.cols]] > 0).any():
+            raise ValueError("the solution sends flow to closed sites")
+        per_site["served"] = site_sums(reach.cols, solution.flow, m)
+    else:
+        per_site["served"] = site_sums(serving, served, m, serving >= 0)
+    per_site.update(attribute(per_site, partners, solution.months))
     per_site["unique_need"] = site_sums(nearest, need, m, open_in_reach == 1)
     table = candidates.iloc[opened].reset_index(drop=True)
     for column, values in per_site.items():
         table[column] = values[opened]
     return units, candidates, table, opened
+
+
+def attribute(
+    per_site: dict[str, npt.NDArray[Any]], partners: Sequence[Any], months: float | None
+) -> dict[str, npt.NDArray[Any]]:
+    """``served_<partner>`` per site, and ``people_capacity`` when ``months`` is known.
+
+    A site's served need goes to its partners in proportion to slots x people per
+    slot-month (see the module docstring); at a site without slots it goes to no partner.
+    ``people_capacity`` is slots x people per slot-month x ``months``, summed over partners.
+    """
+    served = per_site["served"]
+    rate = np.zeros(len(served))
+    per_month = {}
+    for partner in partners:
+        per_month[partner.name] = per_site[f"slots_{partner.name}"] * float(partner.people_per_slot_month)
+        rate = rate + per_month[partner.name]
+    share = np.divide(served, rate, out=np.zeros(len(served)), where=rate > 0)
+    out: dict[str, npt.NDArray[Any]] = {f"served_{name}": per_month[name] * share for name in per_month}
+    if months is not None:
+        out["people_capacity"] = rate * months
+    return out
+
+
+def flow_table(solution: Solution, reach: Reach) -> pd.DataFrame:
+    """The model's flows: ``unit_id``, ``site_id``, ``served``, ``distance``, one row per pair served.
+
+    Empty (same columns) for models without flows.
+    """
+    flow = solution.flow
+    chosen = np.flatnonzero(flow > 0) if flow is not None else np.empty(0, np.int64)
+    return pd.DataFrame(
+        {
+            "unit_id": reach.demand_ids[reach.rows[chosen]].astype(object),
+            "site_id": reach.site_ids[reach.cols[chosen]].astype(object),
+            "served": (flow[chosen] if flow is not None else np.empty(0)).astype(np.float64),
+            "distance": reach.dist[chosen].astype(np.float64),
+        }
+    )
 
 
 def align(

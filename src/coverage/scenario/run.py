@@ -161,6 +161,8 @@ def run_scenario(
         catalogue key, expected path and how to get it.
     InfeasibleScenarioError
         The model cannot satisfy the scenario.
+    PlanVerificationError
+        The solved plan breaks a constraint of its model (see :func:`solve_scenario`).
     LayerValidationError
         A data file breaks its schema.
 
@@ -281,6 +283,15 @@ def solve_scenario(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame
 
     For callers that keep the inputs of an earlier :func:`run_scenario` and
     change only the objective, rules, partners, horizon or solver (the map app).
+    A solved plan is checked by :func:`coverage.plan.verify.check_plan` before it
+    is returned.
+
+    Raises
+    ------
+    InfeasibleScenarioError
+        The model cannot satisfy the scenario.
+    PlanVerificationError
+        The solved plan breaks a constraint of its model (a defect: never written out).
 
     Examples
     --------
@@ -296,6 +307,15 @@ def solve_scenario(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame
     >>> round(run.plan.served_share, 3), round(plan.served_share, 3)
     (0.632, 0.744)
     """
+    plan = _solve(scenario, demand, sites, reach)
+    if plan.status in ("optimal", "feasible"):
+        from coverage.plan.verify import check_plan
+
+        check_plan(plan)
+    return plan
+
+
+def _solve(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, reach: Reach) -> Plan:
     from coverage.models.location import maximal_coverage, p_center, p_median, set_cover
     from coverage.models.staffing import staffing
 

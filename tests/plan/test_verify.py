@@ -1,0 +1,121 @@
+"""The plan verifier: it passes solved plans and names every constraint a broken table breaks.
+
+The instance is worked out by hand. One La Poste office ``s1`` (capacity 2) and
+one Croix-Rouge site ``s2`` (capacity 1); one advisor each; La Poste's slot serves
+10 people a month, Croix-Rouge's 40; Croix-Rouge may work in La Poste's premises.
+Unit ``u1`` (need 1,000) reaches ``s1`` only. Over 12 months the best plan puts both
+advisors at ``s1``: 120 + 480 = 600 people served there, attributed by serving
+capacity 10 : 40, i.e. 120 to La Poste and 480 to Croix-Rouge.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from coverage import Reach, staffing
+from coverage.errors import PlanVerificationError
+from coverage.inputs.partners import Partner, Sharing
+from coverage.plan.verify import check_plan, verify_plan
+
+PARTNERS = [
+    Partner("laposte", advisors=1, people_per_slot_month=10.0),
+    Partner("croix_rouge", advisors=1, people_per_slot_month=40.0),
+]
+SHARING = Sharing.from_pairs([("croix_rouge", "laposte")])
+
+
+@pytest.fixture(scope="module")
+def plan():
+    demand = pd.DataFrame({"unit_id": ["u1", "u2"], "need": [1000.0, 0.0]})
+    sites = pd.DataFrame({"site_id": ["s1", "s2"], "partner": ["laposte", "croix_rouge"], "capacity": [2, 1]})
+    reach = Reach.from_dense(
+        demand["unit_id"], sites["site_id"], [[100, 9000], [9000, 100]], max_distance=5000
+    )
+    return staffing(demand, sites, reach, PARTNERS, sharing=SHARING, months=12)
+
+
+def test_partner_attribution_by_serving_capacity(plan):
+    assert plan.open_site_ids == ("s1",)
+    site = plan.sites.set_index("site_id").loc["s1"]
+    assert site["served"] == pytest.approx(600)
+    assert site["people_capacity"] == pytest.approx(600)
+    assert site["served_laposte"] == pytest.approx(120) and site["served_croix_rouge"] == pytest.approx(480)
+    kpi = plan.kpis("partner").set_index("partner")
+    assert kpi.loc["laposte", "need_served"] == pytest.approx(120)
+    assert kpi.loc["croix_rouge", "need_served"] == pytest.approx(480)
+    assert kpi.loc["laposte", "need_served_at_premises"] == pytest.approx(600)
+    assert kpi.loc["croix_rouge", "need_served_at_premises"] == 0
+    assert (kpi["need_served"] <= kpi["people_capacity"] + 1e-6).all()
+    flows = plan.flows
+    assert flows[["unit_id", "site_id"]].values.tolist() == [["u1", "s1"]]
+    assert flows["served"].tolist() == pytest.approx([600])
+
+
+def test_a_solved_plan_passes(plan):
+    assert verify_plan(plan) == []
+    assert check_plan(plan) is plan
+
+
+def broken(plan, **tables):
+    return dataclasses.replace(plan, **{f"_{k}": v for k, v in tables.items()})
+
+
+def checks(plan):
+    return {(v.check, v.subject) for v in verify_plan(plan)}
+
+
+def test_partner_over_budget_is_named(plan):
+    slots = plan.slots
+    slots.loc[slots["partner"] == "laposte", "slots"] = 2
+    assert ("partner budget", "laposte") in checks(broken(plan, slots=slots))
+
+
+def test_site_over_capacity_is_named(plan):
+    sites = plan.sites
+    sites["capacity"] = 1
+    found = verify_plan(broken(plan, sites=sites))
+    assert [(v.check, v.subject, v.value, v.limit) for v in found] == [("site capacity", "s1", 2.0, 1.0)]
+    assert "s1: slots 2, above the limit 1" in str(found[0])
+
+
+def test_sharing_breach_is_named(plan):
+    strict = dataclasses.replace(
+        plan, constraints=dataclasses.replace(plan.constraints, sharing=Sharing.none())
+    )
+    found = verify_plan(strict)
+    assert [(v.check, v.subject) for v in found] == [("sharing", "croix_rouge at s1")]
+    assert "premises of laposte" in found[0].message
+
+
+def test_served_above_need_and_capacity_is_named(plan):
+    units = plan.units
+    units.loc[units["unit_id"] == "u1", "served"] = 1200.0
+    sites = plan.sites
+    sites["served"] = 1200.0
+    found = checks(broken(plan, units=units, sites=sites))
+    assert ("unit need", "u1") in found
+    assert ("site serving capacity", "s1") in found
+    assert ("site table", "s1") in found and ("unit table", "u1") in found  # flows still say 600
+
+
+def test_model_limits_are_named(plan):
+    limits = dataclasses.replace(plan.constraints, forced=("s2",), max_sites=0, target=700.0)
+    found = checks(dataclasses.replace(plan, constraints=limits))
+    assert found == {("forced sites", "s2"), ("site count", "open sites"), ("target", "need served")}
+
+
+def test_kpi_totals_must_match_the_tables(plan):
+    sites = plan.sites
+    sites["served_laposte"] = 0.0  # partner attribution no longer sums to the served need
+    assert ("KPI totals", "kpis_partner.need_served") in checks(broken(plan, sites=sites))
+
+
+def test_check_plan_raises_with_the_violations(plan):
+    slots = plan.slots
+    slots["slots"] = 5
+    with pytest.raises(PlanVerificationError, match="partner budget: laposte: slots staffed 5") as info:
+        check_plan(broken(plan, slots=slots))
+    assert len(info.value.violations) >= 2
