@@ -119,3 +119,24 @@ def test_check_plan_raises_with_the_violations(plan):
     with pytest.raises(PlanVerificationError, match="partner budget: laposte: slots staffed 5") as info:
         check_plan(broken(plan, slots=slots))
     assert len(info.value.violations) >= 2
+
+
+def test_a_partner_minimum_keeps_the_slower_partner_in_a_fewest_advisors_plan():
+    """With 480 people to serve, Croix-Rouge's one slot (480 a year) suffices alone; a
+    La Poste minimum of one advisor keeps La Poste's slot too, and the verifier checks it."""
+    demand = pd.DataFrame({"unit_id": ["u1"], "need": [1000.0]})
+    sites = pd.DataFrame({"site_id": ["s1"], "partner": ["laposte"], "capacity": [2]})
+    reach = Reach.from_dense(demand["unit_id"], sites["site_id"], [[100]], max_distance=5000)
+    free = staffing(
+        demand, sites, reach, PARTNERS, sharing=SHARING, months=12, objective="min_advisors", target=480
+    )
+    assert free.slots["partner"].tolist() == ["croix_rouge"]
+    kept = [dataclasses.replace(PARTNERS[0], min_advisors=1), PARTNERS[1]]
+    plan = staffing(
+        demand, sites, reach, kept, sharing=SHARING, months=12, objective="min_advisors", target=480
+    )
+    assert sorted(plan.slots["partner"]) == ["croix_rouge", "laposte"] or plan.slots["partner"].tolist() == [
+        "laposte"
+    ]
+    assert "laposte" in set(plan.slots["partner"]) and verify_plan(plan) == []
+    assert ("partner minimum advisors", "laposte") in checks(dataclasses.replace(free, partners=tuple(kept)))

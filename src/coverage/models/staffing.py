@@ -312,6 +312,16 @@ def _builder(
             groups["partner advisors"] = "partner advisors: " + ", ".join(
                 f"{p.name} {p.advisors} advisors x {p.slots_per_advisor} slots" for p in partners
             )
+        if "partner minimum advisors" not in skip and any(p.min_advisors for p in partners):
+            for p, partner in enumerate(partners):
+                if partner.min_advisors:
+                    floor = partner.min_advisors * partner.slots_per_advisor
+                    problem.addConstraint(
+                        pulp.LpConstraint(by_partner[p], pulp.LpConstraintGE, f"floor_{p}", floor)
+                    )
+            groups["partner minimum advisors"] = "partner minimum advisors: " + ", ".join(
+                f"{p.name} at least {p.min_advisors}" for p in partners if p.min_advisors
+            )
         served = pulp.lpSum(x)
         if objective == "min_advisors":
             whole = [

@@ -159,7 +159,6 @@ def _partners(plan: Plan) -> list[Violation]:
             Violation("partners", name, 1, 0, f"{name}: staffs sites but is not a partner of the plan")
         )
     by_partner = slots.groupby("partner")["slots"].sum()
-    sites_by_partner = slots[slots["slots"] > 0].groupby("partner")["site_id"].nunique()
     per_site = slots.groupby(["partner", "site_id"])["slots"].sum()
     for name, partner in known.items():
         used = float(by_partner.get(name, 0))
@@ -171,15 +170,6 @@ def _partners(plan: Plan) -> list[Violation]:
                 used,
                 partner.min_advisors * partner.slots_per_advisor,
                 "slots staffed",
-            )
-        )
-        out.append(
-            _under(
-                "partner minimum sites",
-                name,
-                float(sites_by_partner.get(name, 0)),
-                partner.min_sites,
-                "sites staffed",
             )
         )
         if partner.max_slots_per_site is not None and name in per_site.index.get_level_values(0):

@@ -246,6 +246,13 @@ class PartnerSpec(_Table):
     slots_per_advisor: int = Field(default=1, ge=1)
     people_per_slot_month: float = Field(default=40.0, gt=0)
     max_slots_per_site: int | None = Field(default=None, ge=1)
+    min_advisors: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _minimum_within_team(self) -> PartnerSpec:
+        if self.min_advisors > self.advisors:
+            raise ValueError(f"min_advisors ({self.min_advisors}) is more than the {self.advisors} advisors")
+        return self
 
 
 class DecaySpec(_Table):
