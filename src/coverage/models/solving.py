@@ -29,6 +29,7 @@ from coverage.models.instance import Instance
 from coverage.models.solver import SolveResult, SolverOptions, Status, run_solver
 from coverage.plan.constraints import Constraints
 from coverage.plan.plan import Plan
+from coverage.plan.solution import Solution
 
 logger = logging.getLogger(__name__)
 
@@ -173,15 +174,7 @@ def solve_model(
         months=readout.months,
         pad_to=pad_to,
     )
-    return Plan.from_solution(
-        solution,
-        demand=inst.demand,
-        sites=inst.sites,
-        reach=inst.reach,
-        partners=partners,
-        horizon=horizon,
-        constraints=constraints,
-    )
+    return _plan(inst, solution, partners, horizon, constraints)
 
 
 def _unsolved(
@@ -205,6 +198,17 @@ def _unsolved(
         sense="max" if sense == "max" else "min",
         served=np.zeros(len(inst.need)),
     )
+    return _plan(inst, solution, partners, horizon, constraints)
+
+
+def _plan(
+    inst: Instance,
+    solution: Solution,
+    partners: Sequence[Partner],
+    horizon: Horizon | None,
+    constraints: Constraints | None,
+) -> Plan:
+    """The plan of ``solution`` over the instance's own demand, sites and reach."""
     return Plan.from_solution(
         solution,
         demand=inst.demand,
