@@ -27,12 +27,19 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def within_reach(kpis: dict[str, str]) -> float:
+    """The need within reach of the card "within reach / total need"."""
+    reached, total = kpis["People in need within reach"].split(" / ")
+    assert float(total.replace(",", "")) >= float(reached.replace(",", ""))
+    return float(reached.replace(",", ""))
+
+
 def test_starts_on_the_embedded_demo(app: AppTest) -> None:
     app.run()
     assert not app.exception
     kpis = metrics(app)
     assert kpis["Open sites"] == "12"
-    assert kpis["Departments served"] == "2 / 2"
+    assert kpis["Departments with an open site"] == "2 / 2"
     assert kpis["Solve status"] == "optimal"
     assert app.query_params["scenario"] == "demo"
 
@@ -44,8 +51,8 @@ def test_more_sites_and_resolve_change_the_kpis_and_the_url(app: AppTest) -> Non
     after = metrics(app)
     assert not app.exception
     assert after["Open sites"] == "20"
-    reached_before = float(before["People in need reached"].replace(",", ""))
-    reached_after = float(after["People in need reached"].replace(",", ""))
+    reached_before = within_reach(before)
+    reached_after = within_reach(after)
     assert reached_after > reached_before
     assert app.query_params["objective.max_sites"] == "20"
 
@@ -147,7 +154,7 @@ def test_exports_are_offered(app: AppTest) -> None:
 
 def test_an_uploaded_demand_layer_is_solved_on_and_can_be_removed(app: AppTest) -> None:
     app.run()
-    built = metrics(app)["People in need reached"]
+    built = metrics(app)["People in need within reach"]
     app.radio(key="upload_kind").set_value("demand").run()
     csv = b"code;people;x;y\nu1;120;1,87;46,17\nu2;30;1.26;45.83\nu3;1000;2.35;48.85\n"
     app.file_uploader(key="layer_upload").set_value(("units.csv", csv, "text/csv")).run()
@@ -157,12 +164,13 @@ def test_an_uploaded_demand_layer_is_solved_on_and_can_be_removed(app: AppTest) 
     app.button(key="read_layer").click().run()
     assert not app.exception
     assert "3 demand units, need 1,150" in " ".join(s.value for s in app.success)
-    assert metrics(app)["People in need reached"] == "150"  # Paris (u3) is outside the demo's departments
+    # Paris (u3) is outside the demo's departments: u1 and u2 are kept, both within reach
+    assert metrics(app)["People in need within reach"] == "150 / 150"
     assert app.query_params["demand.source"].endswith('.geojson"')
     assert "source = " in app.code[0].value and "[demand]" in app.code[0].value
     app.button(key="remove_demand").click().run()
     assert not app.exception
-    assert metrics(app)["People in need reached"] == built
+    assert metrics(app)["People in need within reach"] == built
     assert "demand.source" not in app.query_params
 
 
@@ -188,7 +196,7 @@ def test_an_uploaded_scenario_is_solved(app: AppTest) -> None:
     assert not app.exception
     assert app.sidebar.selectbox(key="base").value == "uploaded TOML"
     assert metrics(app)["Open sites"] == "3"
-    assert metrics(app)["Departments served"] == "1 / 1"
+    assert metrics(app)["Departments with an open site"] == "1 / 1"
 
 
 def test_the_solve_button_reports_missing_official_files(

@@ -80,7 +80,8 @@ def test_run_demo_prints_kpis_and_writes_every_file(demo_run):
     assert re.fullmatch(r"demo-\d{8}-\d{6}", folder.name)
     assert _row(result.stdout, "status")[1] == "optimal"
     assert _row(result.stdout, "open sites")[1] == "12 of 450 candidates"
-    assert _row(result.stdout, "departments served")[1] == "2 of 2"
+    assert _row(result.stdout, "departments with an open site")[1] == "2 of 2 with need"
+    assert _row(result.stdout, "departments with need served")[1] == "2 of 2 with need (0 only from sites across a border)"
     served = _row(result.stdout, "need served")[1]
     assert re.fullmatch(r"[\d,]+ \(\d+\.\d %\)", served)
     assert _row(result.stdout, "87")[0] == "87"  # the department table
@@ -167,6 +168,11 @@ def test_compare_two_runs(demo_run, small_run, tmp_path, capsys):
     assert closed - opened == 12 - 8
     assert _row(out, "open_sites")[1:] == ["12", "8", "-4"]
     assert _row(out, "23")[0] == "23" and "Partners (B - A)" in out
+    share = _row(out, "served_share")  # shares in %, their difference in percentage points
+    a, b = (float(v.removesuffix(" %")) for v in share[1:3])
+    assert share[3].endswith(" pp") and share[3].startswith("-")
+    assert abs(float(share[3].removesuffix(" pp")) - (b - a)) <= 0.1 + 1e-9  # each side rounded
+    assert _row(out, "mean_distance (m)")[0] == "mean_distance (m)"
     written = small_run / f"compare_{folder.name}.csv"
     table = pd.read_csv(written)
     assert (table["section"] == "site").sum() == opened + closed

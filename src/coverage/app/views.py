@@ -90,25 +90,42 @@ def kpi_cards(run: ScenarioRun, pinned: Plan | None) -> None:
             return None
         return f"{(summary[name] - before[name]) / scale:+,.1f}"
 
-    target = run.scenario.horizon.target or run.scenario.objective.target
     projection = plan.projection()
     cols = st.columns(4)
-    reached = f"{plan.reached_need:,.0f}" + (f" / {target:,.0f}" if target else "")
-    cols[0].metric("People in need reached", reached, delta("reached_need"), help="against the target")
+    reached = f"{plan.reached_need:,.0f} / {plan.total_need:,.0f}"
+    cols[0].metric(
+        "People in need within reach",
+        reached,
+        delta("reached_need"),
+        help="need of the units within reach of an open site, out of the total need "
+        "(the target counts people helped: see the next card)",
+    )
     if projection is not None:
         cols[1].metric(
             f"People helped by {projection.date}",
-            f"{projection.people:,.0f}",
-            help=None if projection.target is None else f"target {projection.target:,.0f}",
+            f"{projection.people:,.0f}"
+            + ("" if projection.target is None else f" / {projection.target:,.0f}"),
+            help="people accompanied by the date, out of the target (min of need served and the "
+            "slots' serving capacity)",
         )
     else:
         cols[1].metric("Share of need served", f"{plan.served_share:.1%}", delta("served_share", 0.01))
     cols[2].metric("Open sites", f"{len(plan.open_site_ids)}", delta("open_sites"))
     cols[3].metric("Shared sites", f"{summary['shared_sites']}", delta("shared_sites"))
     cols = st.columns(4)
-    departments = plan.kpis("department") if "dep" in plan.units.columns else pd.DataFrame()
-    served = int((departments["need_served"] > 0).sum()) if len(departments) else 0
-    cols[0].metric("Departments served", f"{served} / {len(departments)}")
+    counts = plan.department_counts()
+    if counts is not None:
+        cols[0].metric(
+            "Departments with an open site",
+            f"{counts.with_open_site} / {counts.with_need}",
+            help=f"{counts.served} departments with need served, {counts.served_from_outside} of them "
+            "only from sites across a border"
+            + (
+                f"; without population data (not counted): {', '.join(counts.without_population)}"
+                if counts.without_population
+                else ""
+            ),
+        )
     cols[1].metric(
         "Mean distance", _km(plan.mean_distance), delta("mean_distance", 1000.0), delta_color="inverse"
     )

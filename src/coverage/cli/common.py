@@ -55,6 +55,11 @@ def percent(share: float) -> str:
     return f"{100 * share:.1f} %"
 
 
+def points(delta: float) -> str:
+    """A difference of two shares, in percentage points (0.124 -> ``12.4 pp``)."""
+    return f"{100 * delta:.1f} pp"
+
+
 def size(size: int) -> str:
     if size < 1000:
         return f"{size} B"

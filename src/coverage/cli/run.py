@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from coverage.cli.common import EXIT_OK, EXIT_PLANNING_FAILED, percent, table
+from coverage.cli.common import EXIT_OK, EXIT_PLANNING_FAILED, percent, points, table
 
 if TYPE_CHECKING:
+    from coverage.plan.kpis import DepartmentCounts
     from coverage.plan.plan import Plan
     from coverage.scenario.compare import Comparison
 
@@ -212,8 +213,9 @@ def _print_kpis(plan: Plan, *, scenario_name: str) -> None:
             f"{p} {a:g}" for p, a in zip(staffed["partner"], staffed["advisors"], strict=True)
         )
         rows.append(["advisors by partner", advisors])
-    served = int((departments["need_served"] > 0).sum())
-    rows.append(["departments served", f"{served} of {len(departments)}"])
+    counts = plan.department_counts()
+    if counts is not None:
+        rows.extend(_department_rows(counts))
     rows.append(["mean distance", _distance(plan.mean_distance, unit)])
     rows.append(["worst distance", _distance(plan.worst_distance, unit)])
     projection = plan.projection()
@@ -249,6 +251,21 @@ def _print_kpis(plan: Plan, *, scenario_name: str) -> None:
     )
 
 
+def _department_rows(counts: DepartmentCounts) -> list[list[str]]:
+    """The department counts of :class:`~coverage.plan.kpis.DepartmentCounts`, one figure a row."""
+    of = f"of {counts.with_need:,} with need"
+    rows = [
+        ["departments with an open site", f"{counts.with_open_site:,} {of}"],
+        [
+            "departments with need served",
+            f"{counts.served:,} {of} ({counts.served_from_outside:,} only from sites across a border)",
+        ],
+    ]
+    if counts.without_population:
+        rows.append(["departments without population data", ", ".join(counts.without_population)])
+    return rows
+
+
 # --------------------------------------------------------------------------- compare
 
 
@@ -275,10 +292,13 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _headline_rows(comparison: Comparison) -> list[list[str]]:
     rows = []
+    unit = comparison.distance_unit
     for metric, a, b, delta in comparison.headline.itertuples(index=False):
-        is_share = metric.endswith("share")
-        show = percent if is_share else _figure
-        rows.append([metric, _nan(a, show), _nan(b, show), _nan(delta, show, signed=True)])
+        if metric.endswith("share"):
+            rows.append([metric, _nan(a, percent), _nan(b, percent), _nan(delta, points, signed=True)])
+            continue
+        label = f"{metric} ({unit})" if metric.endswith("distance") and unit else metric
+        rows.append([label, _nan(a, _figure), _nan(b, _figure), _nan(delta, _figure, signed=True)])
     return rows
 
 
@@ -313,11 +333,11 @@ def _print_deltas(title: str, frame: pd.DataFrame, key: str, metrics: tuple[str,
     for _, row in changed.iterrows():
         cells = [str(row[key])]
         for metric in shown:
-            show = percent if metric == "share" else _figure
+            share = metric == "share"
             cells += [
-                _nan(row[f"{metric}_a"], show),
-                _nan(row[f"{metric}_b"], show),
-                _nan(row[f"{metric}_delta"], show, signed=True),
+                _nan(row[f"{metric}_a"], percent if share else _figure),
+                _nan(row[f"{metric}_b"], percent if share else _figure),
+                _nan(row[f"{metric}_delta"], points if share else _figure, signed=True),
             ]
         rows.append(cells)
     print(table(headers, rows, right=frozenset(range(1, len(headers)))))

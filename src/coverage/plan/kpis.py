@@ -53,7 +53,9 @@ from coverage.plan.tables import geometry_last, ids_or_none
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "DepartmentCounts",
     "Projection",
+    "department_counts",
     "explain_unreached",
     "kpi_department",
     "kpi_partner",
@@ -147,6 +149,81 @@ def kpi_department(units: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
         columns += ["open_sites", "slots", "advisors", "shared_sites"]
     out = out[columns + ["mean_distance", "worst_distance"]].sort_index()
     return out.rename_axis("dep").reset_index()
+
+
+@dataclass(frozen=True)
+class DepartmentCounts:
+    """How many departments a plan staffs and serves, from its department KPI table.
+
+    A department *without population data* has no need at all (every unit's need is 0,
+    as Mayotte, 976, in the embedded communes): it is listed, not counted as unserved.
+    The other counts are over the departments *with need*.
+
+    Attributes
+    ----------
+    departments
+        Departments in the table (demand or site ``dep``).
+    with_need
+        Departments whose units have need > 0.
+    without_population
+        Codes of the departments without need (no population data).
+    with_open_site
+        Departments with need and at least one open site in them (site ``dep``).
+    served
+        Departments with need and some need served, from a site in them or across a border.
+    served_from_outside
+        Of ``served``, those without an open site of their own (reached across a border).
+    """
+
+    departments: int
+    with_need: int
+    without_population: tuple[str, ...]
+    with_open_site: int
+    served: int
+    served_from_outside: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "departments": self.departments,
+            "with_need": self.with_need,
+            "without_population": list(self.without_population),
+            "with_open_site": self.with_open_site,
+            "served": self.served,
+            "served_from_outside": self.served_from_outside,
+        }
+
+
+def department_counts(table: pd.DataFrame) -> DepartmentCounts:
+    """Count departments with need, with an open site, and served (see :class:`DepartmentCounts`).
+
+    ``table`` is :func:`kpi_department`'s output; without its ``open_sites`` column (sites
+    without ``dep``) no department counts as having an open site.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"dep": ["23", "87", "976"], "need": [100.0, 50.0, 0.0],
+    ...                       "need_served": [40.0, 5.0, 0.0], "open_sites": [2, 0, 0]})
+    >>> counts = department_counts(table)
+    >>> counts.with_need, counts.without_population, counts.with_open_site
+    (2, ('976',), 1)
+    >>> counts.served, counts.served_from_outside
+    (2, 1)
+    """
+    need = table["need"].to_numpy(dtype=np.float64) > 0
+    served = need & (table["need_served"].to_numpy(dtype=np.float64) > 0)
+    has_site = (
+        table["open_sites"].to_numpy() > 0 if "open_sites" in table.columns else np.zeros(len(table), bool)
+    )
+    return DepartmentCounts(
+        departments=len(table),
+        with_need=int(need.sum()),
+        without_population=tuple(str(d) for d in table["dep"][~need]),
+        with_open_site=int((need & has_site).sum()),
+        served=int(served.sum()),
+        served_from_outside=int((served & ~has_site).sum()),
+    )
 
 
 def kpi_zone(units: pd.DataFrame) -> pd.DataFrame:

@@ -261,11 +261,22 @@ class Plan:
         """
         return pk.project(self._slots, self.served_need, self.horizon, self.partners, date)
 
+    def department_counts(self) -> pk.DepartmentCounts | None:
+        """Departments with need, with an open site and served (None without a demand ``dep``).
+
+        See :class:`coverage.plan.kpis.DepartmentCounts`: departments without need (no
+        population data) are listed apart, not counted as unserved.
+        """
+        if "dep" not in self._units.columns:
+            return None
+        return pk.department_counts(self.kpis("department"))
+
     def summary(self) -> dict[str, Any]:
         """Headline figures as a JSON-able dict (NaN written as None)."""
         units, sites, slots = self._units, self._sites, self._slots
         by_partner = slots.groupby("partner", sort=True)["slots"].sum()
         projection = self.projection()
+        counts = self.department_counts()
         return px.jsonable(
             {
                 "model": self.model,
@@ -295,6 +306,7 @@ class Plan:
                 "unreached_priority_units": len(self._explanations),
                 "slots_by_partner": {str(p): int(s) for p, s in by_partner.items()},
                 "projection": None if projection is None else projection.to_dict(),
+                "departments": None if counts is None else counts.to_dict(),
             }
         )
 

@@ -52,6 +52,9 @@ class Comparison:
         ``name``, ``partner``, ``dep`` when the runs have them).
     headline
         One row per figure of :data:`HEADLINE_METRICS`: ``metric``, ``a``, ``b``, ``delta``.
+    distance_unit
+        Unit of the runs' distances (``'m'``, ``'min'``...) when both runs use the same one,
+        else ``''`` (their distances are not comparable and the deltas say so by NaN).
     departments, partners
         Per department (partner): ``<metric>_a``, ``<metric>_b``, ``<metric>_delta``
         for each of :data:`DEPARTMENT_METRICS` (:data:`PARTNER_METRICS`) that
@@ -65,6 +68,7 @@ class Comparison:
     headline: pd.DataFrame
     departments: pd.DataFrame
     partners: pd.DataFrame
+    distance_unit: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """One long table: ``section``, ``key``, ``metric``, ``a``, ``b``, ``delta``.
@@ -120,14 +124,20 @@ def compare_runs(a: str | Path | RunOutput, b: str | Path | RunOutput) -> Compar
     run_b = b if isinstance(b, RunOutput) else read_run(b)
     ids_a = set(run_a.open_sites["site_id"])
     ids_b = set(run_b.open_sites["site_id"])
+    unit_a = str(run_a.summary["summary"].get("distance_unit") or "")
+    unit_b = str(run_b.summary["summary"].get("distance_unit") or "")
+    headline = _headline(run_a.summary["summary"], run_b.summary["summary"])
+    if unit_a != unit_b:  # metres against minutes: no delta
+        headline.loc[headline["metric"].str.endswith("distance"), "delta"] = np.nan
     return Comparison(
         a=run_a.folder,
         b=run_b.folder,
         opened=_sites(run_b.open_sites, ids_b - ids_a),
         closed=_sites(run_a.open_sites, ids_a - ids_b),
-        headline=_headline(run_a.summary["summary"], run_b.summary["summary"]),
+        headline=headline,
         departments=_deltas(run_a.kpis["department"], run_b.kpis["department"], "dep", DEPARTMENT_METRICS),
         partners=_deltas(run_a.kpis["partner"], run_b.kpis["partner"], "partner", PARTNER_METRICS),
+        distance_unit=unit_a if unit_a == unit_b else "",
     )
 
 
