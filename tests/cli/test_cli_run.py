@@ -81,7 +81,10 @@ def test_run_demo_prints_kpis_and_writes_every_file(demo_run):
     assert _row(result.stdout, "status")[1] == "optimal"
     assert _row(result.stdout, "open sites")[1] == "12 of 450 candidates"
     assert _row(result.stdout, "departments with an open site")[1] == "2 of 2 with need"
-    assert _row(result.stdout, "departments with need served")[1] == "2 of 2 with need (0 only from sites across a border)"
+    assert (
+        _row(result.stdout, "departments with need served")[1]
+        == "2 of 2 with need (0 only from sites across a border)"
+    )
     served = _row(result.stdout, "need served")[1]
     assert re.fullmatch(r"[\d,]+ \(\d+\.\d %\)", served)
     assert _row(result.stdout, "87")[0] == "87"  # the department table
