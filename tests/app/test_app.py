@@ -210,3 +210,18 @@ def test_the_solve_button_reports_missing_official_files(
     errors = " ".join(e.value for e in app.error)
     assert "data files are missing" in errors
     assert "laposte_points" in errors
+
+
+def test_the_numbers_tab_says_what_binds_and_measures_one_more_on_request(app: AppTest) -> None:
+    app.run()
+    frames = [f.value for f in app.dataframe]
+    binding = next(f for f in frames if "constraint" in f.columns)
+    tight = binding[binding["tight"] == "yes"]
+    assert tight["constraint"].tolist() == ["site count"]
+    assert tight["use against its limit"].tolist() == ["12 of at most 12 sites open"]
+    app.button(key="measure_marginal").click().run()
+    assert not app.exception
+    lines = [m.value for m in app.markdown if m.value.startswith("- one more site: +")]
+    assert len(lines) == 1 and lines[0].endswith("people in need within reach (re-solve, exact)")
+    app.run()  # kept for the same settings, not measured again
+    assert any(m.value.startswith("- 1 km more radius: +") for m in app.markdown)

@@ -94,6 +94,34 @@ def test_run_demo_prints_kpis_and_writes_every_file(demo_run):
     assert sorted(p.name for p in folder.iterdir()) == sorted(RUN_FILES)
 
 
+def test_run_prints_what_binds_and_what_one_more_buys(demo_run):
+    folder, result = demo_run
+    after = result.stdout.split("What binds", 1)[1]
+    assert _row(after, "site count")[1] == "12 of at most 12 sites open"
+    site = re.search(
+        r"^one more site: \+([\d,]+) people in need within reach \(re-solve, exact\)$", after, re.M
+    )
+    radius = re.search(r"^1 km more radius: \+([\d,]+) people", after, re.M)
+    assert site and radius, after
+    binding = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["binding"]
+    assert binding["tight"] == ["site count: 12 of at most 12 sites open"]
+    by_resource = {m["resource"]: m for m in binding["marginal"]}
+    assert by_resource["one more site"]["gain"] == pytest.approx(
+        float(site.group(1).replace(",", "")), abs=0.5
+    )
+    assert by_resource["one more site"]["method"] == "re-solve" and by_resource["one more site"]["exact"]
+
+
+def test_run_marginal_off_reports_the_tight_groups_only(tmp_path):
+    out = tmp_path / "out"
+    result = run_module("run", "demo", "--marginal", "off", "--out", str(out), cwd=tmp_path)
+    assert result.returncode == EXIT_OK, result.stderr
+    assert "marginal values not measured" in result.stdout
+    assert "one more site" not in result.stdout
+    binding = json.loads((out / "summary.json").read_text(encoding="utf-8"))["binding"]
+    assert binding["marginal"] == [] and binding["tight"] == ["site count: 12 of at most 12 sites open"]
+
+
 def test_run_outputs_are_consistent(demo_run):
     folder, _ = demo_run
     layers = {name for name, _ in pyogrio.list_layers(folder / "plan.gpkg")}
@@ -260,8 +288,8 @@ def test_run_refuses_to_write_a_plan_that_breaks_its_constraints(tmp_path, capsy
 
     solve = scenario_run._solve
 
-    def with_a_broken_record(*args):
-        plan = solve(*args)
+    def with_a_broken_record(*args, **kwargs):
+        plan = solve(*args, **kwargs)
         limits = dataclasses.replace(plan.constraints, forced=("not-opened",), max_sites=3)
         return dataclasses.replace(plan, constraints=limits)
 

@@ -8,6 +8,8 @@ test_model_reference.py.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -194,9 +196,12 @@ def test_minimum_share_out_of_reach_is_named(solver):
             options=SolverOptions(solver=solver),
         )
     message = str(caught.value)
-    assert "department minimum share" in message
-    assert "1 each" in message
-    assert "without it the scenario is feasible" in message
+    # Only the share rule can give: more sites reach no more of A. Its numbers: A's 20 need, 10 in reach.
+    assert (
+        "- department minimum share (1 each): department A: at least 20 need served asked "
+        "(100.0 % of its need), at most 10 (50.0 %) possible"
+    ) in message
+    assert "site count" not in message
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -214,9 +219,13 @@ def test_minimum_share_against_the_site_count_is_explained(solver):
             options=SolverOptions(solver=solver),
         )
     message = str(caught.value)
-    # Either group alone restores feasibility; the explanation names one of them and its numbers.
-    assert ("department minimum share: 1 each" in message) or ("site count: at most 1 sites" in message)
-    assert "without it the scenario is feasible" in message
+    # Either group alone restores feasibility: both are named, each with its numbers.
+    assert "- site count (at most 1 sites): at most 1 sites asked, 2 needed" in message
+    assert re.search(
+        r"- department minimum share \(1 each\): department [AB]: at least 10 need served asked "
+        r"\(100\.0 % of its need\), at most 0 \(0\.0 %\) possible",
+        message,
+    )
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -250,4 +259,9 @@ def test_forced_sites_over_budget_name_the_budget(solver, line):
             options=SolverOptions(solver=solver),
         )
     message = str(caught.value)
-    assert "budget: site costs at most 4" in message or "forced sites: 2 sites forced open" in message
+    # s1 and s2 cost 2 + 3: the budget needs 5, or one forced site must give.
+    assert "- budget (site costs at most 4): at most 4 in site costs asked, 5 needed" in message
+    assert re.search(
+        r"- forced sites \(2 sites forced open\): site s[12] open: at least 1 asked, at most 0 possible",
+        message,
+    )

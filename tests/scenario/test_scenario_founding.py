@@ -10,9 +10,11 @@ import pytest
 from coverage.errors import MissingDataError, ScenarioError
 from coverage.inputs.partners import Horizon, Partner
 from coverage.models.staffing import staffing
+from coverage.plan.binding import binding_constraints
 from coverage.plan.verify import verify_plan
 from coverage.scenario.loading import load_scenario
-from coverage.scenario.run import run_scenario, shipped_scenario
+from coverage.scenario.marginal import what_binds
+from coverage.scenario.run import run_scenario, shipped_scenario, solve_scenario
 from model_inputs import dense, frames
 
 SHORTLIST = """
@@ -173,6 +175,27 @@ def test_founding_case_on_the_real_files(sources: Path) -> None:
     assert kpi.loc["laposte", "people_capacity"] <= 400 * 10 * 24
     projection = plan.projection(dt.date(2023, 12, 31))
     assert projection is not None and projection.target == 320_000
+    # What binds: La Poste's offices (one slot each), not its advisors; the partners' advisors.
+    found = what_binds(run)
+    tight = {(b.group, b.subject) for b in found.tight}
+    assert ("partner site room", "laposte") in tight
+    assert {("partner advisors", "croix_rouge"), ("partner advisors", "groupe_sos")} <= tight
+    marginal = {(m.resource, m.subject): m for m in found.marginal}
+    laposte = marginal[("one more advisor", "laposte")]
+    assert laposte.gain == pytest.approx(0.0, abs=0.5)
+    assert laposte.reason.startswith("the sites bind, not the advisors: laposte: 400 slots staffed")
+    for partner in ("croix_rouge", "groupe_sos"):  # a partner advisor's one slot serves 40 x 24 more
+        assert marginal[("one more advisor", partner)].gain == pytest.approx(960, abs=0.5)
+    # 120 La Poste advisors help no one more: the offices, not the advisors, bind.
+    more = solve_scenario(
+        load_scenario(shipped_scenario("laposte-2021"), overrides=["partners.laposte.advisors=120"]),
+        run.demand,
+        run.sites,
+        run.reach,
+    )
+    assert more.served_need == pytest.approx(plan.served_need, abs=0.5)
+    held = {(b.group, b.subject): b for b in binding_constraints(more, run.sites)}
+    assert not held[("partner advisors", "laposte")].tight and held[("partner site room", "laposte")].tight
     assert {path.name for path, _, _ in run.files} >= {
         "laposte_poincont2_2020-12.csv",
         "cnfs_permanences_laposte_croixrouge_groupesos_2022-07_DERIVED.csv",

@@ -90,7 +90,7 @@ def main() -> None:
         kpi_cards(run, None if pinned is None else pinned.plan)
         map_tab(run, key, st.session_state.get("demand"), comparison, pinned)
     with tabs[1]:
-        numbers_tab(run)
+        numbers_tab(run, key)
     with tabs[4]:
         export_tab(run)
 

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from coverage.app.binding import binding_section
 from coverage.app.session import compare_plans, export_csv_zip, export_gpkg, map_html
 from coverage.plan.maps import plan_map
 from coverage.plan.plan import Plan
@@ -145,8 +146,9 @@ def kpi_cards(run: ScenarioRun, pinned: Plan | None) -> None:
         )
 
 
-def numbers_tab(run: ScenarioRun) -> None:
+def numbers_tab(run: ScenarioRun, key: str) -> None:
     plan = run.plan
+    binding_section(run, key)
     tables: list[tuple[str, Literal["department", "partner", "zone"]]] = [
         ("By department", "department"),
         ("By partner", "partner"),

@@ -1,7 +1,7 @@
 """The ``run`` and ``compare`` commands of ``coverage-plan`` (registered by :mod:`coverage.cli.main`).
 
     coverage-plan run SCENARIO [--set KEY=VALUE ...] [--data-dir DIR] [--out DIR] [--force]
-                      [--no-map] [--ignore-lock-hashes]
+                      [--no-map] [--ignore-lock-hashes] [--marginal {auto,on,off}]
     coverage-plan compare RUN_A RUN_B [--csv FILE]
 
 Thin: the figures come from :class:`~coverage.plan.plan.Plan`,
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from coverage.cli.binding import add_marginal_option, analyse, print_binding
 from coverage.cli.common import EXIT_OK, EXIT_PLANNING_FAILED, percent, points, table
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def add_run_command(commands: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="run a lock file even when its data files changed (prints a warning per file)",
     )
+    add_marginal_option(run)
     run.set_defaults(run=_run)
 
 
@@ -134,6 +136,9 @@ def _run(args: argparse.Namespace) -> int:
             f"shortlist [sites.{layer}]: {len(shortlist.open_site_ids)} sites reaching "
             f"{_figure(shortlist.objective or 0.0)} need ({shortlist.status}{gap})"
         )
+    run = analyse(run, args.marginal)
+    assert run.analysis is not None  # analyse always sets it
+    print_binding(run.analysis)
     used_dir = data_dir if data_dir is not None else _settings_data_dir()
     written = write_run(run, out, force=args.force, with_map=not args.no_map, data_dir=used_dir)
     print()
@@ -262,7 +267,13 @@ def _department_rows(counts: DepartmentCounts) -> list[list[str]]:
         ],
     ]
     if counts.without_population:
-        rows.append(["departments without population data", ", ".join(counts.without_population)])
+        from coverage.plan.kpis import POPULATION_SOURCES
+
+        missing = [
+            f"{dep} ({POPULATION_SOURCES[dep]})" if dep in POPULATION_SOURCES else dep
+            for dep in counts.without_population
+        ]
+        rows.append(["departments without population data (not counted)", "; ".join(missing)])
     return rows
 
 

@@ -5,16 +5,19 @@ A *builder* is a function ``build(skip) -> (problem, groups, read)``: it
 makes the PuLP problem without the constraint groups named in ``skip``,
 describes each group it added (``groups``) and reads the solution back
 (``read() -> Readout``). :func:`solve_model` runs it; when the solver proves
-the problem infeasible, the groups are dropped one at a time and the first
-whose removal makes it feasible is reported in an
-:class:`~coverage.errors.InfeasibleScenarioError`.
+the problem infeasible, :func:`coverage.models.diagnosis.explain_infeasible`
+names each group that alone restores feasibility, with what was asked and
+what the other constraints allow, in an
+:class:`~coverage.errors.InfeasibleScenarioError`. A solve stopped by its
+time limit without a solution is never called infeasible: its plan is
+``'not_solved'``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,8 +25,8 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from coverage.errors import InfeasibleScenarioError
 from coverage.inputs.partners import Horizon, Partner
+from coverage.models.diagnosis import explain_infeasible
 from coverage.models.formulation import expression
 from coverage.models.instance import Instance
 from coverage.models.solver import SolveResult, SolverOptions, Status, run_solver
@@ -129,7 +132,7 @@ def solve_model(
         first_sense = "max" if problem.sense == pulp.LpMaximize else "min"
         solve_seconds += first.seconds
         if first.status == "infeasible":
-            _explain_infeasible(builder, groups, options)
+            explain_infeasible(builder, groups, options, inst=inst, partners=partners)
         if first.status not in ("optimal", "feasible"):
             return _unsolved(model, inst, first, build_seconds, first_sense, partners, horizon, constraints)
         state["floor"] = first.objective
@@ -140,7 +143,7 @@ def solve_model(
     result = run_solver(problem, options, cbc_options=hints, warm_start=warm)  # type: ignore[arg-type]
     sense: Literal["max", "min"] = "max" if problem.sense == pulp.LpMaximize else "min"
     if result.status == "infeasible":
-        _explain_infeasible(builder, groups, options)
+        explain_infeasible(builder, groups, options, inst=inst, partners=partners)
     keep_first = first is not None and first_read is not None and state.get("report") == "first"
     if result.status not in ("optimal", "feasible") and keep_first:
         # The tie-break phase found nothing in time: keep the headline phase's solution.
@@ -217,21 +220,4 @@ def _plan(
         partners=partners,
         horizon=horizon,
         constraints=constraints,
-    )
-
-
-def _explain_infeasible(builder: Builder, groups: Mapping[str, str], options: SolverOptions) -> None:
-    """Relax the constraint groups one at a time; raise naming the first that restores feasibility."""
-    quick = SolverOptions(
-        solver=options.solver, time_limit=options.time_limit or 60.0, threads=options.threads
-    )
-    for group, description in groups.items():
-        problem, _, _ = builder(frozenset({group}))
-        if run_solver(problem, quick).status in ("optimal", "feasible"):
-            raise InfeasibleScenarioError(
-                f"{description} cannot hold together with the other constraints; "
-                f"without it the scenario is feasible"
-            )
-    raise InfeasibleScenarioError(
-        "the scenario is infeasible and no single constraint group explains it: " + "; ".join(groups.values())
     )

@@ -56,6 +56,7 @@ def staffing(
     forced: Iterable[str] = (),
     closed: Iterable[str] = (),
     budget: float | None = None,
+    tie_break: bool = True,
     options: SolverOptions | None = None,
 ) -> Plan:
     """Place partners' advisors on sites to serve the most need (or a target with the fewest advisors).
@@ -79,6 +80,11 @@ def staffing(
         (need served per month). The horizon also dates the plan's projection.
     objective, target
         ``'max_served'``, or ``'min_advisors'`` with the ``target`` need to serve.
+    tie_break
+        With ``'max_served'``, a second solve that keeps the need served and
+        minimises the need-weighted distance (the default); without it the first
+        optimum found is kept (one solve: what re-solves that only compare need
+        served use, see :mod:`coverage.scenario.marginal`).
     rules, forced, closed, budget, options
         As in :func:`coverage.models.location.maximal_coverage`; advisor quotas count
         slots / slots per advisor. With ``solver='auto'``, models of
@@ -127,7 +133,7 @@ def staffing(
     every_owner = set(inst.sites["partner"].astype(str)) if "partner" in inst.sites.columns else set()
     allowed = _allowed(partners, owners, sharing, every_owner)
     _check_staffing(inst, partners, allowed, capacity, work_months, target, rules)
-    builder = _builder(inst, partners, allowed, capacity, work_months, objective, target, rules)
+    builder = _builder(inst, partners, allowed, capacity, work_months, objective, target, rules, tie_break)
     options = options or SolverOptions()
     if options.solver == "auto" and len(inst.cols) >= HIGHS_STAFFING_PAIRS:
         options = replace(options, solver="highs")
@@ -261,11 +267,13 @@ def _builder(
     objective: str,
     target: float | None,
     rules: DepartmentRules,
+    tie_break: bool = True,
 ) -> Builder:
     n_sites = inst.n_model_sites
     full = np.ones((len(partners), n_sites), dtype=bool) if allowed.shape[1] == 0 else allowed
     slot_partner, slot_site = np.nonzero(full & (capacity > 0)[None, :])
-    state: dict[str, object] = {"two_phase": objective == "max_served", "floor": None, "report": "first"}
+    two_phase = objective == "max_served" and tie_break
+    state: dict[str, object] = {"two_phase": two_phase, "floor": None, "report": "first"}
     per_slot = np.array([p.people_per_slot_month for p in partners]) * months
     per_advisor = np.array([1.0 / p.slots_per_advisor for p in partners])
     pair_rows = inst.pair_rows

@@ -11,6 +11,9 @@
   :class:`Constraints` its model was solved under (:mod:`coverage.plan.constraints`);
 - :mod:`coverage.plan.verify`: :func:`verify_plan`, an independent re-check of
   every constraint from the plan's own tables;
+- :mod:`coverage.plan.binding` and :mod:`coverage.plan.analysis`: each
+  constraint group's use against its limit (what binds), and the records of
+  the marginal values that :func:`coverage.scenario.marginal.what_binds` measures;
 - :mod:`coverage.plan.maps`: folium maps of a plan (an export too).
 
 The models of :mod:`coverage.models` import this stage to make their plans;
@@ -19,6 +22,8 @@ nothing here imports a model.
 
 from __future__ import annotations
 
+from coverage.plan.analysis import Marginal, WhatBinds
+from coverage.plan.binding import Binding, binding_constraints
 from coverage.plan.constraints import Constraints
 from coverage.plan.kpis import Projection
 from coverage.plan.maps import PARTNER_COLOURS, plan_map
@@ -29,11 +34,15 @@ from coverage.plan.verify import Violation, check_plan, verify_plan
 __all__ = [
     "PARTNER_COLOURS",
     "STATUSES",
+    "Binding",
     "Constraints",
+    "Marginal",
     "Plan",
     "Projection",
     "Solution",
     "Violation",
+    "WhatBinds",
+    "binding_constraints",
     "check_plan",
     "plan_map",
     "verify_plan",

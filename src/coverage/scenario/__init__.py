@@ -13,7 +13,9 @@
   phases, and the run itself;
 - :mod:`coverage.scenario.lock`: what a run read and with which versions;
 - :mod:`coverage.scenario.output`: a run's output folder, written atomically;
-- :mod:`coverage.scenario.compare`: two run folders compared.
+- :mod:`coverage.scenario.compare`: two run folders compared;
+- :mod:`coverage.scenario.marginal`: what binds a solved run and what one more
+  unit of each resource buys, by re-solving.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 from coverage.scenario.compare import Comparison, compare_runs
 from coverage.scenario.loading import dump_scenario, load_scenario, parse_override
 from coverage.scenario.lock import Lock, read_lock
+from coverage.scenario.marginal import what_binds
 from coverage.scenario.output import RunOutput, read_run, write_run
 from coverage.scenario.progress import PHASES, Progress
 from coverage.scenario.run import ScenarioRun, run_scenario, shipped_scenario, solve_scenario
@@ -43,5 +46,6 @@ __all__ = [
     "run_scenario",
     "shipped_scenario",
     "solve_scenario",
+    "what_binds",
     "write_run",
 ]

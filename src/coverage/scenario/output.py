@@ -101,7 +101,11 @@ def check_out_folder(folder: str | Path, *, force: bool = False) -> None:
 
 
 def run_summary(run: ScenarioRun) -> dict[str, Any]:
-    """``summary.json``: scenario name, plan summary, KPI tables, timings, projection, files."""
+    """``summary.json``: scenario name, plan summary, KPI tables, timings, projection, files, binding.
+
+    ``binding`` is the run's :attr:`~coverage.scenario.run.ScenarioRun.analysis` (what binds and
+    the marginal values), or None when it was not measured.
+    """
     plan = run.plan
     projection = plan.projection()
     return {
@@ -111,6 +115,7 @@ def run_summary(run: ScenarioRun) -> dict[str, Any]:
         "timings": {phase: round(seconds, 4) for phase, seconds in run.timings.items()},
         "projection": None if projection is None else jsonable(projection.to_dict()),
         "files": [{"path": str(p), "sha256": h, "size": size} for p, h, size in run.files],
+        "binding": None if run.analysis is None else jsonable(run.analysis.to_dict()),
     }
 
 

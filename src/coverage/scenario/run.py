@@ -29,6 +29,7 @@ import pandas as pd
 
 from coverage.data.catalogue import entry
 from coverage.errors import MissingDataError
+from coverage.plan.analysis import WhatBinds
 from coverage.plan.plan import Plan
 from coverage.reach.pairs import Reach
 from coverage.scenario.datafiles import (
@@ -73,6 +74,10 @@ class ScenarioRun:
     shortlists
         Site layer name -> the maximal-coverage plan that chose its shortlist
         (layers with ``shortlist`` only).
+    analysis
+        What binds the plan and what one more of each resource buys, when measured
+        (:func:`coverage.scenario.marginal.what_binds`; the command line adds it with
+        :func:`dataclasses.replace`).
     """
 
     scenario: Scenario
@@ -83,6 +88,7 @@ class ScenarioRun:
     files: tuple[tuple[Path, str, int], ...]
     timings: Mapping[str, float] = field(default_factory=dict)
     shortlists: Mapping[str, Plan] = field(default_factory=dict)
+    analysis: WhatBinds | None = None
 
 
 def shipped_scenario(name: str) -> Path:
@@ -278,13 +284,21 @@ def run_scenario(
 # --------------------------------------------------------------------------- solve
 
 
-def solve_scenario(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, reach: Reach) -> Plan:
+def solve_scenario(
+    scenario: Scenario,
+    demand: pd.DataFrame,
+    sites: pd.DataFrame,
+    reach: Reach,
+    *,
+    tie_break: bool = True,
+) -> Plan:
     """Solve ``scenario``'s objective on prepared demand, sites and reach (the solve phase alone).
 
     For callers that keep the inputs of an earlier :func:`run_scenario` and
     change only the objective, rules, partners, horizon or solver (the map app).
     A solved plan is checked by :func:`coverage.plan.verify.check_plan` before it
-    is returned.
+    is returned. ``tie_break=False`` skips staffing's second solve (distance at
+    equal need served; see :func:`coverage.models.staffing.staffing`).
 
     Raises
     ------
@@ -307,7 +321,7 @@ def solve_scenario(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame
     >>> round(run.plan.served_share, 3), round(plan.served_share, 3)
     (0.632, 0.744)
     """
-    plan = _solve(scenario, demand, sites, reach)
+    plan = _solve(scenario, demand, sites, reach, tie_break=tie_break)
     if plan.status in ("optimal", "feasible"):
         from coverage.plan.verify import check_plan
 
@@ -315,7 +329,9 @@ def solve_scenario(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame
     return plan
 
 
-def _solve(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, reach: Reach) -> Plan:
+def _solve(
+    scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, reach: Reach, *, tie_break: bool
+) -> Plan:
     from coverage.models.location import maximal_coverage, p_center, p_median, set_cover
     from coverage.models.staffing import staffing
 
@@ -341,5 +357,6 @@ def _solve(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, reach:
         objective="min_advisors" if objective.target is not None else "max_served",
         target=objective.target,
         rules=rules,
+        tie_break=tie_break,
         options=options,
     )
