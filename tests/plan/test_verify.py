@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from coverage import Reach, staffing
-from coverage.errors import PlanVerificationError
+from coverage.errors import InfeasibleScenarioError, PlanVerificationError
 from coverage.inputs.partners import Partner, Sharing
 from coverage.plan.verify import check_plan, verify_plan
 
@@ -140,3 +140,28 @@ def test_a_partner_minimum_keeps_the_slower_partner_in_a_fewest_advisors_plan():
     ]
     assert "laposte" in set(plan.slots["partner"]) and verify_plan(plan) == []
     assert ("partner minimum advisors", "laposte") in checks(dataclasses.replace(free, partners=tuple(kept)))
+
+
+def test_a_partner_minimum_of_sites_spreads_its_slots():
+    """u1 (need 1,000) is reached by s1 only (2 slots), u2 (need 10) by s2 only: the most need served
+    puts both slots at s1 (80 people a month); keeping two sites costs 30 of them (40 + 10)."""
+    demand = pd.DataFrame({"unit_id": ["u1", "u2"], "need": [1000.0, 10.0]})
+    sites = pd.DataFrame({"site_id": ["s1", "s2"], "capacity": [2, 1]})
+    reach = Reach.from_dense(
+        demand["unit_id"], sites["site_id"], [[100, 9000], [9000, 100]], max_distance=5000
+    )
+    poste = Partner("laposte", advisors=2, people_per_slot_month=40.0)
+    packed = staffing(demand, sites, reach, [poste], months=1)
+    assert packed.served_need == pytest.approx(80) and packed.open_site_ids == ("s1",)
+    spread = staffing(demand, sites, reach, [dataclasses.replace(poste, min_sites=2)], months=1)
+    assert spread.served_need == pytest.approx(50) and sorted(spread.open_site_ids) == ["s1", "s2"]
+    assert verify_plan(spread) == []
+    kept = dataclasses.replace(packed, partners=(dataclasses.replace(poste, min_sites=2),))
+    assert ("partner minimum sites", "laposte") in checks(kept)
+    with pytest.raises(InfeasibleScenarioError, match="laposte must staff at least 2 sites but may staff 1"):
+        staffing(demand, sites, reach, [dataclasses.replace(poste, min_sites=2)], months=1, closed=["s2"])
+
+
+def test_a_partner_minimum_of_sites_is_at_most_its_slots():
+    with pytest.raises(ValueError, match="min_sites must be between 0 and its 2 slots"):
+        Partner("laposte", advisors=2, min_sites=3)

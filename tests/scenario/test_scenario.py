@@ -242,6 +242,10 @@ def test_site_sources_are_catalogue_keys() -> None:
         ('[territory]\ndepartments = "some"', r"expected \"all\" or a list"),
         ("[rules]\nmin_share = 1.5", r"`rules\.min_share`: min_share is a share in \[0, 1\], got 1\.5"),
         ("[rules]\nmin_sites = -1", r"`rules\.min_sites`: must be >= 0"),
+        (
+            "[partners.x]\nadvisors = 1\nslots_per_advisor = 2\nmin_sites = 3",
+            r"`partners\.x`: .*min_sites \(3\) is more than the partner's 2 slots",
+        ),
         ('[sites.post]\nsource = "mediation_places"', r"did you mean `mediation_places_2022`\?"),
         ("[solver]\ngap = 1.5", r"`solver\.gap`: .*less than 1"),
         ('[demand]\nuse_fragility = "yes"', r"`demand\.use_fragility`: .*boolean"),

@@ -46,6 +46,9 @@ class Partner:
         Advisors the plan must employ at least (staffing): at least
         ``min_advisors x slots_per_advisor`` slots, so that "fewest advisors
         for a target" can keep a partner's whole team. At most ``advisors``.
+    min_sites
+        Sites the partner must staff at least (staffing): a slot of its own at
+        each, so that its presence on the ground is kept. At most its slots.
     """
 
     name: str
@@ -54,6 +57,7 @@ class Partner:
     people_per_slot_month: float = 40.0
     max_slots_per_site: int | None = None
     min_advisors: int = 0
+    min_sites: int = 0
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -77,6 +81,11 @@ class Partner:
             raise ValueError(
                 f"partner {self.name!r}: min_advisors must be between 0 and its {self.advisors} advisors, "
                 f"got {self.min_advisors}"
+            )
+        if not 0 <= self.min_sites <= self.slots:
+            raise ValueError(
+                f"partner {self.name!r}: min_sites must be between 0 and its {self.slots} slots "
+                f"(one slot a site), got {self.min_sites}"
             )
 
     @property

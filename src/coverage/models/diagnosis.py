@@ -166,6 +166,7 @@ _UNITS = {
     "departments served": "departments",
     "partner advisors": "slots",
     "partner minimum advisors": "slots",
+    "partner minimum sites": "sites",
     "budget": "in site costs",
     "forced sites": "",
     "target": "need served",
@@ -183,9 +184,9 @@ def _subject(name: str, inst: Instance, partners: Sequence[Partner]) -> str:
     found = re.fullmatch(r"(?:department_\w+?_(?:sites|advisors)|min_share)_(.+)", name)
     if found:
         return f"department {found.group(1)}: "
-    found = re.fullmatch(r"(budget|floor)_(\d+)", name)
+    found = re.fullmatch(r"(budget|floor|sites)_(\d+)", name)
     if found and int(found.group(2)) < len(partners):
-        what = "slots" if found.group(1) == "budget" else "slots staffed"
+        what = {"budget": "slots", "floor": "slots staffed", "sites": "sites staffed"}[found.group(1)]
         return f"{partners[int(found.group(2))].name} {what}: "
     found = re.fullmatch(r"forced_(\d+)", name)
     if found:

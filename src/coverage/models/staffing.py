@@ -229,6 +229,13 @@ def _check_staffing(
         problems.append(
             f"forced sites need {int(forced.sum())} slots, partners allowed there have {slots_for_forced}"
         )
+    for k, partner in enumerate(partners):
+        may_staff = int((full[k] & (capacity > 0)).sum())
+        if partner.min_sites > may_staff:
+            problems.append(
+                f"partner minimum sites: {partner.name} must staff at least {partner.min_sites} sites "
+                f"but may staff {may_staff} (check the sharing matrix and the site capacities)"
+            )
     if target is not None:
         coverable = float(inst.need[inst.row_units].sum())
         serve_max = months * sum(p.slots * p.people_per_slot_month for p in partners)
@@ -256,6 +263,25 @@ def _slot_bound(partner: Partner, capacity: int) -> int:
     """Most slots ``partner`` may put at one site of ``capacity`` slots."""
     bound = min(capacity, partner.slots)
     return bound if partner.max_slots_per_site is None else min(bound, partner.max_slots_per_site)
+
+
+def _minimum_sites(
+    problem: pulp.LpProblem,
+    partners: Sequence[Partner],
+    t: Sequence[pulp.LpVariable],
+    slot_partner: npt.NDArray[np.int64],
+) -> None:
+    """``sum_j u_pj >= min_sites_p`` with binaries ``u_pj <= t_pj``: a site counts once it has a slot of p."""
+    for p, partner in enumerate(partners):
+        if not partner.min_sites:
+            continue
+        members = np.flatnonzero(slot_partner == p).tolist()
+        staffs = [problem.add_variable(f"u_{p}_{k}", cat=pulp.LpBinary) for k in members]
+        for u, k in zip(staffs, members, strict=True):
+            problem.addConstraint(pulp.LpConstraint(u - t[k], pulp.LpConstraintLE, f"staffs_{p}_{k}", 0))
+        problem.addConstraint(
+            pulp.LpConstraint(pulp.lpSum(staffs), pulp.LpConstraintGE, f"sites_{p}", partner.min_sites)
+        )
 
 
 def _builder(
@@ -329,6 +355,11 @@ def _builder(
                     )
             groups["partner minimum advisors"] = "partner minimum advisors: " + ", ".join(
                 f"{p.name} at least {p.min_advisors}" for p in partners if p.min_advisors
+            )
+        if "partner minimum sites" not in skip and any(p.min_sites for p in partners):
+            _minimum_sites(problem, partners, t, slot_partner)
+            groups["partner minimum sites"] = "partner minimum sites: " + ", ".join(
+                f"{p.name} at least {p.min_sites}" for p in partners if p.min_sites
             )
         served = pulp.lpSum(x)
         if objective == "min_advisors":

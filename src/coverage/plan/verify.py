@@ -172,6 +172,8 @@ def _partners(plan: Plan) -> list[Violation]:
                 "slots staffed",
             )
         )
+        staffed = int((per_site.loc[name] > 0).sum()) if name in per_site.index.get_level_values(0) else 0
+        out.append(_under("partner minimum sites", name, staffed, partner.min_sites, "sites staffed"))
         if partner.max_slots_per_site is not None and name in per_site.index.get_level_values(0):
             worst = per_site.loc[name]
             for site_id in worst[worst > partner.max_slots_per_site].index:

@@ -247,11 +247,17 @@ class PartnerSpec(_Table):
     people_per_slot_month: float = Field(default=40.0, gt=0)
     max_slots_per_site: int | None = Field(default=None, ge=1)
     min_advisors: int = Field(default=0, ge=0)
+    min_sites: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _minimum_within_team(self) -> PartnerSpec:
         if self.min_advisors > self.advisors:
             raise ValueError(f"min_advisors ({self.min_advisors}) is more than the {self.advisors} advisors")
+        slots = self.advisors * self.slots_per_advisor
+        if self.min_sites > slots:
+            raise ValueError(
+                f"min_sites ({self.min_sites}) is more than the partner's {slots} slots (one slot a site)"
+            )
         return self
 
 
