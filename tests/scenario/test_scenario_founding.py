@@ -228,3 +228,18 @@ def test_staffing_keeps_the_served_phase_when_the_tie_break_phase_finds_nothing(
     assert kept.status == "feasible"  # need served is optimal, the distance tie-break was not done
     assert kept.served_need == pytest.approx(solved.served_need)
     assert kept.slots.to_dict("records") == solved.slots.to_dict("records")
+
+
+@pytest.mark.shared_data
+def test_national_4000_on_the_real_files_passes_the_verifier(sources: Path) -> None:
+    """The third shipped scenario, at a short time limit (about a minute): whatever plan the limit
+    leaves, every constraint of its model holds on its own tables."""
+    scenario = load_scenario(shipped_scenario("national-4000"), overrides=["solver.time_limit=20"])
+    run = run_scenario(scenario, data_dir=sources)
+    plan = run.plan
+    assert plan.status in ("optimal", "feasible")
+    assert plan.served_need > 0
+    violations = verify_plan(plan)
+    assert violations == [], "\n".join(map(str, violations))
+    advisors = plan.kpis("partner").set_index("partner")["advisors"]
+    assert advisors.sum() <= 4000
