@@ -56,7 +56,7 @@ from coverage.errors import LayerValidationError, MissingDataError, Problem
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SPEED_KMH", "RoadNetwork", "RoadSettings", "load_road_network", "parse_maxspeed"]
+__all__ = ["ROAD_EXTRACTS", "SPEED_KMH", "RoadNetwork", "RoadSettings", "load_road_network", "parse_maxspeed"]
 
 #: Network format version: bump it when the cached arrays change meaning.
 CACHE_VERSION = 1
@@ -80,6 +80,18 @@ SPEED_KMH: Mapping[str, float] = MappingProxyType(
         "service": 15.0,
         "road": 25.0,
     }
+)
+
+#: Where to download OpenStreetMap extracts of France (Geofabrik, updated daily), with their
+#: approximate size in late 2025: (what, URL, size).
+ROAD_EXTRACTS: tuple[tuple[str, str, str], ...] = (
+    ("France (mainland and Corsica)", "https://download.geofabrik.de/europe/france-latest.osm.pbf", "4.5 GB"),
+    (
+        "a former region (e.g. limousin, auvergne, bretagne)",
+        "https://download.geofabrik.de/europe/france/limousin-latest.osm.pbf",
+        "60-700 MB",
+    ),
+    ("list of regions and overseas departments", "https://download.geofabrik.de/europe/france.html", ""),
 )
 
 _ZONE_SPEEDS = {"urban": 50.0, "rural": 80.0, "motorway": 130.0, "trunk": 110.0, "walk": 6.0}

@@ -13,11 +13,13 @@
   phases, and the run itself;
 - :mod:`coverage.scenario.lock`: what a run read and with which versions;
 - :mod:`coverage.scenario.output`: a run's output folder, written atomically;
-- :mod:`coverage.scenario.compare`: two run folders compared.
+- :mod:`coverage.scenario.compare`: two run folders compared;
+- :mod:`coverage.scenario.access`: a road-time run's reach against the straight line.
 """
 
 from __future__ import annotations
 
+from coverage.scenario.access import compare_access
 from coverage.scenario.compare import Comparison, compare_runs
 from coverage.scenario.loading import dump_scenario, load_scenario, parse_override
 from coverage.scenario.lock import Lock, read_lock
@@ -34,6 +36,7 @@ __all__ = [
     "RunOutput",
     "Scenario",
     "ScenarioRun",
+    "compare_access",
     "compare_runs",
     "dump_scenario",
     "load_scenario",
