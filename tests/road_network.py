@@ -85,7 +85,6 @@ def write_grid(path: Path, *, extra_ways: bool = True, drop_bridge: bool = False
     return path
 
 
-
 def points(ids: list[str], coords: list[tuple[float, float]], *, id_column: str, **columns):
     """A GeoDataFrame of points at grid offsets (km), in WGS84, department 23."""
     return gpd.GeoDataFrame(

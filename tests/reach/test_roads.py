@@ -217,9 +217,7 @@ def test_extract_without_roads(tmp_path: Path) -> None:
 
 
 def test_maximal_coverage_radius_versus_road(grid: Path) -> None:
-    units = points(
-        ["A", "B", "C"], [(0, 2), (1, 2), (0, 3)], id_column="unit_id", need=[100.0, 100.0, 120.0]
-    )
+    units = points(["A", "B", "C"], [(0, 2), (1, 2), (0, 3)], id_column="unit_id", need=[100.0, 100.0, 120.0])
     sites = points(["S1", "S2"], [(0, 3), (4, 2)], id_column="site_id")
     circle = build_reach(units, sites, Radius(1500))
     road = build_reach(units, sites, rule(grid, 10))
