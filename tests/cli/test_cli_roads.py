@@ -11,9 +11,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from road_network import lonlat, write_grid  # noqa: E402
-
 from coverage.cli.main import main  # noqa: E402
+from road_network import lonlat, write_grid  # noqa: E402
 
 
 def write_scenario(folder: Path, *, extract: str = "grid.osm.pbf") -> Path:

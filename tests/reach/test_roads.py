@@ -15,14 +15,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from road_network import (  # noqa: E402
-    BRIDGE_MIN_PER_KM,
-    COLUMN_MIN_PER_KM,
-    ROW_MIN_PER_KM,
-    points,
-    write_grid,
-)
-
 from coverage.errors import LayerValidationError, MissingDataError  # noqa: E402
 from coverage.models.location import maximal_coverage  # noqa: E402
 from coverage.reach.layers import build_reach, reach_by_road  # noqa: E402
@@ -30,6 +22,13 @@ from coverage.reach.roads import RoadSettings, load_road_network, parse_maxspeed
 from coverage.reach.routing import RoadTime  # noqa: E402
 from coverage.reach.rules import Radius  # noqa: E402
 from coverage.reach.versus import compare_reach  # noqa: E402
+from road_network import (  # noqa: E402
+    BRIDGE_MIN_PER_KM,
+    COLUMN_MIN_PER_KM,
+    ROW_MIN_PER_KM,
+    points,
+    write_grid,
+)
 
 
 @pytest.fixture
