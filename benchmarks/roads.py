@@ -129,10 +129,14 @@ def main() -> None:
     extract = args.workdir / f"synthetic-{args.nodes}.osm.pbf"
     if not extract.exists():
         start = time.perf_counter()
-        child = multiprocessing.get_context("fork").Process(target=generate, args=(extract, args.nodes, args.seed))
+        child = multiprocessing.get_context("fork").Process(
+            target=generate, args=(extract, args.nodes, args.seed)
+        )
         child.start()
         child.join()
-        print(f"generated {extract.name}: {extract.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s")
+        print(
+            f"generated {extract.name}: {extract.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s"
+        )
     cache = args.workdir / f"cache-{args.nodes}"
     for old in cache.glob("*.npz") if cache.exists() else []:
         old.unlink()
@@ -156,8 +160,9 @@ def main() -> None:
     half = SIDE * 0.48 * math.sqrt(min(args.sample, args.units) / args.units)
     offset = np.abs(np.column_stack([units.geometry.x, units.geometry.y]) - np.asarray(CENTRE))
     sample = units[(offset <= half).all(axis=1)]
-    rule = RoadTime(extract, qpv=args.minutes, urban=args.minutes, rural=args.minutes, snap_metres=2_000,
-                    cache_dir=cache)
+    rule = RoadTime(
+        extract, qpv=args.minutes, urban=args.minutes, rural=args.minutes, snap_metres=2_000, cache_dir=cache
+    )
     seconds, candidates = [], 0
     for _ in range(args.runs):
         for old in cache.glob("pairs-*.npz"):
@@ -180,9 +185,18 @@ def main() -> None:
         f"national reach ({args.units:,} x {args.sites:,}): {national:.0f} s extrapolated "
         f"({pairs * args.units / len(sample):,.0f} pairs); load average {os.getloadavg()}"
     )
-    np.savez(args.workdir / "pandana-input.npz", tail=network.tail, head=network.head, minutes=network.minutes,
-             lon=network.lon, lat=network.lat, minutes_limit=args.minutes, routed_seconds=median,
-             candidates=candidates, extract=str(extract))
+    np.savez(
+        args.workdir / "pandana-input.npz",
+        tail=network.tail,
+        head=network.head,
+        minutes=network.minutes,
+        lon=network.lon,
+        lat=network.lat,
+        minutes_limit=args.minutes,
+        routed_seconds=median,
+        candidates=candidates,
+        extract=str(extract),
+    )
 
 
 def pandana(workdir: Path) -> None:
@@ -195,8 +209,10 @@ def pandana(workdir: Path) -> None:
     edges = pd.DataFrame({"from": data["tail"], "to": data["head"], "minutes": data["minutes"]})
     start = time.perf_counter()
     net = pdna.Network(nodes["x"], nodes["y"], edges["from"], edges["to"], edges[["minutes"]], twoway=False)
-    print(f"pandana: contraction of {len(nodes):,} nodes: {time.perf_counter() - start:.1f} s, "
-          f"peak memory {peak_mb():,.0f} MB")
+    print(
+        f"pandana: contraction of {len(nodes):,} nodes: {time.perf_counter() - start:.1f} s, "
+        f"peak memory {peak_mb():,.0f} MB"
+    )
     rng = np.random.default_rng(1)
     count = 200_000
     origins = rng.integers(0, len(nodes), count)
@@ -205,10 +221,12 @@ def pandana(workdir: Path) -> None:
     start = time.perf_counter()
     lengths = net.shortest_path_lengths(origins, targets, imp_name="minutes")
     seconds = time.perf_counter() - start
-    print(f"pandana: {count:,} pair queries in {seconds:.2f} s: {count / seconds:,.0f} pairs/s "
-          f"({np.isfinite(np.asarray(lengths, dtype=float)).mean():.0%} with a path); "
-          f"scipy tiled Dijkstra routed {int(data['candidates']):,} candidate pairs in "
-          f"{float(data['routed_seconds']):.2f} s ({int(data['candidates']) / float(data['routed_seconds']):,.0f}/s)")
+    print(
+        f"pandana: {count:,} pair queries in {seconds:.2f} s: {count / seconds:,.0f} pairs/s "
+        f"({np.isfinite(np.asarray(lengths, dtype=float)).mean():.0%} with a path); "
+        f"scipy tiled Dijkstra routed {int(data['candidates']):,} candidate pairs in "
+        f"{float(data['routed_seconds']):.2f} s ({int(data['candidates']) / float(data['routed_seconds']):,.0f}/s)"
+    )
 
 
 if __name__ == "__main__":
