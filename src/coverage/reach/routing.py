@@ -286,14 +286,14 @@ def road_times(
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     if len(source_nodes) == 0 or len(target_nodes) == 0:
         return empty
-    reach_metres = limits * max_speed_m_per_min * 1.01  # 1 %: haversine lengths vs projected distances
-    rows, cols, _ = pairs_within(node_xy[source_nodes], node_xy[target_nodes], reach_metres)
     key = _pairs_key(cache_key, nodes, source_nodes, target_nodes, limits)
     cached = None if cache_dir is None or not cache_key else cache_dir / f"pairs-{key[:24]}.npz"
     if cached is not None and cached.is_file():
         with np.load(cached) as data:
             logger.info("road times read from the cache %s", cached)
             return data["rows"], data["cols"], data["minutes"]
+    reach_metres = limits * max_speed_m_per_min * 1.01  # 1 %: haversine lengths vs projected distances
+    rows, cols, _ = pairs_within(node_xy[source_nodes], node_xy[target_nodes], reach_metres)
     report("routing", 0, len(rows))
     times = np.full(len(rows), np.inf)
     side = float(reach_metres.max(initial=0.0)) or 1.0
