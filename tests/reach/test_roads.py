@@ -232,3 +232,10 @@ def test_maximal_coverage_radius_versus_road(grid: Path) -> None:
     assert difference.lost == 2 and difference.gained == 3
     assert difference.units.set_index("unit_id").loc["A", "nearest_second"] == "S2"
     assert difference.by_department["nearest_changed"].tolist() == [2]
+
+
+def test_no_candidate_pair_gives_an_empty_reach(grid: Path) -> None:
+    units = points(["A"], [(0, 0)], id_column="unit_id")
+    sites = points(["T"], [(4, 4)], id_column="site_id")  # 5.7 km: beyond 1 minute at any speed
+    reach = build_reach(units, sites, rule(grid, 1))
+    assert reach.n_pairs == 0 and reach.unit == "min"

@@ -280,15 +280,31 @@ def reach_by_road(
 
     Examples
     --------
-    >>> import geopandas as gpd
+    A lane of three nodes 0.01 degree apart (770 m) with a 50 km/h limit (driven at 40 km/h),
+    written with pyosmium; a unit 22 m off its west end and a site at its east end, within 5 minutes
+    but not within 2:
+
+    >>> import pathlib, tempfile
+    >>> import geopandas as gpd, osmium
+    >>> from osmium.osm.mutable import Node, Way
     >>> from shapely.geometry import Point
     >>> from coverage.reach.layers import reach_by_road
     >>> from coverage.reach.routing import RoadTime
-    >>> units = gpd.GeoDataFrame({"unit_id": ["u1"]}, geometry=[Point(1.87, 46.17)], crs=4326)
-    >>> reach_by_road(units, units.rename(columns={"unit_id": "site_id"}), RoadTime("creuse.osm.pbf"))
-    Traceback (most recent call last):
-    ...
-    coverage.errors.MissingDataError: road extract creuse.osm.pbf does not exist; download ...
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "lane.osm.pbf"
+    >>> writer = osmium.SimpleWriter(str(path))
+    >>> for i, lon in enumerate([1.87, 1.88, 1.89], start=1):
+    ...     writer.add_node(Node(id=i, location=(lon, 46.17)))
+    >>> writer.add_way(Way(id=1, nodes=[1, 2, 3], tags={"highway": "residential", "maxspeed": "50"}))
+    >>> writer.close()
+    >>> units = gpd.GeoDataFrame({"unit_id": ["u1"]}, geometry=[Point(1.87, 46.1702)], crs=4326)
+    >>> sites = gpd.GeoDataFrame({"site_id": ["s1"]}, geometry=[Point(1.89, 46.17)], crs=4326)
+    >>> road = reach_by_road(units, sites, RoadTime(path, qpv=5, urban=5, rural=5))
+    >>> road.reach.unit, [round(float(m), 2) for m in road.reach.dist]  # 1,540 m at 40 km/h
+    ('min', [2.31])
+    >>> road.snapping.round(0).values.tolist()
+    [['demand', 'u1', 22.0, False], ['sites', 's1', 0.0, False]]
+    >>> reach_by_road(units, sites, RoadTime(path, qpv=2, urban=2, rural=2)).reach.n_pairs
+    0
     """
     demand_ids = layer_ids(demand, demand_id, "demand")
     site_ids = layer_ids(sites, site_id, "sites")

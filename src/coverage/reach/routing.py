@@ -294,6 +294,8 @@ def road_times(
             return data["rows"], data["cols"], data["minutes"]
     reach_metres = limits * max_speed_m_per_min * 1.01  # 1 %: haversine lengths vs projected distances
     rows, cols, _ = pairs_within(node_xy[source_nodes], node_xy[target_nodes], reach_metres)
+    if len(rows) == 0:  # no pair within the straight-line bound
+        return empty
     report("routing", 0, len(rows))
     times = np.full(len(rows), np.inf)
     side = float(reach_metres.max(initial=0.0)) or 1.0
