@@ -61,6 +61,13 @@ def test_road_time_scenario_runs_from_the_cli(tmp_path: Path, capsys: pytest.Cap
     assert "by road" in json.dumps(summary)
     open_sites = (tmp_path / "out" / "open_sites.csv").read_text(encoding="utf-8")
     assert "S2" in open_sites and "S1" not in open_sites  # by road the bridge side wins
+    lock = (tmp_path / "out" / "scenario.lock.toml").read_text(encoding="utf-8")
+    assert "grid.osm.pbf" in lock  # the extract is fingerprinted with the other files read
+    # a second run reads the cached network and routed pairs, and gives the same plan
+    code = main(["run", str(scenario), "--out", str(tmp_path / "again"), "--no-map"])
+    capsys.readouterr()
+    assert code == 0
+    assert (tmp_path / "again" / "open_sites.csv").read_text(encoding="utf-8") == open_sites
     # the straight-line radius picks S1, across the river
     code = main(
         [

@@ -18,8 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from coverage.errors import LayerValidationError, MissingDataError  # noqa: E402
 from coverage.models.location import maximal_coverage  # noqa: E402
 from coverage.reach.layers import build_reach, reach_by_road  # noqa: E402
-from coverage.reach.roads import RoadSettings, load_road_network, parse_maxspeed  # noqa: E402
-from coverage.reach.routing import RoadTime  # noqa: E402
+from coverage.reach.osm import parse_maxspeed  # noqa: E402
+from coverage.reach.roads import (  # noqa: E402
+    RoadSettings,
+    RoadTime,  # noqa: E402
+    load_road_network,
+)
 from coverage.reach.rules import Radius  # noqa: E402
 from coverage.reach.versus import compare_reach  # noqa: E402
 from road_network import (  # noqa: E402

@@ -7,9 +7,9 @@
 - :mod:`coverage.reach.layers`: :func:`build_reach` from demand and site
   GeoDataFrames, measured per territory in its metric CRS with a KD-tree,
   never as a dense matrix;
-- :mod:`coverage.reach.roads` and :mod:`coverage.reach.routing`: the
-  :class:`RoadTime` rule, drive times on an OpenStreetMap road network
-  (:func:`load_road_network`, cached) by bounded Dijkstra;
+- :mod:`coverage.reach.osm`, :mod:`coverage.reach.roads` and
+  :mod:`coverage.reach.routing`: the :class:`RoadTime` rule, drive times on an
+  OpenStreetMap road network (:func:`load_road_network`, cached) by bounded Dijkstra;
 - :mod:`coverage.reach.versus`: :func:`compare_reach`, two rules side by side
   (straight line versus road).
 """
@@ -17,9 +17,10 @@
 from __future__ import annotations
 
 from coverage.reach.layers import build_reach, reach_by_road, reach_from_radius, reach_from_travel_times
+from coverage.reach.osm import SPEED_KMH, parse_maxspeed
 from coverage.reach.pairs import Reach
-from coverage.reach.roads import SPEED_KMH, RoadNetwork, RoadSettings, load_road_network, parse_maxspeed
-from coverage.reach.routing import RoadReach, RoadTime
+from coverage.reach.roads import RoadNetwork, RoadSettings, RoadTime, load_road_network
+from coverage.reach.routing import RoadReach
 from coverage.reach.rules import (
     DEFAULT_SPEED_KMH,
     ZONES,

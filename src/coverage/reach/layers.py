@@ -28,8 +28,8 @@ from coverage.data.layers._common import Problems, check_crs_matches
 from coverage.data.territory import locate, split_by_territory
 from coverage.errors import CRSError, LayerValidationError, Problem
 from coverage.reach.pairs import FloatArray, Reach, pairs_within
-from coverage.reach.roads import StepProgress, load_road_network
-from coverage.reach.routing import RoadReach, RoadTime, route_reach
+from coverage.reach.roads import RoadTime, StepProgress, load_road_network
+from coverage.reach.routing import RoadReach, route_reach
 from coverage.reach.rules import (
     ZONES,
     Decay,
@@ -70,7 +70,7 @@ def build_reach(
         :class:`TravelTimeMatrix` plain DataFrames of ids are enough.
     rule
         :class:`Radius`, :class:`ZoneRadius`, :class:`TravelTime` or
-        :class:`TravelTimeMatrix`, or :class:`~coverage.reach.routing.RoadTime`
+        :class:`TravelTimeMatrix`, or :class:`~coverage.reach.roads.RoadTime`
         (drive times on an OpenStreetMap extract, see :func:`reach_by_road`).
         The zone rules read the demand units' boolean ``qpv`` and ``rural`` columns.
     decay
@@ -81,7 +81,7 @@ def build_reach(
         Department code column that assigns a row to its territory; rows of a
         layer without it are placed by their coordinates.
     progress
-        For :class:`~coverage.reach.routing.RoadTime`: called as
+        For :class:`~coverage.reach.roads.RoadTime`: called as
         ``progress(step, done, total)`` while the network builds (``'roads'``)
         and while pairs are routed (``'routing'``).
 
@@ -175,7 +175,7 @@ def build_reach(
     else:
         raise TypeError(
             f"unknown access rule {rule!r}; use Radius, ZoneRadius, TravelTime or "
-            "TravelTimeMatrix from coverage.reach.rules, or RoadTime from coverage.reach.routing"
+            "TravelTimeMatrix from coverage.reach.rules, or RoadTime from coverage.reach.roads"
         )
     if decay is not None:
         reach = reach.with_decay(decay, limit=limit)
@@ -289,7 +289,7 @@ def reach_by_road(
     >>> from osmium.osm.mutable import Node, Way
     >>> from shapely.geometry import Point
     >>> from coverage.reach.layers import reach_by_road
-    >>> from coverage.reach.routing import RoadTime
+    >>> from coverage.reach.roads import RoadTime
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "lane.osm.pbf"
     >>> writer = osmium.SimpleWriter(str(path))
     >>> for i, lon in enumerate([1.87, 1.88, 1.89], start=1):

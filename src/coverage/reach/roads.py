@@ -1,39 +1,17 @@
 """The drivable road network of an OpenStreetMap extract, built once and cached on disk.
 
 :func:`load_road_network` reads an ``.osm.pbf`` extract (Geofabrik's France or
-regional extracts, see ``coverage-plan data list``) with `pyosmium
-<https://osmcode.org/pyosmium/>`_ (the ``osmium`` package: C++ reader with node
-locations, its filters keep only ``highway`` ways before Python sees them) and
-returns a :class:`RoadNetwork`: the nodes (lon/lat) and one directed edge per
-drivable way segment and direction, with its length (metres) and travel time
-(minutes). The network is saved as ``.npz`` in a cache folder, keyed by the
-extract's SHA-256 and the settings (:class:`RoadSettings`), so the next run
-reads it in a fraction of a second; a changed extract or changed speeds
-rebuild it.
+regional extracts, see ``coverage-plan data roads``) with
+:func:`coverage.reach.osm.read_ways` and returns a :class:`RoadNetwork`: the
+nodes (lon/lat) and one directed edge per drivable way segment and direction,
+with its length (metres) and travel time (minutes; speeds per road class in
+:mod:`coverage.reach.osm`). The network is saved as ``.npz`` in a cache
+folder, keyed by the extract's SHA-256 and the settings (:class:`RoadSettings`),
+so the next run reads it in a fraction of a second; a changed extract or
+changed speeds rebuild it.
 
-Speeds (km/h) per ``highway`` class are those of the OSRM car profile
-(``profiles/car.lua``, the free-flow speeds most open routing studies use):
-
-==================  =====  ==================  =====
-class               km/h   class               km/h
-==================  =====  ==================  =====
-motorway            90     motorway_link       45
-trunk               85     trunk_link          40
-primary             65     primary_link        30
-secondary           55     secondary_link      25
-tertiary            40     tertiary_link       20
-unclassified        25     residential         25
-living_street       10     service             15
-road                25
-==================  =====  ==================  =====
-
-Where a way has a ``maxspeed`` tag (``50``, ``30 mph``, ``FR:urban`` 50,
-``FR:rural`` 80, ``FR:motorway`` 130, ``FR:zone30`` 30), its speed is
-``maxspeed x 0.8`` instead (OSRM's ``speed_reduction``: traffic rarely drives
-at the limit). Other ways (footways, tracks, paths, construction) and ways
-closed to cars (``access``, ``motor_vehicle`` or ``motorcar`` = ``no`` or
-``private``) are left out. ``oneway=yes`` (also ``true``, ``1``), motorways and
-roundabouts are driven forward only, ``oneway=-1`` backward only.
+:class:`RoadTime` is the access rule that drives on it
+(:mod:`coverage.reach.routing` computes the times).
 """
 
 from __future__ import annotations
@@ -41,46 +19,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
-from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
 from coverage.errors import LayerValidationError, MissingDataError, Problem
+from coverage.reach.osm import SPEED_KMH, read_ways
+from coverage.reach.rules import DEFAULT_SPEED_KMH, ZONES, ZoneRadius
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ROAD_EXTRACTS", "SPEED_KMH", "RoadNetwork", "RoadSettings", "load_road_network", "parse_maxspeed"]
+__all__ = ["ROAD_EXTRACTS", "RoadNetwork", "RoadSettings", "RoadTime", "load_road_network"]
 
 #: Network format version: bump it when the cached arrays change meaning.
 CACHE_VERSION = 1
-
-#: Free-flow speed (km/h) of each drivable ``highway`` class: the OSRM car profile's table.
-SPEED_KMH: Mapping[str, float] = MappingProxyType(
-    {
-        "motorway": 90.0,
-        "motorway_link": 45.0,
-        "trunk": 85.0,
-        "trunk_link": 40.0,
-        "primary": 65.0,
-        "primary_link": 30.0,
-        "secondary": 55.0,
-        "secondary_link": 25.0,
-        "tertiary": 40.0,
-        "tertiary_link": 20.0,
-        "unclassified": 25.0,
-        "residential": 25.0,
-        "living_street": 10.0,
-        "service": 15.0,
-        "road": 25.0,
-    }
-)
 
 #: Where to download OpenStreetMap extracts of France (Geofabrik, updated daily), with their
 #: approximate size in late 2025: (what, URL, size).
@@ -93,10 +50,6 @@ ROAD_EXTRACTS: tuple[tuple[str, str, str], ...] = (
     ),
     ("list of regions and overseas departments", "https://download.geofabrik.de/europe/france.html", ""),
 )
-
-_ZONE_SPEEDS = {"urban": 50.0, "rural": 80.0, "motorway": 130.0, "trunk": 110.0, "walk": 6.0}
-_CLOSED = frozenset({"no", "private"})
-_ONE_WAY = frozenset({"yes", "true", "1"})
 
 #: ``progress(step, done, total)``: ``step`` is ``'roads'`` while the network builds.
 StepProgress = Callable[[str, int, int], None]
@@ -181,32 +134,79 @@ class RoadNetwork:
         return sp.csr_array((self.minutes, (self.tail, self.head)), shape=(n, n))
 
 
-def parse_maxspeed(value: str | None) -> float | None:
-    """Speed limit (km/h) of an OSM ``maxspeed`` value, or None when it gives none.
+@dataclass(frozen=True)
+class RoadTime:
+    """Sites within a drive of the unit's zone minutes on an OpenStreetMap road network.
 
-    Examples
-    --------
-    >>> from coverage.reach.roads import parse_maxspeed
-    >>> parse_maxspeed("50"), parse_maxspeed("FR:rural"), parse_maxspeed("30 mph")
-    (50.0, 80.0, 48.28)
-    >>> parse_maxspeed("FR:zone30"), parse_maxspeed("none"), parse_maxspeed("signals")
-    (30.0, None, None)
+    Parameters
+    ----------
+    extract
+        The ``.osm.pbf`` extract covering the territory.
+    qpv, urban, rural
+        Longest acceptable drive (minutes) from a unit of each zone.
+    snap_metres
+        Farthest a unit or site may lie from the nearest road node.
+    far_points
+        ``'drop'``: points beyond ``snap_metres`` are left out of the reach and
+        reported; ``'error'``: they are an error.
+    speed_kmh, maxspeed_factor
+        Speeds per road class overriding :data:`coverage.reach.roads.SPEED_KMH`,
+        and the share of ``maxspeed`` driven (see :class:`~coverage.reach.roads.RoadSettings`).
+    cache_dir
+        Folder of cached networks and routed pairs (default ``.coverage-roads`` beside the extract).
     """
-    if not value:
-        return None
-    text = value.strip().lower()
-    if ":" in text:
-        zone = text.split(":", 1)[1]
-        if zone in _ZONE_SPEEDS:
-            return _ZONE_SPEEDS[zone]
-        match = re.fullmatch(r"zone ?(\d+)", zone)
-        return float(match.group(1)) if match else None
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(mph|km/h|kmh)?", text)
-    if not match:
-        return None
-    speed = float(match.group(1))
-    speed = round(speed * 1.609344, 2) if match.group(2) == "mph" else speed
-    return speed if speed > 0 else None
+
+    extract: str | Path
+    qpv: float = 10.0
+    urban: float = 15.0
+    rural: float = 20.0
+    snap_metres: float = 1000.0
+    far_points: Literal["drop", "error"] = "drop"
+    speed_kmh: Mapping[str, float] = field(default_factory=dict)
+    maxspeed_factor: float = 0.8
+    cache_dir: str | Path | None = None
+
+    def __post_init__(self) -> None:
+        for name in (*ZONES, "snap_metres"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e6:
+                raise LayerValidationError(
+                    Problem(
+                        "road time rule", f"{name} must be a number > 0 (received {value!r})", column=name
+                    )
+                )
+        if self.far_points not in ("drop", "error"):
+            raise LayerValidationError(
+                Problem("road time rule", f"far_points is 'drop' or 'error', not {self.far_points!r}")
+            )
+        self.settings()  # checks the speeds
+
+    def __hash__(self) -> int:
+        return hash((str(self.extract), *self.minutes_by_zone().values(), self.snap_metres, self.settings()))
+
+    def minutes_by_zone(self) -> dict[str, float]:
+        """Longest drive (minutes) of each zone."""
+        return {zone: float(getattr(self, zone)) for zone in ZONES}
+
+    def settings(self) -> RoadSettings:
+        return RoadSettings(speed_kmh=dict(self.speed_kmh), maxspeed_factor=self.maxspeed_factor)
+
+    def describe(self) -> str:
+        minutes = "/".join(f"{getattr(self, z):g}" for z in ZONES)
+        return f"within {minutes} min by road ({'/'.join(ZONES)}), {Path(self.extract).name}"
+
+    def straight_line(self, *, detour: float = 1.3) -> ZoneRadius:
+        """The straight-line rule the same minutes give with :class:`~coverage.reach.rules.TravelTime`'s
+        estimate: radius = minutes x zone speed (QPV 15, urban 30, rural 50 km/h) / detour.
+
+        Examples
+        --------
+        >>> from coverage.reach.roads import RoadTime
+        >>> RoadTime("limousin.osm.pbf").straight_line().by_zone()
+        {'qpv': 1923.076923076923, 'urban': 5769.230769230769, 'rural': 12820.51282051282}
+        """
+        radius = {z: getattr(self, z) * DEFAULT_SPEED_KMH[z] * 1000.0 / 60.0 / detour for z in ZONES}
+        return ZoneRadius(**radius)
 
 
 def load_road_network(
@@ -270,7 +270,8 @@ def load_road_network(
         except (OSError, ValueError, KeyError) as exc:
             logger.warning("road network cache %s is unreadable (%s); rebuilding it", cached, exc)
     logger.info("building the road network of %s (%.1f MB)", path, size / 1e6)
-    network = _read_extract(path, settings, key)
+    edges = read_ways(path, settings.speed_kmh, settings.maxspeed_factor)
+    network = RoadNetwork(**vars(edges), source=str(path), key=key)
     report("roads", 2, 3)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -318,142 +319,3 @@ def _write_cache(cached: Path, network: RoadNetwork) -> None:
         metres=network.metres,
     )
     partial.replace(cached)
-
-
-def _way_speed(tags: Mapping[str, str], settings: RoadSettings) -> float | None:
-    """Speed (km/h) of a drivable way, None when cars cannot use it."""
-    highway = tags.get("highway")
-    if highway not in settings.speed_kmh or tags.get("area") == "yes":
-        return None
-    closed = any(tags.get(key) in _CLOSED for key in ("access", "motor_vehicle", "motorcar"))
-    if closed and tags.get("motorcar") not in ("yes", "designated", "destination"):
-        return None
-    limit = parse_maxspeed(tags.get("maxspeed"))
-    return settings.speed_kmh[highway] if limit is None else limit * settings.maxspeed_factor
-
-
-def _direction(tags: Mapping[str, str]) -> int:
-    """1 forward only, -1 backward only, 0 both ways."""
-    oneway = (tags.get("oneway") or "").strip().lower()
-    if oneway in _ONE_WAY:
-        return 1
-    if oneway in ("-1", "reverse"):
-        return -1
-    if oneway == "no":
-        return 0
-    roundabout = tags.get("junction") in ("roundabout", "circular")
-    return 1 if roundabout or tags.get("highway") == "motorway" else 0
-
-
-def _read_extract(path: Path, settings: RoadSettings, key: str) -> RoadNetwork:
-    try:
-        import osmium
-    except ImportError:  # pragma: no cover - osmium is a dependency of the roads extra
-        raise MissingDataError(
-            "reading OpenStreetMap extracts needs the osmium package: pip install 'coverage-planning[roads]'"
-        ) from None
-    refs, lons, lats = array("q"), array("d"), array("d")
-    starts, speeds, directions = array("q"), array("d"), array("b")
-    try:
-        processor = (
-            osmium.FileProcessor(str(path))
-            .with_locations()
-            .with_filter(osmium.filter.KeyFilter("highway"))
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-        )
-        for way in processor:
-            tags = {tag.k: tag.v for tag in way.tags}
-            speed = _way_speed(tags, settings)
-            if speed is None:
-                continue
-            nodes = [(n.ref, n.lon, n.lat) for n in way.nodes if n.location.valid()]
-            if len(nodes) < 2:
-                continue
-            starts.append(len(refs))
-            speeds.append(speed)
-            directions.append(_direction(tags))
-            for ref, lon, lat in nodes:
-                refs.append(ref)
-                lons.append(lon)
-                lats.append(lat)
-    except RuntimeError as exc:
-        raise LayerValidationError(
-            Problem(
-                str(path),
-                f"cannot be read as an OpenStreetMap extract ({exc}); download the .osm.pbf again "
-                "(a partial download is the usual cause)",
-            )
-        ) from None
-    if len(starts) == 0:
-        raise LayerValidationError(
-            Problem(
-                str(path),
-                "holds no drivable road (no way tagged highway=motorway ... service open to cars); "
-                "is it an OpenStreetMap road extract of the territory?",
-            )
-        )
-    return _assemble(
-        np.frombuffer(refs, np.int64),
-        np.frombuffer(lons, np.float64),
-        np.frombuffer(lats, np.float64),
-        np.frombuffer(starts, np.int64),
-        np.frombuffer(speeds, np.float64),
-        np.frombuffer(directions, np.int8),
-        source=str(path),
-        key=key,
-    )
-
-
-def _assemble(
-    refs: npt.NDArray[np.int64],
-    lons: npt.NDArray[np.float64],
-    lats: npt.NDArray[np.float64],
-    starts: npt.NDArray[np.int64],
-    speeds: npt.NDArray[np.float64],
-    directions: npt.NDArray[np.int8],
-    *,
-    source: str,
-    key: str,
-) -> RoadNetwork:
-    """Directed edges from the ways' node sequences (``starts``: first position of each way)."""
-    node_ids, position, index = np.unique(refs, return_index=True, return_inverse=True)
-    way_of = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(refs))))
-    same_way = way_of[1:] == way_of[:-1]
-    a, b = index[:-1][same_way], index[1:][same_way]
-    way = way_of[1:][same_way]
-    metres = _haversine(lons[:-1][same_way], lats[:-1][same_way], lons[1:][same_way], lats[1:][same_way])
-    minutes = np.maximum(metres / (speeds[way] * 1000.0 / 60.0), 1e-6)  # csgraph drops 0-weight edges
-    forward, backward = directions[way] >= 0, directions[way] <= 0
-    tail = np.concatenate([a[forward], b[backward]])
-    head = np.concatenate([b[forward], a[backward]])
-    minutes = np.concatenate([minutes[forward], minutes[backward]])
-    metres = np.concatenate([metres[forward], metres[backward]])
-    keep = tail != head
-    tail, head, minutes, metres = tail[keep], head[keep], minutes[keep], metres[keep]
-    order = np.lexsort((minutes, head, tail))  # keep the fastest of repeated node pairs
-    tail, head, minutes, metres = tail[order], head[order], minutes[order], metres[order]
-    first = np.r_[True, (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])]
-    logger.info("road network of %s: %d nodes, %d directed edges", source, len(node_ids), int(first.sum()))
-    return RoadNetwork(
-        lon=lons[position].copy(),
-        lat=lats[position].copy(),
-        tail=tail[first].astype(np.int32),
-        head=head[first].astype(np.int32),
-        minutes=minutes[first],
-        metres=metres[first],
-        source=source,
-        key=key,
-    )
-
-
-def _haversine(
-    lon1: npt.NDArray[np.float64],
-    lat1: npt.NDArray[np.float64],
-    lon2: npt.NDArray[np.float64],
-    lat2: npt.NDArray[np.float64],
-) -> npt.NDArray[np.float64]:
-    """Great-circle distance in metres (mean Earth radius 6,371,008.8 m)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
-    h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))

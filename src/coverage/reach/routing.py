@@ -1,6 +1,6 @@
 """Road travel times: the :class:`RoadTime` access rule, snapping and bounded routing.
 
-A :class:`RoadTime` rule keeps the (demand unit, site) pairs whose drive on
+A :class:`~coverage.reach.roads.RoadTime` rule keeps the (demand unit, site) pairs whose drive on
 the road network of an OpenStreetMap extract (:mod:`coverage.reach.roads`)
 takes at most the minutes of the unit's zone (QPV 10, urban 15, rural 20 by
 default). :func:`coverage.reach.layers.build_reach` turns it into the same
@@ -34,9 +34,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -48,92 +47,16 @@ from scipy.spatial import cKDTree
 from coverage.data.territory import BOUNDS, metric_crs
 from coverage.errors import LayerValidationError, Problem
 from coverage.reach.pairs import Reach, pairs_within
-from coverage.reach.roads import RoadNetwork, RoadSettings, StepProgress
-from coverage.reach.rules import DEFAULT_SPEED_KMH, ZONES, ZoneRadius
+from coverage.reach.roads import RoadNetwork, RoadTime, StepProgress
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RoadReach", "RoadTime", "road_times", "route_reach"]
+__all__ = ["RoadReach", "road_times", "route_reach"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 #: Largest Dijkstra distance block held at once (cells of 8 bytes): 256 MB.
 _BLOCK_CELLS = 32_000_000
-
-
-@dataclass(frozen=True)
-class RoadTime:
-    """Sites within a drive of the unit's zone minutes on an OpenStreetMap road network.
-
-    Parameters
-    ----------
-    extract
-        The ``.osm.pbf`` extract covering the territory.
-    qpv, urban, rural
-        Longest acceptable drive (minutes) from a unit of each zone.
-    snap_metres
-        Farthest a unit or site may lie from the nearest road node.
-    far_points
-        ``'drop'``: points beyond ``snap_metres`` are left out of the reach and
-        reported; ``'error'``: they are an error.
-    speed_kmh, maxspeed_factor
-        Speeds per road class overriding :data:`coverage.reach.roads.SPEED_KMH`,
-        and the share of ``maxspeed`` driven (see :class:`~coverage.reach.roads.RoadSettings`).
-    cache_dir
-        Folder of cached networks and routed pairs (default ``.coverage-roads`` beside the extract).
-    """
-
-    extract: str | Path
-    qpv: float = 10.0
-    urban: float = 15.0
-    rural: float = 20.0
-    snap_metres: float = 1000.0
-    far_points: Literal["drop", "error"] = "drop"
-    speed_kmh: Mapping[str, float] = field(default_factory=dict)
-    maxspeed_factor: float = 0.8
-    cache_dir: str | Path | None = None
-
-    def __post_init__(self) -> None:
-        for name in (*ZONES, "snap_metres"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e6:
-                raise LayerValidationError(
-                    Problem(
-                        "road time rule", f"{name} must be a number > 0 (received {value!r})", column=name
-                    )
-                )
-        if self.far_points not in ("drop", "error"):
-            raise LayerValidationError(
-                Problem("road time rule", f"far_points is 'drop' or 'error', not {self.far_points!r}")
-            )
-        self.settings()  # checks the speeds
-
-    def __hash__(self) -> int:
-        return hash((str(self.extract), *self.minutes_by_zone().values(), self.snap_metres, self.settings()))
-
-    def minutes_by_zone(self) -> dict[str, float]:
-        """Longest drive (minutes) of each zone."""
-        return {zone: float(getattr(self, zone)) for zone in ZONES}
-
-    def settings(self) -> RoadSettings:
-        return RoadSettings(speed_kmh=dict(self.speed_kmh), maxspeed_factor=self.maxspeed_factor)
-
-    def describe(self) -> str:
-        minutes = "/".join(f"{getattr(self, z):g}" for z in ZONES)
-        return f"within {minutes} min by road ({'/'.join(ZONES)}), {Path(self.extract).name}"
-
-    def straight_line(self, *, detour: float = 1.3) -> ZoneRadius:
-        """The straight-line rule the same minutes give with :class:`~coverage.reach.rules.TravelTime`'s
-        estimate: radius = minutes x zone speed (QPV 15, urban 30, rural 50 km/h) / detour.
-
-        Examples
-        --------
-        >>> from coverage.reach.routing import RoadTime
-        >>> RoadTime("limousin.osm.pbf").straight_line().by_zone()
-        {'qpv': 1923.076923076923, 'urban': 5769.230769230769, 'rural': 12820.51282051282}
-        """
-        radius = {z: getattr(self, z) * DEFAULT_SPEED_KMH[z] * 1000.0 / 60.0 / detour for z in ZONES}
-        return ZoneRadius(**radius)
 
 
 @dataclass(frozen=True, eq=False)

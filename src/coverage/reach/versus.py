@@ -3,7 +3,7 @@
 :func:`compare_reach` lists the pairs one rule keeps and the other does not
 (``gained`` by the second, ``lost``), the units whose nearest site changes,
 and the same counts per department. The usual call compares a straight-line
-rule (``first``) with :class:`~coverage.reach.routing.RoadTime` (``second``):
+rule (``first``) with :class:`~coverage.reach.roads.RoadTime` (``second``):
 "gained" pairs are reachable by road but outside the circle, "lost" pairs
 inside the circle but too far by road (a valley, a river without a bridge).
 """

@@ -3,7 +3,7 @@
 :func:`compare_access` takes a run of a scenario with ``access.rule =
 "road_time"`` and compares its reach with a straight-line rule on the same
 demand units and sites (:func:`coverage.reach.versus.compare_reach`): by
-default :meth:`coverage.reach.routing.RoadTime.straight_line`, the radius per
+default :meth:`coverage.reach.roads.RoadTime.straight_line`, the radius per
 zone the same minutes give with the ``travel_time`` rule's estimate.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from coverage.errors import ScenarioError
 from coverage.reach.layers import build_reach
-from coverage.reach.routing import RoadTime
+from coverage.reach.roads import RoadTime
 from coverage.reach.rules import Rule
 from coverage.reach.versus import ReachDifference, compare_reach
 from coverage.scenario.run import ScenarioRun
@@ -29,7 +29,7 @@ def compare_access(run: ScenarioRun, *, straight: Rule | None = None) -> ReachDi
         (:func:`coverage.scenario.run.run_scenario`).
     straight
         The straight-line rule; default the road rule's
-        :meth:`~coverage.reach.routing.RoadTime.straight_line`.
+        :meth:`~coverage.reach.roads.RoadTime.straight_line`.
 
     Raises
     ------

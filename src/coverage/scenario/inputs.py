@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from coverage.plan.plan import Plan
-from coverage.reach.routing import RoadTime
+from coverage.reach.roads import RoadTime
 from coverage.reach.rules import Rule
 from coverage.scenario.schema import Scenario
 from coverage.scenario.tables import SiteLayerSpec, is_path_like

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationInfo, model_validator
 from coverage.inputs.partners import Horizon, Partner, Sharing
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.solver import SolverOptions
-from coverage.reach.routing import RoadTime
+from coverage.reach.roads import RoadTime
 from coverage.reach.rules import Decay, Radius, Rule, TravelTime, TravelTimeMatrix, ZoneRadius
 from coverage.scenario.tables import (
     AccessSpec,
@@ -183,7 +183,7 @@ class Scenario(_Table):
         return SolverOptions(**self.solver.model_dump())
 
     def to_access_rule(self) -> Rule | RoadTime:
-        """The access rule of :mod:`coverage.reach.rules` (or :class:`~coverage.reach.routing.RoadTime`)."""
+        """The access rule of :mod:`coverage.reach.rules` (or :class:`~coverage.reach.roads.RoadTime`)."""
         access = self.access
         if access.rule == "radius":
             return Radius(float(access.metres or 10_000.0))

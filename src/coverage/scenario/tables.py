@@ -280,7 +280,7 @@ class AccessSpec(_Table):
     in the data folder): ``qpv``, ``urban`` and ``rural`` are then minutes, not
     metres; points farther than ``snap_metres`` from a road are dropped and
     reported (``far_points = "drop"``) or an error (``"error"``); see
-    :class:`coverage.reach.routing.RoadTime`.
+    :class:`coverage.reach.roads.RoadTime`.
     """
 
     rule: Literal["radius", "zone_radius", "travel_time", "travel_time_matrix", "road_time"] = "radius"
