@@ -106,3 +106,15 @@ def test_missing_extract_is_a_clear_error(tmp_path: Path, capsys) -> None:
     _, err = capsys.readouterr()
     assert code == 2
     assert "[access] extract:" in err and "elsewhere.osm.pbf does not exist" in err and "geofabrik" in err
+
+
+def test_a_batch_case_varies_the_road_minutes(tmp_path: Path) -> None:
+    from coverage.batch.run import run_case
+
+    scenario = str(write_scenario(tmp_path))
+    ten = run_case(scenario, [])
+    five = run_case(scenario, ["access.qpv=5.0", "access.urban=5.0", "access.rural=5.0"])
+    assert ten["status"] == "optimal" and five["status"] == "optimal", (ten["error"], five["error"])
+    # 10 min: S2 by the bridge reaches A, B and C (320); 5 min: S1 reaches C (120), S2 only B (100)
+    assert ten["reached_need"] == pytest.approx(320.0)
+    assert five["reached_need"] == pytest.approx(120.0)
