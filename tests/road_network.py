@@ -47,8 +47,13 @@ def node_id(col: int, row: int) -> int:
     return 1 + row * 5 + col
 
 
-def write_grid(path: Path, *, extra_ways: bool = True, drop_bridge: bool = False) -> Path:
-    """Write the grid network to ``path`` (``.osm.pbf``) and return it."""
+def write_grid(
+    path: Path, *, extra_ways: bool = True, drop_bridge: bool = False, reunion: bool = False
+) -> Path:
+    """Write the grid network to ``path`` (``.osm.pbf``) and return it.
+
+    ``reunion`` adds a road in La Réunion, so that the extract spans two territories.
+    """
     import osmium
     from osmium.osm.mutable import Node, Way
 
@@ -80,6 +85,10 @@ def write_grid(path: Path, *, extra_ways: bool = True, drop_bridge: bool = False
             writer.add_way(Way(id=900, nodes=[node_id(0, 2), node_id(0, 3)], tags=footbridge))
             private = {"highway": "service", "access": "private"}
             writer.add_way(Way(id=901, nodes=[node_id(2, 2), node_id(2, 3)], tags=private))
+        if reunion:
+            writer.add_node(Node(id=1001, location=(55.45, -21.0)))
+            writer.add_node(Node(id=1002, location=(55.46, -21.0)))
+            writer.add_way(Way(id=902, nodes=[1001, 1002], tags={"highway": "primary"}))
     finally:
         writer.close()
     return path

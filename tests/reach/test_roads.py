@@ -243,3 +243,17 @@ def test_no_candidate_pair_gives_an_empty_reach(grid: Path) -> None:
     sites = points(["T"], [(4, 4)], id_column="site_id")  # 5.7 km: beyond 1 minute at any speed
     reach = build_reach(units, sites, rule(grid, 1))
     assert reach.n_pairs == 0 and reach.unit == "min"
+
+
+def test_an_extract_spanning_two_territories_routes_each_on_its_own_roads(tmp_path: Path) -> None:
+    both = write_grid(tmp_path / "both.osm.pbf", reunion=True)
+    units = points(["A", "W"], [(0, 2), (4, 4)], id_column="unit_id")
+    sites = points(["S1", "T0"], [(0, 3), (0, 4)], id_column="site_id")
+    reach = build_reach(units, sites, rule(both))
+    assert load_road_network(both).n_nodes == 27
+    assert minutes_between(reach, "A", "S1") == pytest.approx(
+        8 * ROW_MIN_PER_KM + BRIDGE_MIN_PER_KM, rel=2e-3
+    )
+    assert minutes_between(reach, "W", "T0") == pytest.approx(
+        2 * COLUMN_MIN_PER_KM + 4 * ROW_MIN_PER_KM, rel=2e-3
+    )

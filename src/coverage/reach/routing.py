@@ -41,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyproj
+import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
@@ -171,7 +172,7 @@ def route_reach(
 
 
 def road_times(
-    graph: object,
+    graph: sp.csr_array,
     node_xy: FloatArray,
     nodes: IntArray,
     source_nodes: IntArray,
@@ -231,7 +232,7 @@ def road_times(
     pair_tile = cell_key[source_nodes[rows]]
     order = np.argsort(pair_tile, kind="stable")
     bounds = np.flatnonzero(np.r_[True, pair_tile[order][1:] != pair_tile[order][:-1], True])
-    sub_graph = graph.tocsr()[nodes][:, nodes] if len(nodes) != graph.shape[0] else graph.tocsr()  # type: ignore[attr-defined]
+    sub_graph = graph[nodes][:, nodes] if len(nodes) != graph.shape[0] else graph
     done = 0
     for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         pairs = order[start:stop]
