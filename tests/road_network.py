@@ -48,11 +48,17 @@ def node_id(col: int, row: int) -> int:
 
 
 def write_grid(
-    path: Path, *, extra_ways: bool = True, drop_bridge: bool = False, reunion: bool = False
+    path: Path,
+    *,
+    extra_ways: bool = True,
+    drop_bridge: bool = False,
+    reunion: bool = False,
+    fragment: bool = False,
 ) -> Path:
     """Write the grid network to ``path`` (``.osm.pbf``) and return it.
 
-    ``reunion`` adds a road in La Réunion, so that the extract spans two territories.
+    ``reunion`` adds a road in La Réunion, so that the extract spans two territories;
+    ``fragment`` a service road of two nodes joined to nothing, from (2.5, 2.5) to (2.6, 2.5).
     """
     import osmium
     from osmium.osm.mutable import Node, Way
@@ -85,6 +91,10 @@ def write_grid(
             writer.add_way(Way(id=900, nodes=[node_id(0, 2), node_id(0, 3)], tags=footbridge))
             private = {"highway": "service", "access": "private"}
             writer.add_way(Way(id=901, nodes=[node_id(2, 2), node_id(2, 3)], tags=private))
+        if fragment:
+            writer.add_node(Node(id=2001, location=lonlat(2.5, 2.5)))
+            writer.add_node(Node(id=2002, location=lonlat(2.6, 2.5)))
+            writer.add_way(Way(id=903, nodes=[2001, 2002], tags={"highway": "service"}))
         if reunion:
             writer.add_node(Node(id=1001, location=(55.45, -21.0)))
             writer.add_node(Node(id=1002, location=(55.46, -21.0)))

@@ -7,11 +7,13 @@ Times are checked by hand: rows 1.5 min/km (maxspeed 50 x 0.8 = 40 km/h), column
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from shapely.geometry import Point
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -96,7 +98,8 @@ def test_the_bridge_changes_who_reaches_whom(grid: Path, tmp_path: Path) -> None
     with_bridge = build_reach(units, sites, rule(grid, 15))
     assert minutes_between(with_bridge, "A", "S1") == pytest.approx(12.923, abs=0.02)
     no_bridge = write_grid(tmp_path / "nobridge" / "grid.osm.pbf", drop_bridge=True)
-    without = build_reach(units, sites, rule(no_bridge, 15))
+    # the two banks are two pieces of 15 and 10 nodes: let points snap to both
+    without = build_reach(units, sites, rule(no_bridge, 15, min_piece_nodes=10))
     assert minutes_between(without, "A", "S1") is None  # the river cuts A off
     assert minutes_between(without, "C", "S1") == pytest.approx(0.0, abs=1e-6)
     # and 10 minutes is not enough even with the bridge, though S1 is 1 km away in straight line
@@ -257,3 +260,29 @@ def test_an_extract_spanning_two_territories_routes_each_on_its_own_roads(tmp_pa
     assert minutes_between(reach, "W", "T0") == pytest.approx(
         2 * COLUMN_MIN_PER_KM + 4 * ROW_MIN_PER_KM, rel=2e-3
     )
+
+
+def test_points_do_not_snap_to_a_piece_of_road_joined_to_nothing(tmp_path: Path) -> None:
+    extract = write_grid(tmp_path / "fragment.osm.pbf", fragment=True)
+    units = points(["U"], [(2.5, 2.45)], id_column="unit_id")  # 50 m from the fragment
+    sites = points(["S2", "lone"], [(4, 2), (2.6, 2.5)], id_column="site_id")
+    road = reach_by_road(units, sites, rule(extract))
+    snapping = road.snapping.set_index("id")["snap_metres"]
+    assert snapping["U"] == pytest.approx(math.hypot(500, 450), abs=3)  # to the grid, not the fragment
+    assert snapping["lone"] == pytest.approx(math.hypot(400, 500), abs=3)
+    assert minutes_between(road.reach, "U", "S2") is not None
+    # with pieces of 2 nodes allowed, U snaps to the fragment and reaches nothing
+    stranded = reach_by_road(units, sites, rule(extract, min_piece_nodes=2))
+    assert stranded.snapping.set_index("id").loc["U", "snap_metres"] == pytest.approx(50, abs=2)
+    assert minutes_between(stranded.reach, "U", "S2") is None
+
+
+def test_a_site_in_a_territory_without_units_is_not_reported_as_dropped(tmp_path: Path) -> None:
+    both = write_grid(tmp_path / "both.osm.pbf", reunion=True)
+    units = points(["A"], [(0, 2)], id_column="unit_id")
+    sites = points(["S1", "run"], [(0, 3), (0, 0)], id_column="site_id")
+    sites.loc[1, "geometry"] = Point(55.45, -21.0)
+    sites.loc[1, "dep"] = "974"
+    road = reach_by_road(units, sites, rule(both))
+    assert road.dropped().empty
+    assert road.snapping.set_index("id").loc["run", "snap_metres"] < 10

@@ -154,6 +154,10 @@ class RoadTime:
         and the share of ``maxspeed`` driven (see :class:`~coverage.reach.roads.RoadSettings`).
     cache_dir
         Folder of cached networks and routed pairs (default ``.coverage-roads`` beside the extract).
+    min_piece_nodes
+        Points snap only to pieces of the network (weakly connected) of at least this many
+        nodes, or to the largest piece when all are smaller: a car park's aisles or a track cut
+        off by private roads would otherwise catch a point and reach nothing.
     """
 
     extract: str | Path
@@ -165,9 +169,10 @@ class RoadTime:
     speed_kmh: Mapping[str, float] = field(default_factory=dict)
     maxspeed_factor: float = 0.8
     cache_dir: str | Path | None = None
+    min_piece_nodes: int = 50
 
     def __post_init__(self) -> None:
-        for name in (*ZONES, "snap_metres"):
+        for name in (*ZONES, "snap_metres", "min_piece_nodes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e6:
                 raise LayerValidationError(

@@ -9,9 +9,10 @@ default). :func:`coverage.reach.layers.build_reach` turns it into the same
 How the times are computed (:func:`road_times`):
 
 1. **Snapping.** Each unit and site goes to its nearest network node (KD-tree
-   in the territory's metric CRS). The distance is reported per point; a point
-   farther than ``snap_metres`` from any road is left out and reported (or an
-   error, ``far_points='error'``). A point outside the extract's extent is an
+   in the territory's metric CRS), among the pieces of the network of at least
+   ``min_piece_nodes`` connected nodes (50; islands keep their roads). The
+   distance is reported per point; a point farther than ``snap_metres`` from
+   any road is left out and reported (or an error, ``far_points='error'``). A point outside the extract's extent is an
    error naming the extract: it does not cover the territory.
 2. **Straight-line pre-filter.** No drive of ``t`` minutes covers more than
    ``t x`` the network's fastest edge speed in straight line, so only node
@@ -42,7 +43,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyproj
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from coverage.data.territory import BOUNDS, metric_crs
@@ -100,7 +101,9 @@ def route_reach(
     found = [(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))]
     outside: list[str] = []
     graph = network.graph()
-    for territory, (demand_pos, demand_xy) in demand_parts.items():
+    no_points = (np.empty(0, np.int64), np.empty((0, 2)))
+    for territory in sorted(set(demand_parts) | set(site_parts)):
+        demand_pos, demand_xy = demand_parts.get(territory, no_points)
         crs = metric_crs(territory)
         lon_min, lat_min, lon_max, lat_max = BOUNDS[territory]
         inside = np.flatnonzero(
@@ -109,7 +112,7 @@ def route_reach(
             & (network.lat >= lat_min)
             & (network.lat <= lat_max)
         )
-        site_pos, site_xy = site_parts.get(territory, (np.empty(0, np.int64), np.empty((0, 2))))
+        site_pos, site_xy = site_parts.get(territory, no_points)
         if len(inside) == 0:
             outside.append(f"{territory}: no road of the extract lies in it")
             continue
@@ -124,11 +127,10 @@ def route_reach(
             if len(out):
                 shown = ", ".join(repr(str(ids[pos[i]])) for i in out[:5])
                 outside.append(f"{len(out)} of {len(pos)} {layer} points lie outside it ({shown})")
-        tree = cKDTree(node_xy)
-        demand_snap, demand_node = (
-            tree.query(demand_xy) if len(demand_xy) else (np.empty(0), np.empty(0, int))
-        )
-        site_snap, site_node = tree.query(site_xy) if len(site_xy) else (np.empty(0), np.empty(0, int))
+        snappable = _snappable(graph, inside, rule.min_piece_nodes)
+        tree = cKDTree(node_xy[snappable])
+        demand_snap, demand_node = _snap(tree, demand_xy, snappable)
+        site_snap, site_node = _snap(tree, site_xy, snappable)
         snap[demand_pos] = demand_snap
         snap[len(demand_ids) + site_pos] = site_snap
         near_d, near_s = demand_snap <= rule.snap_metres, site_snap <= rule.snap_metres
@@ -277,6 +279,23 @@ def road_times(
         except OSError as exc:
             logger.warning("cannot cache the road times in %s (%s)", cached.parent, exc)
     return result
+
+
+def _snappable(graph: sp.csr_array, inside: IntArray, min_nodes: int) -> IntArray:
+    """Positions in ``inside`` of the nodes a point may snap to: those of network pieces of at least
+    ``min_nodes`` nodes (or of the largest piece, when all are smaller)."""
+    local = graph[inside][:, inside] if len(inside) != graph.shape[0] else graph
+    _, label = connected_components(local, directed=True, connection="weak")
+    size = np.bincount(label)
+    return np.flatnonzero(size[label] >= min(min_nodes, int(size.max())))
+
+
+def _snap(tree: cKDTree, xy: FloatArray, snappable: IntArray) -> tuple[FloatArray, IntArray]:
+    """Distance to, and position in the territory's nodes of, each point's nearest snappable node."""
+    if len(xy) == 0:
+        return np.empty(0), np.empty(0, np.int64)
+    distance, nearest = tree.query(xy)
+    return np.asarray(distance, np.float64), snappable[np.asarray(nearest, np.int64)]
 
 
 def _pairs_key(
