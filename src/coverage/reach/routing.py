@@ -12,8 +12,9 @@ How the times are computed (:func:`road_times`):
    in the territory's metric CRS), among the pieces of the network of at least
    ``min_piece_nodes`` connected nodes (50; islands keep their roads). The
    distance is reported per point; a point farther than ``snap_metres`` from
-   any road is left out and reported (or an error, ``far_points='error'``). A point outside the extract's extent is an
-   error naming the extract: it does not cover the territory.
+   any road is left out and reported (or an error, ``far_points='error'``). A
+   point outside the extract's extent is an error naming the extract: it does
+   not cover the territory.
 2. **Straight-line pre-filter.** No drive of ``t`` minutes covers more than
    ``t x`` the network's fastest edge speed in straight line, so only node
    pairs within that distance are candidates (a second KD-tree query).
