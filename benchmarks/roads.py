@@ -161,8 +161,7 @@ def main() -> None:
 def route(options: dict, extract_path: str, cache_path: str) -> None:
     """Route the sample (fresh process), then again from the routed-pairs cache."""
     from coverage.reach.layers import reach_by_road
-    from coverage.reach.roads import load_road_network
-    from coverage.reach.roads import RoadTime
+    from coverage.reach.roads import RoadTime, load_road_network
 
     args = argparse.Namespace(**options)
     extract, cache = Path(extract_path), Path(cache_path)

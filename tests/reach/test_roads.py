@@ -167,6 +167,7 @@ def test_routed_pairs_are_cached(grid: Path, caplog) -> None:
 
 
 def test_snapping_reports_the_distance_and_drops_far_points(grid: Path, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="coverage.reach.routing")
     units = points(["A", "far"], [(0.3, 2.0), (2.5, 2.5)], id_column="unit_id")
     sites = points(["S2"], [(4, 2)], id_column="site_id")
     road = reach_by_road(units, sites, rule(grid, snap_metres=500))
