@@ -68,6 +68,13 @@ def test_road_time_scenario_runs_from_the_cli(tmp_path: Path, capsys: pytest.Cap
     capsys.readouterr()
     assert code == 0
     assert (tmp_path / "again" / "open_sites.csv").read_text(encoding="utf-8") == open_sites
+    # the lock file reruns it, and refuses a changed extract
+    locked = str(tmp_path / "out" / "scenario.lock.toml")
+    assert main(["run", locked, "--out", str(tmp_path / "locked"), "--no-map"]) == 0
+    write_grid(tmp_path / "grid.osm.pbf", drop_bridge=True)
+    capsys.readouterr()
+    assert main(["run", locked, "--out", str(tmp_path / "changed"), "--no-map"]) == 2
+    assert "grid.osm.pbf" in capsys.readouterr().err
     # the straight-line radius picks S1, across the river
     code = main(
         [
