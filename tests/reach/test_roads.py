@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from coverage.errors import LayerValidationError, MissingDataError  # noqa: E402
 from coverage.models.location import maximal_coverage  # noqa: E402
 from coverage.reach.layers import build_reach, reach_by_road  # noqa: E402
-from coverage.reach.osm import parse_maxspeed  # noqa: E402
+from coverage.reach.osm import SPEED_KMH, parse_maxspeed, read_ways  # noqa: E402
 from coverage.reach.roads import (  # noqa: E402
     RoadSettings,
     RoadTime,  # noqa: E402
@@ -63,6 +63,13 @@ def test_network_keeps_drivable_ways_with_their_directions(grid: Path) -> None:
     # the bridge both ways (2); the footway and the private service road are left out.
     assert network.n_edges == 32 + 4 + 20 + 10 + 2
     assert network.max_speed_m_per_min == pytest.approx(65_000 / 60, rel=1e-3)
+
+
+def test_a_disk_location_index_reads_the_same_network(grid: Path) -> None:
+    in_memory = read_ways(grid, SPEED_KMH, 0.8, disk_index=False)
+    on_disk = read_ways(grid, SPEED_KMH, 0.8, disk_index=True)
+    assert np.array_equal(in_memory.tail, on_disk.tail) and np.array_equal(in_memory.minutes, on_disk.minutes)
+    assert len(on_disk.tail) == 68
 
 
 def test_maxspeed_values() -> None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ SPEED_KMH: Mapping[str, float] = MappingProxyType(
         "road": 25.0,
     }
 )
+
+#: Extracts larger than this keep node locations in a temporary file index, not in memory.
+DISK_INDEX_BYTES = 1_000_000_000
 
 _ZONE_SPEEDS = {"urban": 50.0, "rural": 80.0, "motorway": 130.0, "trunk": 110.0, "walk": 6.0}
 _CLOSED = frozenset({"no", "private"})
@@ -140,8 +144,15 @@ def _direction(tags: Mapping[str, str]) -> int:
     return 1 if roundabout or tags.get("highway") == "motorway" else 0
 
 
-def read_ways(path: Path, speed_kmh: Mapping[str, float], maxspeed_factor: float) -> Edges:
+def read_ways(
+    path: Path, speed_kmh: Mapping[str, float], maxspeed_factor: float, *, disk_index: bool | None = None
+) -> Edges:
     """The nodes and directed edges of the drivable ways of the extract ``path``.
+
+    Node locations are held in memory (osmium's ``flex_mem``) for extracts up to
+    1 GB; above (the France extract: about 16 bytes for each of its ~400 million
+    nodes), in a temporary file index (``sparse_file_array``) so that memory
+    stays low. ``disk_index`` forces one or the other.
 
     Raises
     ------
@@ -175,30 +186,33 @@ def read_ways(path: Path, speed_kmh: Mapping[str, float], maxspeed_factor: float
         ) from None
     refs, lons, lats = array("q"), array("d"), array("d")
     starts, speeds, directions = array("q"), array("d"), array("b")
+    on_disk = path.stat().st_size > DISK_INDEX_BYTES if disk_index is None else disk_index
     try:
-        processor = (
-            osmium.FileProcessor(str(path))
-            .with_locations()
-            .with_filter(osmium.filter.KeyFilter("highway"))
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-        )
-        for way in processor:
-            if not isinstance(way, osmium.osm.Way):  # the entity filter passes ways only
-                continue
-            tags = {tag.k: tag.v for tag in way.tags}
-            speed = _way_speed(tags, speed_kmh, maxspeed_factor)
-            if speed is None:
-                continue
-            nodes = [(n.ref, n.lon, n.lat) for n in way.nodes if n.location.valid()]
-            if len(nodes) < 2:
-                continue
-            starts.append(len(refs))
-            speeds.append(speed)
-            directions.append(_direction(tags))
-            for ref, lon, lat in nodes:
-                refs.append(ref)
-                lons.append(lon)
-                lats.append(lat)
+        with tempfile.TemporaryDirectory(prefix="coverage-osm-") as scratch:
+            storage = f"sparse_file_array,{Path(scratch) / 'locations.idx'}" if on_disk else "flex_mem"
+            processor = (
+                osmium.FileProcessor(str(path))
+                .with_locations(storage)
+                .with_filter(osmium.filter.KeyFilter("highway"))
+                .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            )
+            for way in processor:
+                if not isinstance(way, osmium.osm.Way):  # the entity filter passes ways only
+                    continue
+                tags = {tag.k: tag.v for tag in way.tags}
+                speed = _way_speed(tags, speed_kmh, maxspeed_factor)
+                if speed is None:
+                    continue
+                nodes = [(n.ref, n.lon, n.lat) for n in way.nodes if n.location.valid()]
+                if len(nodes) < 2:
+                    continue
+                starts.append(len(refs))
+                speeds.append(speed)
+                directions.append(_direction(tags))
+                for ref, lon, lat in nodes:
+                    refs.append(ref)
+                    lons.append(lon)
+                    lats.append(lat)
     except RuntimeError as exc:
         raise LayerValidationError(
             Problem(
