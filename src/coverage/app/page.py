@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coverage.app.roads import roads_panel
 from coverage.app.session import inputs_key, resolve
 from coverage.app.sidebar import sidebar
 from coverage.app.uploads import uploads_tab
@@ -89,6 +90,7 @@ def main() -> None:
     with tabs[0]:
         kpi_cards(run, None if pinned is None else pinned.plan)
         map_tab(run, key, st.session_state.get("demand"), comparison, pinned)
+        roads_panel(run)
     with tabs[1]:
         numbers_tab(run, key)
     with tabs[4]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from coverage.app.roads import ROAD_FIELDS, road_rules
 from coverage.app.settings import (
     SHIPPED,
     flatten,
@@ -174,9 +175,8 @@ def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
 
     sb.subheader("Access")
     _default("access.rule", defaults, "zone_radius")
-    rule = sb.radio(
-        "Access rule", ["zone_radius", "radius", "travel_time"], key=_PREFIX + "access.rule", horizontal=True
-    )
+    rules = ["zone_radius", "radius", "travel_time", *road_rules(defaults)]
+    rule = sb.radio("Access rule", rules, key=_PREFIX + "access.rule", horizontal=True)
     values["access.rule"] = rule
     fields = {
         "zone_radius": [
@@ -186,6 +186,7 @@ def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
         ],
         "radius": [("metres", "Radius (m)", 10000.0)],
         "travel_time": [("max_minutes", "Max travel time (min)", 20.0), ("detour", "Detour factor", 1.3)],
+        **ROAD_FIELDS,
     }[rule]
     for field, label, fallback in fields:
         key = f"access.{field}"

@@ -5,6 +5,7 @@ The three actions:
     coverage-plan data summary [--data-dir DIR]   embedded data + files read
     coverage-plan data list [--data-dir DIR]      files present / missing (fast)
     coverage-plan data fetch [--dest DIR] [--only KEY ...] [--base-url URL]
+    coverage-plan data roads [--data-dir DIR]     OpenStreetMap road extracts: where, how big
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ def add_data_command(commands: Any) -> None:
     fetch.add_argument("--base-url", help="fetch from this mirror: URL/<relative path>")
     fetch.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
     fetch.set_defaults(run=_data_fetch)
+
+    roads = data_commands.add_parser(
+        "roads", help='OpenStreetMap road extracts for access.rule = "road_time": where to get them, sizes'
+    )
+    roads.add_argument("--data-dir", type=Path, help=data_dir_help)
+    roads.set_defaults(run=_data_roads)
 
 
 def _help(parser: argparse.ArgumentParser) -> int:
@@ -124,7 +131,33 @@ def _data_list(args: argparse.Namespace) -> int:
     ]
     print(table(["key", "file", "vintage", "size", "publisher"], rows, right=frozenset({3})))
     _print_missing(data_dir)
+    print("Road extracts for access.rule = \"road_time\": see 'coverage-plan data roads'")
     return EXIT_OK
+
+
+def _data_roads(args: argparse.Namespace) -> int:
+    from coverage.data.settings import resolve_data_dir
+
+    print_road_extracts(resolve_data_dir(args.data_dir))
+    return EXIT_OK
+
+
+def print_road_extracts(data_dir: Path | None) -> None:
+    """Where to get a road extract, and the extracts a data folder holds."""
+    from coverage.reach.roads import ROAD_EXTRACTS
+
+    print('Road extracts (access.rule = "road_time", access.extract = PATH): OpenStreetMap .osm.pbf')
+    print(table(["extract", "download", "size"], [list(row) for row in ROAD_EXTRACTS]))
+    print(
+        "The network is built on first use (minutes for France) and cached in .coverage-roads "
+        "beside the extract; take the smallest extract that covers the scenario's departments."
+    )
+    if data_dir is not None:
+        found = sorted(data_dir.rglob("*.osm.pbf"))
+        rows = [[relative(path, data_dir), size(path.stat().st_size)] for path in found]
+        print(f"Extracts in {data_dir}:" + (" none" if not rows else ""))
+        if rows:
+            print(table(["file", "size"], rows, right=frozenset({1})))
 
 
 def _data_fetch(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ Thin: every figure it prints comes from a library call. Exit codes: 0 ok,
     coverage-plan data fetch [--dest DIR] [--only KEY ...] [--base-url URL]
     coverage-plan run SCENARIO [--set KEY=VALUE ...] [--data-dir DIR] [--out DIR] [--no-map]
     coverage-plan compare RUN_A RUN_B [--csv FILE]   (run and compare: coverage.cli.run)
+    coverage-plan roads SCENARIO [--radius-metres M] [--out DIR]  (road vs straight line: coverage.cli.roads)
     coverage-plan batch SCENARIO GRID [--workers N | --scheduler ADDRESS]
     coverage-plan app [--port PORT] [--headless]      (the map app: coverage.cli.app)
 """
@@ -131,6 +132,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_run_command(commands)
     add_compare_command(commands)
+
+    from coverage.cli.roads import add_roads_command
+
+    add_roads_command(commands)
 
     from coverage.cli.batch import add_batch_command
 

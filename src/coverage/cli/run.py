@@ -130,6 +130,8 @@ def _run(args: argparse.Namespace) -> int:
         )
         return EXIT_PLANNING_FAILED
     _print_kpis(plan, scenario_name=scenario.name)
+    if scenario.access.rule == "road_time":
+        print(f"access: {run.reach.rule}")
     for layer, shortlist in run.shortlists.items():
         gap = "" if shortlist.gap is None else f", gap {shortlist.gap:.2%}"
         print(

@@ -15,11 +15,13 @@
 - :mod:`coverage.scenario.output`: a run's output folder, written atomically;
 - :mod:`coverage.scenario.compare`: two run folders compared;
 - :mod:`coverage.scenario.marginal`: what binds a solved run and what one more
-  unit of each resource buys, by re-solving.
+  unit of each resource buys, by re-solving;
+- :mod:`coverage.scenario.access`: a road-time run's reach against the straight line.
 """
 
 from __future__ import annotations
 
+from coverage.scenario.access import compare_access
 from coverage.scenario.compare import Comparison, compare_runs
 from coverage.scenario.loading import dump_scenario, load_scenario, parse_override
 from coverage.scenario.lock import Lock, read_lock
@@ -37,6 +39,7 @@ __all__ = [
     "RunOutput",
     "Scenario",
     "ScenarioRun",
+    "compare_access",
     "compare_runs",
     "dump_scenario",
     "load_scenario",

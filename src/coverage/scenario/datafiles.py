@@ -27,6 +27,12 @@ __all__ = [
     "optional_data_dir",
 ]
 
+#: Where to get a road extract (``access.extract`` of ``rule = "road_time"``).
+ROADS_HINT = (
+    "download an OpenStreetMap extract: https://download.geofabrik.de/europe/france.html "
+    "(regions 100-600 MB, France about 4.5 GB)"
+)
+
 #: Catalogue keys of the fragility index, most preferred first.
 FRAGILITY_KEYS = ("fragility_communes", "fragility_iris")
 
@@ -88,6 +94,8 @@ def locate_files(scenario: Scenario, folder: Path | None) -> dict[str, Path]:
             wanted.append(layer.source)
     if scenario.demand.source is not None:
         given["file:demand"] = scenario.demand.source
+    if scenario.access.rule == "road_time" and scenario.access.extract is not None:
+        given["file:roads"] = scenario.access.extract
     for key, source in given.items():
         path = Path(source)
         if not path.is_absolute() and folder is not None:
@@ -111,14 +119,16 @@ def locate_files(scenario: Scenario, folder: Path | None) -> dict[str, Path]:
     for key, path in own.items():
         if not path.is_file():
             where = key.removeprefix("file:")
-            table = "demand" if key == "file:demand" else f"sites.{where}"
+            table = {"file:demand": "demand", "file:roads": "access"}.get(key, f"sites.{where}")
+            field = "extract" if key == "file:roads" else "source"
             looked = (
                 ""
                 if Path(given[key]).is_absolute()
                 else (" (looked next to the scenario file and in the data folder)")
             )
             problems.append(
-                f"[{table}] source: {path} does not exist{looked}; check the path in the scenario"
+                f"[{table}] {field}: {path} does not exist{looked}; check the path in the scenario"
+                + (f" ({ROADS_HINT})" if key == "file:roads" else "")
             )
     if problems:
         place = f"data folder {folder}" if folder is not None else "no data folder set (--data-dir)"

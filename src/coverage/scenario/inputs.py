@@ -7,6 +7,7 @@ Used by :func:`coverage.scenario.run.run_scenario`; demand from the communes is
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +16,12 @@ import numpy as np
 import pandas as pd
 
 from coverage.plan.plan import Plan
+from coverage.reach.roads import RoadTime
+from coverage.reach.rules import Rule
 from coverage.scenario.schema import Scenario
 from coverage.scenario.tables import SiteLayerSpec, is_path_like
 
-__all__ = ["build_scenario_sites", "file_demand", "shortlist_sites"]
+__all__ = ["access_rule", "build_scenario_sites", "file_demand", "shortlist_sites"]
 
 if TYPE_CHECKING:
     from coverage.scenario.progress import Progress
@@ -148,14 +151,32 @@ def build_scenario_sites(
 # --------------------------------------------------------------------------- shortlist
 
 
+def access_rule(scenario: Scenario, paths: Mapping[str, Path]) -> Rule | RoadTime:
+    """The scenario's access rule, with its road extract where :func:`locate_files` found it.
+
+    ``paths`` is what :func:`coverage.scenario.datafiles.locate_files` returned: a
+    relative ``access.extract`` not beside the scenario file is in the data folder.
+    """
+    rule = scenario.to_access_rule()
+    if isinstance(rule, RoadTime) and "file:roads" in paths:
+        rule = replace(rule, extract=paths["file:roads"])
+    return rule
+
+
 def shortlist_sites(
-    scenario: Scenario, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, report: Progress
+    scenario: Scenario,
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    report: Progress,
+    *,
+    rule: Rule | RoadTime | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Plan]]:
     """Keep, in each layer with ``shortlist = N``, the N sites reaching the most need.
 
     The layer's sites are told apart by their ``source_layer`` column (set by
     :func:`build_scenario_sites`). Each shortlist is a maximal-coverage solve over that
-    layer alone, with ``serve_exactly = shortlist_departments``.
+    layer alone, with ``serve_exactly = shortlist_departments``, under ``rule``
+    (default: the scenario's access rule).
     """
     from coverage.errors import InfeasibleScenarioError
     from coverage.inputs.rules import DepartmentRules
@@ -172,7 +193,7 @@ def shortlist_sites(
         mine = sites["source_layer"].eq(name).to_numpy()
         candidates = sites[mine].reset_index(drop=True)
         if len(candidates) > int(layer.shortlist or 0):
-            reach = build_reach(demand, candidates, scenario.to_access_rule())
+            reach = build_reach(demand, candidates, rule or scenario.to_access_rule())
             plan = maximal_coverage(
                 demand,
                 candidates,

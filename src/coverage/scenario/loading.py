@@ -273,6 +273,12 @@ def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
     access = data.get("access")
     if isinstance(access, dict) and isinstance(access.get("table"), str):
         access["table"] = str((folder / access["table"]).resolve())
+    if isinstance(access, dict) and isinstance(access.get("extract"), str):
+        beside = folder / access["extract"]
+        if beside.exists() or Path(access["extract"]).is_absolute():
+            access["extract"] = str(beside.resolve())
+    if isinstance(access, dict) and isinstance(access.get("cache_dir"), str):
+        access["cache_dir"] = str((folder / access["cache_dir"]).resolve())
 
 
 def _source(loc: tuple[str, ...], provenance: Provenance, default: str) -> str:

@@ -141,6 +141,9 @@ def _wider_access(scenario: Scenario) -> tuple[str, Any] | None:
     if access.rule == "zone_radius":
         zones = {z: getattr(access, z) + 1000.0 for z in ("qpv", "urban", "rural") if getattr(access, z)}
         return "1 km more radius", access.model_copy(update=zones)
+    if access.rule == "road_time":
+        zones = {z: getattr(access, z) + 1.0 for z in ("qpv", "urban", "rural") if getattr(access, z)}
+        return "1 min more travel time", access.model_copy(update=zones)
     if access.rule in ("travel_time", "travel_time_matrix") and access.max_minutes is not None:
         return "1 min more travel time", access.model_copy(update={"max_minutes": access.max_minutes + 1.0})
     return None

@@ -39,7 +39,7 @@ from coverage.scenario.datafiles import (
     needs_data_dir,
     optional_data_dir,
 )
-from coverage.scenario.inputs import build_scenario_sites, file_demand, shortlist_sites
+from coverage.scenario.inputs import access_rule, build_scenario_sites, file_demand, shortlist_sites
 from coverage.scenario.progress import Progress
 from coverage.scenario.schema import Scenario
 
@@ -154,6 +154,8 @@ def run_scenario(
     progress
         Called as ``progress(phase, done, total)`` for each phase of
         :data:`PHASES`, in order: once at its start (``done=0``) and after each step.
+        With ``rule = "road_time"`` the reach phase also reports the steps
+        ``'roads'`` (network build or cache read) and ``'routing'`` (pairs routed).
 
     Returns
     -------
@@ -243,7 +245,8 @@ def run_scenario(
 
     # -- shortlist
     start = time.perf_counter()
-    sites, shortlists = shortlist_sites(scenario, demand, sites, report)
+    rule = access_rule(scenario, paths)
+    sites, shortlists = shortlist_sites(scenario, demand, sites, report, rule=rule)
     if shortlists:
         timings["shortlist"] = time.perf_counter() - start
 
@@ -252,7 +255,7 @@ def run_scenario(
     report("reach", 0, 1)
     from coverage.reach.layers import build_reach
 
-    reach = build_reach(demand, sites, scenario.to_access_rule(), decay=scenario.to_decay())
+    reach = build_reach(demand, sites, rule, decay=scenario.to_decay(), progress=report)
     report("reach", 1, 1)
     timings["reach"] = time.perf_counter() - start
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationInfo, model_validator
 from coverage.inputs.partners import Horizon, Partner, Sharing
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.solver import SolverOptions
+from coverage.reach.roads import RoadTime
 from coverage.reach.rules import Decay, Radius, Rule, TravelTime, TravelTimeMatrix, ZoneRadius
 from coverage.scenario.tables import (
     AccessSpec,
@@ -150,6 +151,14 @@ class Scenario(_Table):
             out.append(
                 (("access", "table"), "rule 'travel_time_matrix' needs `table`, a CSV or Parquet path")
             )
+        if self.access.rule == "road_time" and self.access.extract is None:
+            out.append(
+                (
+                    ("access", "extract"),
+                    "rule 'road_time' needs `extract`, an OpenStreetMap .osm.pbf file "
+                    "(`coverage-plan data list` says where to get one)",
+                )
+            )
         return out
 
     def departments(self) -> list[str] | None:
@@ -173,8 +182,8 @@ class Scenario(_Table):
     def to_solver_options(self) -> SolverOptions:
         return SolverOptions(**self.solver.model_dump())
 
-    def to_access_rule(self) -> Rule:
-        """The access rule of :mod:`coverage.reach.rules`."""
+    def to_access_rule(self) -> Rule | RoadTime:
+        """The access rule of :mod:`coverage.reach.rules` (or :class:`~coverage.reach.roads.RoadTime`)."""
         access = self.access
         if access.rule == "radius":
             return Radius(float(access.metres or 10_000.0))
@@ -183,6 +192,16 @@ class Scenario(_Table):
             return ZoneRadius(**{z: v for z, v in zones.items() if v is not None})
         if access.rule == "travel_time":
             return TravelTime(float(access.max_minutes or 20.0), detour=float(access.detour or 1.3))
+        if access.rule == "road_time":
+            return RoadTime(
+                str(access.extract),
+                qpv=float(access.qpv or 10.0),
+                urban=float(access.urban or 15.0),
+                rural=float(access.rural or 20.0),
+                snap_metres=float(access.snap_metres or 1_000.0),
+                far_points=access.far_points or "drop",
+                cache_dir=access.cache_dir,
+            )
         return TravelTimeMatrix(str(access.table), max_minutes=access.max_minutes)
 
     def to_decay(self) -> Decay | None:

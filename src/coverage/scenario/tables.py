@@ -61,6 +61,15 @@ ACCESS_DEFAULTS: Mapping[str, Mapping[str, object]] = {
     "zone_radius": {"qpv": 1_000.0, "urban": 5_000.0, "rural": 15_000.0},
     "travel_time": {"max_minutes": 20.0, "detour": 1.3},
     "travel_time_matrix": {"table": None, "max_minutes": None},
+    "road_time": {
+        "extract": None,
+        "qpv": 10.0,
+        "urban": 15.0,
+        "rural": 20.0,
+        "snap_metres": 1_000.0,
+        "far_points": "drop",
+        "cache_dir": None,
+    },
 }
 
 _DEPARTMENT = re.compile(r"^(0[1-9]|1[0-9]|2[1-9]|2A|2B|[3-8][0-9]|9[0-5]|97[1-8])$")
@@ -270,9 +279,17 @@ class DecaySpec(_Table):
 
 
 class AccessSpec(_Table):
-    """``[access]``: the access rule and its settings (see :data:`ACCESS_DEFAULTS`)."""
+    """``[access]``: the access rule and its settings (see :data:`ACCESS_DEFAULTS`).
 
-    rule: Literal["radius", "zone_radius", "travel_time", "travel_time_matrix"] = "radius"
+    ``rule = "road_time"`` drives on the roads of an OpenStreetMap ``extract``
+    (``.osm.pbf``; relative paths are looked up next to the scenario file, then
+    in the data folder): ``qpv``, ``urban`` and ``rural`` are then minutes, not
+    metres; points farther than ``snap_metres`` from a road are dropped and
+    reported (``far_points = "drop"``) or an error (``"error"``); see
+    :class:`coverage.reach.roads.RoadTime`.
+    """
+
+    rule: Literal["radius", "zone_radius", "travel_time", "travel_time_matrix", "road_time"] = "radius"
     metres: float | None = Field(default=None, gt=0)
     qpv: float | None = Field(default=None, gt=0)
     urban: float | None = Field(default=None, gt=0)
@@ -280,6 +297,10 @@ class AccessSpec(_Table):
     max_minutes: float | None = Field(default=None, gt=0)
     detour: float | None = Field(default=None, ge=1)
     table: str | None = None
+    extract: str | None = Field(default=None, min_length=1)
+    snap_metres: float | None = Field(default=None, gt=0)
+    far_points: Literal["drop", "error"] | None = None
+    cache_dir: str | None = Field(default=None, min_length=1)
     decay: DecaySpec | None = None
 
     @model_validator(mode="before")
