@@ -270,7 +270,7 @@ def _department_rows(counts: DepartmentCounts) -> list[list[str]]:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from coverage.plan.export import atomic_path
+    from coverage.plan.export import atomic_path, formula_safe
     from coverage.scenario.compare import compare_runs
 
     comparison = compare_runs(args.run_a, args.run_b)
@@ -284,7 +284,7 @@ def _compare(args: argparse.Namespace) -> int:
     _print_deltas("Partners", comparison.partners, "partner", ("advisors", "need_served", "share"))
     target = args.csv if args.csv is not None else comparison.b / f"compare_{comparison.a.name}.csv"
     with atomic_path(target) as partial:
-        comparison.to_frame().to_csv(partial, index=False)
+        formula_safe(comparison.to_frame()).to_csv(partial, index=False)
     print()
     print(f"Comparison written to {target}")
     return EXIT_OK

@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from coverage.errors import MissingDataError, ScenarioError
-from coverage.scenario.lock import Lock, read_lock
+from coverage.scenario.lock import Lock, read_lock, read_toml
 from coverage.scenario.schema import TABLES, Scenario
 from coverage.scenario.tables import closest, is_path_like
 
@@ -194,11 +194,7 @@ def _check_lock(lock: Lock, path: Path) -> None:
 def _read_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise MissingDataError(f"scenario file {path} does not exist; check the path and the current folder")
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
+    return read_toml(path)
 
 
 def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Provenance]:

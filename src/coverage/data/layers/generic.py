@@ -359,10 +359,28 @@ def _prepare(
     problems.raise_if_any()
     if id_source is not None:
         frame[id_source] = frame[id_source].map(as_text).str.strip()
+    _check_finite_coordinates(frame, problems)
+    problems.raise_if_any()
     frame = repair_geometries(frame, report)
     check_crs_matches(frame, source)
     frame = frame.to_crs(4326) if len(frame) else frame
     return finish(frame.rename(columns=mapping), report)
+
+
+def _check_finite_coordinates(frame: gpd.GeoDataFrame, problems: Problems) -> None:
+    """A feature with a NaN or infinite coordinate is a problem (GEOS cannot repair it)."""
+    import shapely
+
+    geometry = frame.geometry.array
+    coordinates, owners = shapely.get_coordinates(geometry, include_z=False, return_index=True)
+    if not len(coordinates):
+        return
+    bad = np.unique(owners[~np.isfinite(coordinates).all(axis=1)])
+    problems.add_rows(
+        row_numbers(frame)[bad],
+        frame.geometry.name,
+        "a coordinate is not a number (NaN or infinite); fix or remove this feature",
+    )
 
 
 def _check_columns(
