@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,7 +24,9 @@ _NONE = "(none)"
 
 
 def _folder() -> Path:
-    return Path(st.session_state.setdefault("upload_dir", tempfile.mkdtemp(prefix="coverage-app-")))
+    from coverage.app.sidebar import upload_folder
+
+    return upload_folder()
 
 
 def _pick(label: str, columns: list[str], guess: tuple[str, ...], *, optional: bool, key: str) -> str | None:

@@ -63,10 +63,10 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> frame = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "Guéret", "-1+2", "@SUM(A1)"],
-    ...                       "need": [-3.0, 1.0, 2.0, 4.0]})
+    >>> names = ["=HYPERLINK('http://x')", "Guéret", "-1+2", "@SUM(A1)"]
+    >>> frame = pd.DataFrame({"name": names, "need": [-3.0, 1.0, 2.0, 4.0]})
     >>> formula_safe(frame)["name"].tolist()
-    ['\'=HYPERLINK("http://x")', 'Guéret', "'-1+2", "'@SUM(A1)"]
+    ["'=HYPERLINK('http://x')", 'Guéret', "'-1+2", "'@SUM(A1)"]
     >>> formula_safe(frame)["need"].tolist()
     [-3.0, 1.0, 2.0, 4.0]
     """
