@@ -91,6 +91,8 @@ def _batch(args: argparse.Namespace) -> int:
     print()
     if result.resumed:
         print(f"{result.resumed} of {len(summary)} cases resumed from {out / 'cases'}")
+    for case_id, reason in result.discarded.items():
+        print(f"case {case_id} run again: its earlier case file {reason}")
     for name, path in result.files.items():
         print(f"{name.replace('_', ' ')}: {path}")
     bad = result.not_ok

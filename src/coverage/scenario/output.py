@@ -355,9 +355,29 @@ def read_run(folder: str | Path) -> RunOutput:
     if not isinstance(summary, dict) or "summary" not in summary:
         raise MissingDataError(f"{folder / 'summary.json'} is not the summary of a run (no 'summary' key)")
     ids = {"site_id": str, "dep": str, "partner": str, "zone": str}
+    tables = {name: _read_table(folder / f"{name}.csv", ids) for name in _KEYS}
     return RunOutput(
         folder=folder,
         summary=summary,
-        open_sites=pd.read_csv(folder / "open_sites.csv", dtype=ids),
-        kpis={by: pd.read_csv(folder / f"kpis_{by}.csv", dtype=ids) for by in KPI_TABLES},
+        open_sites=tables["open_sites"],
+        kpis={by: tables[f"kpis_{by}"] for by in KPI_TABLES},
     )
+
+
+#: The key column each CSV of a run folder must hold.
+_KEYS = {"open_sites": "site_id", "kpis_department": "dep", "kpis_partner": "partner", "kpis_zone": "zone"}
+
+
+def _read_table(path: Path, ids: dict[str, type]) -> pd.DataFrame:
+    """One CSV of a run folder, with its key column checked."""
+    try:
+        frame = pd.read_csv(path, dtype=ids)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise MissingDataError(f"{path} cannot be read as the CSV of a run: {exc}") from None
+    key = _KEYS[path.stem]
+    if key not in frame.columns and not (path.stem == "open_sites" and frame.empty):
+        raise MissingDataError(
+            f"{path} has no '{key}' column, so it is not a table written by 'coverage-plan run'; "
+            "restore it from the run, or run the scenario again"
+        )
+    return frame
