@@ -6,12 +6,13 @@
   files and its log, and those of batch workers, which inherit the setting)
   go to a private folder (``TMPDIR`` and :data:`tempfile.tempdir` point there),
   removed when the command ends, however it ends;
-- SIGTERM raises :class:`Interrupted` in the main thread (SIGINT raises
-  :class:`KeyboardInterrupt` as usual), so the ``finally`` blocks of the
+- on SIGINT or SIGTERM, every descendant process (the CBC solver, batch
+  workers and their solvers) is stopped at once, while it is still a
+  descendant: SIGTERM, then SIGKILL after a grace period (psutil walks the
+  process tree portably); then SIGTERM raises :class:`Interrupted` in the main
+  thread (SIGINT :class:`KeyboardInterrupt`), so the ``finally`` blocks of the
   writers run and remove their partial outputs (``.out.<random>.tmp`` folders);
-- on the way out, every child process still running (the CBC solver, batch
-  workers and their solvers) is stopped: SIGTERM, then SIGKILL after a grace
-  period (psutil walks the process tree portably).
+- any other way out of the command stops the children left too.
 
 The command then exits with ``128 + signal`` (130 for SIGINT, 143 for SIGTERM)
 after one line saying what was stopped.
@@ -76,7 +77,7 @@ def stop_children(grace: float = GRACE_SECONDS) -> int:
 
 @contextmanager
 def clean_interrupts() -> Iterator[Path]:
-    """Run a command with private temporary files and SIGTERM raising :class:`Interrupted`.
+    """Run a command with private temporary files, its children stopped on SIGINT and SIGTERM.
 
     Yields the private temporary folder. Signal handlers are installed only in
     the main thread (elsewhere Python does not allow it); they, ``TMPDIR`` and
@@ -97,17 +98,17 @@ def clean_interrupts() -> Iterator[Path]:
     os.environ["TMPDIR"] = str(folder)
     tempfile.tempdir = str(folder)
     main = threading.current_thread() is threading.main_thread()
-    old_term = signal.getsignal(signal.SIGTERM) if main else None
-    if main:
-        signal.signal(signal.SIGTERM, _raise_interrupted)
+    old = {signum: signal.getsignal(signum) for signum in _SIGNALS} if main else {}
+    for signum in old:
+        signal.signal(signum, _on_signal)
     try:
         yield folder
     except BaseException:
         stop_children()
         raise
     finally:
-        if main:
-            signal.signal(signal.SIGTERM, old_term)
+        for signum, handler in old.items():
+            signal.signal(signum, handler)
         if old_env is None:
             os.environ.pop("TMPDIR", None)
         else:
@@ -116,5 +117,12 @@ def clean_interrupts() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    """Stop the children first (a worker's solver is orphaned once its worker dies), then unwind."""
+    stop_children()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Interrupted(signum)
