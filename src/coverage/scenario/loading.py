@@ -149,7 +149,41 @@ def load_scenario(
         raise ScenarioError(
             [f"{_source(loc, provenance, str(path))}: `{'.'.join(loc)}`: {msg}" for loc, msg in problems]
         )
+    if lock is not None and check_lock:
+        unlocked = _unlocked_files(lock, scenario)
+        if unlocked:
+            hint = (
+                "the lock was edited (its file records removed?), so the rerun could not check the data; "
+                "use the lock file the run wrote, or pass check_lock=False "
+                "(coverage-plan run --ignore-lock-hashes) to run on the current files"
+            )
+            raise ScenarioError([f"{path}: {line}" for line in unlocked] + [f"{path}: {hint}"])
     return scenario
+
+
+def _unlocked_files(lock: Lock, scenario: Scenario) -> list[str]:
+    """Files the scenario reads that its lock does not record with a hash."""
+    from coverage.scenario.datafiles import layer_keys
+
+    recorded_keys = {f.key for f in lock.files}
+    recorded_names = {Path(f.path).name for f in lock.files}
+    out = []
+    named = [(f"file:{name}", layer.source) for name, layer in scenario.sites.items()]
+    named.append(("file:demand", scenario.demand.source or ""))
+    for key, source in named:
+        if (
+            source
+            and is_path_like(source)
+            and key not in recorded_keys
+            and Path(source).name not in recorded_names
+        ):
+            out.append(f"`{key.removeprefix('file:')}` reads {source}, which the lock does not record")
+    official = [layer.source for layer in scenario.sites.values() if not is_path_like(layer.source)]
+    official = [key for key in official if key != "town_halls"] + layer_keys(scenario)
+    for key in official:
+        if key not in recorded_keys:
+            out.append(f"the official file {key!r} is read but the lock records no file for it")
+    return out
 
 
 def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
