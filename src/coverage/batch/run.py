@@ -153,6 +153,7 @@ def run_batch(
     data_dir: str | Path | None = None,
     retry_failed: bool = False,
     progress: BatchProgress | None = None,
+    deterministic: bool = True,
 ) -> BatchResult:
     """Run every case of ``grid`` on ``scenario_path``; write one file per case and the summaries.
 
@@ -174,6 +175,10 @@ def run_batch(
         Rerun the cases recorded as ``"failed"`` by a previous run.
     progress
         Called as ``progress(done, failed, left)`` once before the first task and after each case.
+    deterministic
+        Solve every case with ``solver.deterministic = true`` (one thread, a node
+        limit instead of wall time), so a case gives the same plan on every run
+        and machine load; a case that sets ``solver.deterministic`` itself wins.
 
     Returns
     -------
@@ -219,7 +224,9 @@ def run_batch(
     validate_cases(scenario_path, cases, source=source)
     hashes: dict[tuple[str, int, int], str] = {}
     fingerprints = {
-        case.case_id: case_fingerprint(scenario_path, case.overrides, data_dir, hashes=hashes)
+        case.case_id: case_fingerprint(
+            scenario_path, _effective(case, deterministic), data_dir, hashes=hashes
+        )
         for case in cases
     }
 
@@ -248,7 +255,11 @@ def run_batch(
         with _connect(client, scheduler, n_workers or min(os.cpu_count() or 1, len(todo))) as active:
             futures = {
                 active.submit(
-                    run_case, str(scenario_path), case.overrides, folder, key=f"coverage-case-{case.case_id}"
+                    run_case,
+                    str(scenario_path),
+                    _effective(case, deterministic),
+                    folder,
+                    key=f"coverage-case-{case.case_id}",
                 ): case
                 for case in todo
             }
@@ -261,6 +272,14 @@ def run_batch(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _effective(case: Case, deterministic: bool) -> list[str]:
+    """The case's overrides, after ``solver.deterministic=true`` when the batch is deterministic."""
+    own = any(text.split("=", 1)[0].strip() == "solver.deterministic" for text in case.overrides)
+    return (
+        list(case.overrides) if own or not deterministic else ["solver.deterministic=true", *case.overrides]
+    )
 
 
 def _plan_record(plan: Plan, model: str) -> dict[str, Any]:

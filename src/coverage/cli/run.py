@@ -100,7 +100,7 @@ def add_compare_command(commands: argparse._SubParsersAction[Any]) -> None:
 def _run(args: argparse.Namespace) -> int:
     from coverage.scenario.loading import load_scenario
     from coverage.scenario.lock import read_lock
-    from coverage.scenario.output import check_out_folder, default_run_folder, write_run
+    from coverage.scenario.output import check_out_folder, default_run_folder, repeatability_note, write_run
     from coverage.scenario.progress import phases
     from coverage.scenario.run import run_scenario
 
@@ -128,6 +128,10 @@ def _run(args: argparse.Namespace) -> int:
         )
         return EXIT_PLANNING_FAILED
     _print_kpis(plan, scenario_name=scenario.name)
+    note = repeatability_note(plan.status, plan.gap, deterministic=scenario.solver.deterministic)
+    if note:
+        print()
+        print(f"note: {note}")
     for layer, shortlist in run.shortlists.items():
         gap = "" if shortlist.gap is None else f", gap {shortlist.gap:.2%}"
         print(

@@ -53,6 +53,7 @@ __all__ = [
     "default_run_folder",
     "open_sites_frame",
     "read_run",
+    "repeatability_note",
     "run_summary",
     "safe_folder_name",
     "write_run",
@@ -171,6 +172,32 @@ def check_out_folder(folder: str | Path, *, force: bool = False) -> None:
         )
 
 
+def repeatability_note(status: str, gap: float | None, *, deterministic: bool) -> str | None:
+    """What to say of a plan stopped at a limit before it was proven optimal (None: nothing to say).
+
+    Examples
+    --------
+    >>> repeatability_note("optimal", 0.0, deterministic=False) is None
+    True
+    >>> print(repeatability_note("feasible", 0.0123, deterministic=False))
+    the solver stopped at its time limit with a gap of 1.23 % before proving this plan optimal: another
+    run may give a different plan ... set solver.deterministic = true ...
+    """
+    if status != "feasible":
+        return None
+    gap_text = "" if gap is None else f" with a gap of {gap:.2%}"
+    if deterministic:
+        return (
+            f"the solver stopped at its node limit{gap_text} before proving this plan optimal; the "
+            "limit counts work, not time, so a rerun of this scenario gives the same plan"
+        )
+    return (
+        f"the solver stopped at its time limit{gap_text} before proving this plan optimal: another "
+        "run may give a different plan (how far it gets depends on the machine's load); for a "
+        "repeatable plan set solver.deterministic = true (one thread, a node limit instead of wall time)"
+    )
+
+
 def run_summary(run: ScenarioRun) -> dict[str, Any]:
     """``summary.json``: scenario name, plan summary, KPI tables, timings, projection, files."""
     plan = run.plan
@@ -178,6 +205,8 @@ def run_summary(run: ScenarioRun) -> dict[str, Any]:
     return {
         "scenario": {"name": run.scenario.name, "description": run.scenario.description},
         "summary": plan.summary(),
+        "repeatable": plan.status != "feasible" or run.scenario.solver.deterministic,
+        "note": repeatability_note(plan.status, plan.gap, deterministic=run.scenario.solver.deterministic),
         "kpis": {by: records(plan.kpis(by)) for by in KPI_TABLES},
         "timings": {phase: round(seconds, 4) for phase, seconds in run.timings.items()},
         "projection": None if projection is None else jsonable(projection.to_dict()),
