@@ -112,7 +112,7 @@ def safe_folder_name(name: str) -> str:
     'run'
     """
     text = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
-    text = re.sub(r"\.{2,}", "_", text).strip("._-")[:80]
+    text = re.sub(r"_{2,}", "_", re.sub(r"\.{2,}", "_", text)).strip("._-")[:80]
     return text or "run"
 
 
