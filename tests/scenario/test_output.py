@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import json
+import shutil
 
 import pytest
 
