@@ -16,6 +16,7 @@ import functools
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,15 +205,14 @@ def read_text_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame
         counts = {s: header.count(s) for s in (";", ",", "\t")}
         sep = max(counts, key=lambda s: counts[s])
     try:
-        frame = pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            skipinitialspace=False,
-            index_col=False,  # a trailing separator must not turn the first column into the index
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = _read_csv(path, sep)
+        for caught_warning in caught:
+            if issubclass(caught_warning.category, pd.errors.ParserWarning):
+                logger.warning("%s: rows with more fields than the header (a trailing '%s'?)", path, sep)
+            else:
+                warnings.warn(caught_warning.message, caught_warning.category, stacklevel=2)
     except UnicodeDecodeError as exc:
         raise LayerValidationError(
             Problem(str(path), f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8")
@@ -232,6 +232,18 @@ def read_text_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame
     frame.columns = [str(c).strip() for c in frame.columns]
     _check_last_row(path, sep, len(frame.columns), len(frame))
     return frame
+
+
+def _read_csv(path: Path, sep: str) -> pd.DataFrame:
+    return pd.read_csv(
+        path,
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        skipinitialspace=False,
+        index_col=False,  # a trailing separator must not turn the first column into the index
+    )
 
 
 def _check_last_row(path: Path, sep: str, n_columns: int, n_rows: int) -> None:
