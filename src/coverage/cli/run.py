@@ -66,7 +66,11 @@ def add_run_command(commands: argparse._SubParsersAction[Any]) -> None:
         metavar="DIR",
         help="output folder (default: runs/<scenario name>-<YYYYmmdd-HHMMSS> in the current folder)",
     )
-    run.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an --out folder that an earlier run wrote (never a folder of other files)",
+    )
     run.add_argument("--no-map", action="store_true", help="do not write map.html")
     run.add_argument(
         "--ignore-lock-hashes",
