@@ -295,7 +295,7 @@ def test_zip_bomb_is_refused_from_its_directory_and_deleted(tmp_path):
     uploads = tmp_path / "uploads"
     uploads.mkdir()
     with pytest.raises(
-        LimitExceededError, match=r"bomb.zip: unzipped, the files hold 220 MB, above the 210 MB"
+        LimitExceededError, match=r"bomb.zip: unzipped, the files hold 210 MiB, above the 200 MiB"
     ):
         save_upload("bomb.zip", data, uploads)
     assert list(uploads.iterdir()) == []

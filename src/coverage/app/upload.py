@@ -139,8 +139,8 @@ def _check_content(name: str, path: Path) -> None:
         unzipped = sum(member.file_size for member in members)
         if unzipped > MAX_UNZIPPED_BYTES:
             raise LimitExceededError(
-                f"{name}: unzipped, the files hold {unzipped / 1e6:,.0f} MB, above the "
-                f"{MAX_UNZIPPED_BYTES / 1e6:,.0f} MB limit; keep only the features and columns you need"
+                f"{name}: unzipped, the files hold {unzipped / 2**20:,.0f} MiB, above the "
+                f"{MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB limit; keep only the features and columns you need"
             )
         if not any(member.filename.lower().endswith(".shp") for member in members):
             raise LayerValidationError(
