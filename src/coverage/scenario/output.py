@@ -180,7 +180,7 @@ def repeatability_note(status: str, gap: float | None, *, deterministic: bool) -
     >>> repeatability_note("optimal", 0.0, deterministic=False) is None
     True
     >>> print(repeatability_note("feasible", 0.0123, deterministic=False))
-    the solver stopped at its time limit with a gap of 1.23 % before proving this plan optimal: another
+    the solver stopped at its time limit with a gap of 1.23% before proving this plan optimal: another
     run may give a different plan ... set solver.deterministic = true ...
     """
     if status != "feasible":
