@@ -85,3 +85,21 @@ def test_geometries_outside_france_name_layer_and_rows(tmp_path):
         CRSError, match=r"units.csv: 1 geometries lie outside every French territory \(rows or features 3\)"
     ):
         list(split_by_territory(frame))
+
+
+def test_commune_warnings_name_the_files_row_after_a_dropped_row(tmp_path):
+    """Issue 13: a Creuse code with coordinates elsewhere was named by its position, not its row."""
+    from coverage.data.layers import attach_communes, report_of
+    from coverage.data.embedded import load_communes
+
+    path = tmp_path / "points.csv"
+    path.write_text(
+        "insee_com;longitude;latitude\n23096;1.866;46.158\n23001;;\n23001;2.013;46.092\n23096;1.742;45.947\n",
+        encoding="utf-8",
+    )
+    points = read_layer(path)
+    placed = attach_communes(points, communes=load_communes(["23"]))
+    warnings = [str(w) for w in report_of(placed).warnings]
+    assert any(
+        w.startswith(f"{path}, column 'insee_com': row 4 lies 20.8 km from commune 23096") for w in warnings
+    ), warnings
