@@ -89,8 +89,8 @@ def test_geometries_outside_france_name_layer_and_rows(tmp_path):
 
 def test_commune_warnings_name_the_files_row_after_a_dropped_row(tmp_path):
     """Issue 13: a Creuse code with coordinates elsewhere was named by its position, not its row."""
-    from coverage.data.layers import attach_communes, report_of
     from coverage.data.embedded import load_communes
+    from coverage.data.layers import attach_communes, report_of
 
     path = tmp_path / "points.csv"
     path.write_text(
