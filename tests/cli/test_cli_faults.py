@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -61,6 +62,8 @@ def test_compare_on_a_kpi_csv_without_dep(tmp_path):
             ).returncode
             == 0
         )
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["repeatable"] is True and summary["note"] is None  # an optimal plan: nothing to say
     kpis = tmp_path / "b" / "kpis_department.csv"
     kpis.write_text(kpis.read_text().replace("dep,", "departement,", 1))
     result = _cli("compare", "a", "b", cwd=tmp_path)
