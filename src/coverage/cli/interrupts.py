@@ -12,7 +12,9 @@
   process tree portably); then SIGTERM raises :class:`Interrupted` in the main
   thread (SIGINT :class:`KeyboardInterrupt`), so the ``finally`` blocks of the
   writers run and remove their partial outputs (``.out.<random>.tmp`` folders);
-- any other way out of the command stops the children left too.
+- an error of the command stops nothing else: no solver runs while Python
+  raises (PuLP waits for CBC), and a program calling
+  :func:`coverage.cli.main.main` keeps its other children.
 
 The command then exits with ``128 + signal`` (130 for SIGINT, 143 for SIGTERM)
 after one line saying what was stopped.
@@ -110,9 +112,6 @@ def clean_interrupts() -> Iterator[Path]:
         signal.signal(signum, _on_signal)
     try:
         yield folder
-    except BaseException:
-        stop_children()
-        raise
     finally:
         for signum, handler in old.items():
             signal.signal(signum, handler)
