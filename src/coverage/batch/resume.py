@@ -42,8 +42,10 @@ def case_fingerprint(
     """The key of a case: its resolved scenario and the SHA-256 of every file it reads.
 
     ``hashes`` caches file hashes by (path, size, modification time) across the
-    cases of one batch. None when the case cannot be resolved (a bad override
-    or a missing file): such a case is never resumed, it runs and reports.
+    cases of one batch. A case that cannot be resolved (a bad override or a
+    missing file) is keyed by its scenario, overrides and error instead, so
+    its failure is resumed until the cause changes; None only when the
+    scenario file itself cannot be read.
 
     Examples
     --------
@@ -76,15 +78,22 @@ def case_fingerprint(
     from coverage.scenario.loading import dump_scenario, load_scenario
 
     cache = {} if hashes is None else hashes
+    digest = hashlib.sha256()
     try:
         scenario = load_scenario(scenario_path, overrides=overrides)
+        digest.update(dump_scenario(scenario).encode("utf-8"))
         folder = resolve_data_dir(data_dir) if needs_data_dir(scenario) else optional_data_dir(data_dir)
         paths = locate_files(scenario, folder)
-        digest = hashlib.sha256(dump_scenario(scenario).encode("utf-8"))
         for key, path in sorted(paths.items()):
             digest.update(f"\n{key}={_file_hash(Path(path), cache)}".encode())
-    except (CoverageError, OSError, ValueError):
-        return None
+    except (CoverageError, OSError, ValueError) as exc:
+        # A case that cannot run now (a missing file, a bad override) is keyed by why: its
+        # failure is resumed while nothing changes, and rerun once the file appears.
+        try:
+            digest.update(Path(scenario_path).read_bytes())
+        except OSError:
+            return None
+        digest.update("\n".join(["", *overrides, f"{type(exc).__name__}: {exc}"]).encode("utf-8"))
     return digest.hexdigest()[:32]
 
 
