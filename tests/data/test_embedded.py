@@ -136,3 +136,19 @@ def test_build_is_deterministic(tmp_path):
         frame = pd.read_csv(text, dtype=str, usecols=["type", "population_municipale"])
     com = frame[frame["type"] == "COM"]
     assert int(pd.to_numeric(com["population_municipale"], errors="coerce").sum()) == SOURCE_POPULATION
+
+
+def test_no_commune_hole_in_creuse_blaudeix_is_covered():
+    """Issue 13: Blaudeix (23023, delegated commune of Parsac-Rimondeix 23149) left a 7 km² hole."""
+    import shapely
+
+    from coverage.data.embedded import load_communes
+
+    creuse = load_communes(["23"]).to_crs(2154)
+    union = shapely.union_all(creuse.geometry.to_numpy())
+    holes = [shapely.Polygon(r).area for p in getattr(union, "geoms", [union]) for r in p.interiors]
+    assert max(holes, default=0.0) < 1e6  # only simplification slivers, no missing commune
+    blaudeix = shapely.Point(629329.7, 6570589.1)  # inside the former hole
+    owner = creuse[creuse.contains(blaudeix)]
+    assert owner["insee_com"].tolist() == ["23149"]
+    assert 54 < owner["area_km2"].iloc[0] < 55

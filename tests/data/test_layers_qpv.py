@@ -266,3 +266,13 @@ def test_geojson_in_metres_without_crs_member_is_a_crs_error(tmp_path):
     )
     with pytest.raises(CRSError, match=r"qpv_l93.geojson: the CRS does not match the coordinates"):
         read_qpv_polygons(path)
+
+
+def test_negative_population_is_refused_where_read(tmp_path):
+    """Issue 13: '-1 200' was read as -1200 people."""
+    path = demography(tmp_path, "QP075001;A;6 490;;;Paris;", "QP075002;B;-1 200;;;Paris;")
+    with pytest.raises(
+        LayerValidationError,
+        match=r"row 2, column 'POP_MUN': a number of people must be >= 0 \(received '-1 200'\)",
+    ):
+        read_qpv_demography(path, communes=COMMUNES)

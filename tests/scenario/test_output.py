@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 
 import pytest
 
@@ -54,8 +55,16 @@ def test_existing_targets(demo, tmp_path):
     with pytest.raises(FileExistsError, match="not empty.*--force"):
         write_run(demo, full, with_map=False)
     assert (full / "keep.txt").exists()
-    write_run(demo, full, with_map=False, force=True)
-    assert not (full / "keep.txt").exists()
+    # --force replaces only a folder a run wrote (issue 13): a folder of other files is kept
+    with pytest.raises(FileExistsError, match=r"not written by 'coverage-plan run'.*\.coverage-run"):
+        write_run(demo, full, with_map=False, force=True)
+    assert (full / "keep.txt").read_text() == "x"
+    earlier = tmp_path / "earlier"
+    write_run(demo, earlier, with_map=False)
+    (earlier / "note.txt").write_text("old")
+    write_run(demo, earlier, with_map=False, force=True)
+    assert not (earlier / "note.txt").exists() and (earlier / "summary.json").exists()
+    shutil.rmtree(earlier)
     empty = tmp_path / "empty"
     empty.mkdir()
     write_run(demo, empty, with_map=False)

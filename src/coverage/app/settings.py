@@ -15,7 +15,7 @@ line runs it to the same plan.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ __all__ = [
     "flatten",
     "from_query_params",
     "load_view",
+    "sandbox_folders",
     "overrides_between",
     "to_query_params",
 ]
@@ -131,8 +132,15 @@ def from_query_params(params: Mapping[str, str | list[str]]) -> tuple[str, dict[
     return base, values
 
 
-def load_view(path: str | Path, overrides: Mapping[str, str]) -> Scenario:
+def load_view(
+    path: str | Path, overrides: Mapping[str, str], *, allowed_folders: Sequence[str | Path] | None = None
+) -> Scenario:
     """The scenario of file ``path`` with ``overrides`` applied and validated.
+
+    ``allowed_folders`` sandboxes the files the scenario names (see
+    :func:`coverage.scenario.loading.load_scenario`); the app passes
+    :func:`sandbox_folders`, so neither an uploaded scenario nor a link reads
+    a file of the server outside the session's uploads and the data folder.
 
     Raises
     ------
@@ -153,4 +161,28 @@ def load_view(path: str | Path, overrides: Mapping[str, str]) -> Scenario:
     ...
     coverage.errors.ScenarioError: --set objective.max_sites=0: ...greater than or equal to 1 (received 0)
     """
-    return load_scenario(path, overrides=[f"{key}={value}" for key, value in overrides.items()])
+    texts = [f"{key}={value}" for key, value in overrides.items()]
+    return load_scenario(path, overrides=texts, allowed_folders=allowed_folders)
+
+
+def sandbox_folders(upload_folder: str | Path) -> list[Path]:
+    """The folders an app session may read: its upload folder and the configured data folder.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> folder.resolve() in sandbox_folders(folder)
+    True
+    """
+    from coverage.data.settings import get_settings
+    from coverage.errors import MissingDataError
+
+    folders = [Path(upload_folder).resolve()]
+    try:
+        data_dir = get_settings().data_dir
+    except MissingDataError:
+        data_dir = None
+    if data_dir is not None:
+        folders.append(Path(data_dir).resolve())
+    return folders

@@ -23,6 +23,7 @@ from coverage.app.settings import (
     from_query_params,
     load_view,
     overrides_between,
+    sandbox_folders,
     to_query_params,
 )
 from coverage.data.embedded import load_departments
@@ -54,6 +55,15 @@ def department_names() -> dict[str, str]:
     return dict(zip(departments["dep"], departments["name"], strict=True))
 
 
+def upload_folder() -> Path:
+    """The session's own upload folder (created on first use)."""
+    return Path(st.session_state.setdefault("upload_dir", tempfile.mkdtemp(prefix="coverage-app-")))
+
+
+def _sandbox() -> list[Path]:
+    return sandbox_folders(upload_folder())
+
+
 def _base_path(base: str) -> Path:
     if base == UPLOADED:
         return Path(st.session_state["uploaded_toml"])
@@ -74,7 +84,7 @@ def _restore_from_url() -> None:
         base, overrides = from_query_params(st.query_params.to_dict())
         if base not in SHIPPED:
             raise CoverageError(f"unknown scenario {base!r} in the link; shipped: {', '.join(SHIPPED)}")
-        scenario = load_view(shipped_scenario(base), overrides)
+        scenario = load_view(shipped_scenario(base), overrides, allowed_folders=_sandbox())
     except (CoverageError, ValueError) as exc:
         st.session_state["url_error"] = str(exc)
         return
@@ -101,8 +111,7 @@ def _scenario_upload() -> None:
     upload = st.sidebar.file_uploader("...or upload a scenario TOML", type=["toml"], key="toml_upload")
     if upload is None:
         return
-    folder = Path(st.session_state.setdefault("upload_dir", tempfile.mkdtemp(prefix="coverage-app-")))
-    path = folder / "uploaded-scenario.toml"
+    path = upload_folder() / "uploaded-scenario.toml"
     if upload.size > MAX_TOML_BYTES:
         st.sidebar.error(
             f"{upload.name}: {upload.size:,} bytes, above the {MAX_TOML_BYTES:,} bytes of a scenario"
@@ -129,7 +138,7 @@ def sidebar(extra: dict[str, str]) -> View:
     base = sb.selectbox("Scenario", choices, key="base", on_change=_reset_widgets)
     path = _base_path(base)
     try:
-        base_scenario = load_scenario(path)
+        base_scenario = load_scenario(path, allowed_folders=_sandbox())
     except CoverageError as exc:
         return View(base, path, {}, None, f"The scenario file has problems:\n\n{exc}")
     defaults = flatten(base_scenario)
@@ -138,7 +147,7 @@ def sidebar(extra: dict[str, str]) -> View:
     overrides = {k: json.dumps(v) for k, v in edits.items() if defaults.get(k) != v}
     overrides.update(extra)
     try:
-        scenario = load_view(path, overrides)
+        scenario = load_view(path, overrides, allowed_folders=_sandbox())
     except (CoverageError, ValueError) as exc:
         return View(base, path, overrides, None, str(exc))
     overrides = overrides_between(base_scenario, scenario)

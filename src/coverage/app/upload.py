@@ -1,8 +1,11 @@
 """Uploads of the map app: file checks, column mapping, reading through the library's readers.
 
 An upload is checked before anything reads it: its size (at most
-:data:`MAX_UPLOAD_BYTES`) and its type (:data:`UPLOAD_SUFFIXES`; a zip must
-hold a shapefile). It is then saved under a fresh name in a folder of the
+:data:`MAX_UPLOAD_BYTES`), its type (:data:`UPLOAD_SUFFIXES`; a zip must
+hold a shapefile), a zip's unzipped size (at most :data:`MAX_UNZIPPED_BYTES`,
+from the zip's directory, nothing extracted) and its rows or features (at most
+:data:`MAX_UPLOAD_FEATURES`, counted without reading the layer); a refused
+file is deleted at once. It is then saved under a fresh name in a folder of the
 caller's and read only by :func:`coverage.data.layers.read_layer` (pyogrio and
 pandas: nothing is executed or unpickled). Problems are raised as
 :class:`~coverage.errors.LayerValidationError`, whose message names the file,
@@ -27,10 +30,12 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from coverage.errors import LayerValidationError, Problem
+from coverage.errors import LayerValidationError, LimitExceededError, Problem
 
 __all__ = [
+    "MAX_UNZIPPED_BYTES",
     "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_FEATURES",
     "UPLOAD_SUFFIXES",
     "ColumnMapping",
     "columns_of",
@@ -42,6 +47,10 @@ __all__ = [
 
 #: Largest upload accepted, in bytes.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: Largest content of an uploaded zip once unzipped, in bytes (checked from the zip's directory).
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+#: Most rows or features an uploaded layer may hold (counted before it is read).
+MAX_UPLOAD_FEATURES = 100_000
 #: Suffixes accepted for site and demand layers.
 UPLOAD_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg", ".zip")
 
@@ -69,6 +78,9 @@ def save_upload(name: str, data: bytes, folder: str | Path) -> Path:
     ------
     LayerValidationError
         Too large, an unsupported suffix, or a zip without a shapefile.
+    LimitExceededError
+        A zip above :data:`MAX_UNZIPPED_BYTES` unzipped, or a layer of more than
+        :data:`MAX_UPLOAD_FEATURES` rows or features.
 
     Examples
     --------
@@ -106,18 +118,38 @@ def save_upload(name: str, data: bytes, folder: str | Path) -> Path:
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(name).stem)[:60] or "upload"
     path = Path(folder) / f"{stem}{'.geojson' if suffix == '.json' else suffix}"
     path.write_bytes(data)
-    if suffix == ".zip":
+    try:
+        _check_content(name, path)
+    except (LayerValidationError, LimitExceededError):
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _check_content(name: str, path: Path) -> None:
+    """A zip's unzipped size and shapefile, and the feature count, before anything reads the layer."""
+    from coverage.data.layers.limits import check_rows
+
+    if path.suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as archive:
-                shapefiles = [n for n in archive.namelist() if n.lower().endswith(".shp")]
+                members = archive.infolist()
         except zipfile.BadZipFile:
-            shapefiles = []
-        if not shapefiles:
-            path.unlink()
+            members = []
+        unzipped = sum(member.file_size for member in members)
+        if unzipped > MAX_UNZIPPED_BYTES:
+            raise LimitExceededError(
+                f"{name}: unzipped, the files hold {unzipped / 2**20:,.0f} MiB, above the "
+                f"{MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB limit; keep only the features and columns you need"
+            )
+        if not any(member.filename.lower().endswith(".shp") for member in members):
             raise LayerValidationError(
                 Problem(name, "the zip holds no shapefile (.shp with its .dbf, .shx, .prj)")
             )
-    return path
+    try:
+        check_rows(path, MAX_UPLOAD_FEATURES, what="rows or features")
+    except LimitExceededError as exc:
+        raise LimitExceededError(str(exc).replace(str(path), name, 1)) from None
 
 
 def columns_of(path: str | Path) -> list[str]:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import streamlit as st
 
 from coverage.app.upload import (
+    MAX_UNZIPPED_BYTES,
     MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_FEATURES,
     UPLOAD_SUFFIXES,
     ColumnMapping,
     columns_of,
@@ -25,7 +26,9 @@ _NONE = "(none)"
 
 
 def _folder() -> Path:
-    return Path(st.session_state.setdefault("upload_dir", tempfile.mkdtemp(prefix="coverage-app-")))
+    from coverage.app.sidebar import upload_folder
+
+    return upload_folder()
 
 
 def _pick(label: str, columns: list[str], guess: tuple[str, ...], *, optional: bool, key: str) -> str | None:
@@ -45,7 +48,8 @@ def uploads_tab() -> None:
     """
     st.write(
         f"Upload candidate sites or demand units: {', '.join(UPLOAD_SUFFIXES)} (a .zip holds a shapefile), "
-        f"at most {MAX_UPLOAD_BYTES // 2**20} MB. Files are only read as data. An uploaded demand layer "
+        f"at most {MAX_UPLOAD_BYTES // 2**20} MB ({MAX_UNZIPPED_BYTES // 2**20} MB unzipped) and "
+        f"{MAX_UPLOAD_FEATURES:,} rows or features. Files are only read as data. An uploaded demand layer "
         "replaces the demand built from the communes in the solve."
     )
     if "upload_message" in st.session_state:

@@ -18,6 +18,7 @@ from coverage.plan.maps import plan_map
 from coverage.plan.plan import Plan
 from coverage.scenario.compare import Comparison
 from coverage.scenario.loading import dump_scenario
+from coverage.scenario.output import repeatability_note
 from coverage.scenario.run import ScenarioRun
 
 
@@ -135,6 +136,9 @@ def kpi_cards(run: ScenarioRun, pinned: Plan | None) -> None:
     )
     gap = plan.gap
     cols[3].metric("Solve status", plan.status, None if gap is None else f"gap {gap:.2%}", delta_color="off")
+    note = repeatability_note(plan.status, gap, deterministic=run.scenario.solver.deterministic)
+    if note:
+        st.info(note[0].upper() + note[1:] + ".")
     partners = plan.kpis("partner")
     if len(partners) and partners["advisors_available"].sum() > 0:
         st.caption(

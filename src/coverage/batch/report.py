@@ -9,6 +9,7 @@ keeps the cases no other case beats on both cost and served need.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from coverage.batch.grid import Case, short_keys
-from coverage.plan.export import atomic_path
+from coverage.plan.export import atomic_path, formula_safe
 from coverage.scenario.loading import toml_value
 
 __all__ = ["pareto_frontier", "summary_frame", "timings_frame", "write_outputs", "write_pareto_png"]
@@ -155,9 +156,9 @@ def write_outputs(
     with atomic_path(files["summary_parquet"]) as partial:
         summary.to_parquet(partial, index=False)
     with atomic_path(files["summary_csv"]) as partial:
-        summary.to_csv(partial, index=False)
+        formula_safe(summary).to_csv(partial, index=False)
     with atomic_path(files["timings_csv"]) as partial:
-        timings.to_csv(partial, index=False)
+        formula_safe(timings).to_csv(partial, index=False)
     write_pareto_png(summary, frontier, files["pareto_png"], title=f"{scenario}: {len(cases)} cases")
     text = report_text(summary, frontier, scenario=scenario, scenario_path=scenario_path)
     with atomic_path(files["report_md"]) as partial:
@@ -166,11 +167,15 @@ def write_outputs(
 
 
 def report_text(summary: pd.DataFrame, frontier: pd.DataFrame, *, scenario: str, scenario_path: Path) -> str:
-    """``report.md``: counts, best case, frontier table, failures with their errors."""
+    """``report.md``: counts, best case, frontier table, failures with their errors.
+
+    Scenario names, labels and error messages are HTML-escaped: a Markdown
+    viewer renders raw HTML, and a grid value may hold any text.
+    """
     ok = summary[summary["status"].isin(_OK)]
     bad = summary[~summary["status"].isin(_OK)]
     lines = [
-        f"# Batch report: {scenario}",
+        f"# Batch report: {html.escape(scenario)}",
         "",
         f"Scenario file: `{scenario_path}`",
         "",
@@ -186,14 +191,14 @@ def report_text(summary: pd.DataFrame, frontier: pd.DataFrame, *, scenario: str,
     else:
         best = ok.sort_values(["served_need", "cost", "case"], ascending=[False, True, True]).iloc[0]
         lines.append(
-            f"Case {best['case']} ({best['label']}, id `{best['case_id']}`): served need "
+            f"Case {best['case']} ({html.escape(str(best['label']))}, id `{best['case_id']}`): served need "
             f"{best['served_need']:,.0f} ({100 * best['served_share']:.1f} %), "
             f"cost {best['cost']} {best['cost_kind']}, status {best['status']}."
         )
     lines += ["", "## Pareto frontier (cost against served need)", ""]
     rows = [
-        [str(r["case"]), str(r["label"]), f"{r['cost']} {r['cost_kind']}", f"{r['served_need']:,.0f}",
-         f"{100 * r['served_share']:.1f} %"]
+        [str(r["case"]), html.escape(str(r["label"])), f"{r['cost']} {r['cost_kind']}",
+         f"{r['served_need']:,.0f}", f"{100 * r['served_share']:.1f} %"]
         for _, r in frontier.iterrows()
     ]  # fmt: skip
     lines += _markdown(["case", "label", "cost", "served need", "share"], rows) if rows else ["None."]
@@ -201,10 +206,9 @@ def report_text(summary: pd.DataFrame, frontier: pd.DataFrame, *, scenario: str,
     if bad.empty:
         lines.append("None.")
     for _, row in bad.iterrows():
-        error = str(row["error"] or "no error message").replace("\n", " ")
-        lines.append(
-            f"- case {row['case']} ({row['label']}, id `{row['case_id']}`): {row['status']}: {error}"
-        )
+        error = html.escape(str(row["error"] or "no error message").replace("\n", " "))
+        label = html.escape(str(row["label"]))
+        lines.append(f"- case {row['case']} ({label}, id `{row['case_id']}`): {row['status']}: {error}")
     return "\n".join(lines) + "\n"
 
 

@@ -9,8 +9,9 @@ worker, one thread each), a scheduler address, or a client of yours.
 
 Each result is written to ``OUT/cases/<case id>.json`` as soon as it arrives,
 so an interrupted batch resumes where it stopped: a rerun skips the cases whose
-file holds a result for the same scenario, except ``"failed"`` ones with
-``retry_failed``. Tasks are pure (they write nothing), so when a worker dies the
+file holds a result for the same case on the same data, with a valid checksum
+and figures within their bounds (:mod:`coverage.batch.resume`), except
+``"failed"`` ones with ``retry_failed``. Tasks are pure (they write nothing), so when a worker dies the
 scheduler reruns its tasks elsewhere (up to ``distributed.scheduler.allowed-failures``
 deaths per task, 3 by default; beyond that the case is recorded as failed).
 
@@ -26,12 +27,11 @@ At the end :mod:`coverage.batch.report` writes ``summary.parquet``,
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from coverage.batch.grid import Case, read_grid, validate_cases
+from coverage.batch.resume import case_fingerprint, resume_problem, seal
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -77,6 +78,9 @@ class BatchResult:
         ``pareto_png``, ``report_md``.
     resumed
         Cases whose result was read from a previous run.
+    discarded
+        Case id -> why its case file of a previous run was not reused (another
+        scenario or other data, an edited or damaged file, figures out of bounds).
     """
 
     out_dir: Path
@@ -85,6 +89,7 @@ class BatchResult:
     frontier: pd.DataFrame
     files: dict[str, Path] = field(default_factory=dict)
     resumed: int = 0
+    discarded: dict[str, str] = field(default_factory=dict)
 
     @property
     def not_ok(self) -> pd.DataFrame:
@@ -148,6 +153,7 @@ def run_batch(
     data_dir: str | Path | None = None,
     retry_failed: bool = False,
     progress: BatchProgress | None = None,
+    deterministic: bool = True,
 ) -> BatchResult:
     """Run every case of ``grid`` on ``scenario_path``; write one file per case and the summaries.
 
@@ -169,6 +175,10 @@ def run_batch(
         Rerun the cases recorded as ``"failed"`` by a previous run.
     progress
         Called as ``progress(done, failed, left)`` once before the first task and after each case.
+    deterministic
+        Solve every case with ``solver.deterministic = true`` (one thread, a node
+        limit instead of wall time), so a case gives the same plan on every run
+        and machine load; a case that sets ``solver.deterministic`` itself wins.
 
     Returns
     -------
@@ -205,22 +215,32 @@ def run_batch(
     2
     """
     from coverage.batch import report as batch_report
-    from coverage.scenario.loading import dump_scenario, load_scenario
+    from coverage.scenario.loading import load_scenario
 
     scenario_path = Path(scenario_path).resolve()
     source = str(grid) if isinstance(grid, str | Path) else "grid"
     cases = read_grid(grid) if isinstance(grid, str | Path) else list(grid)
     base = load_scenario(scenario_path)
     validate_cases(scenario_path, cases, source=source)
-    fingerprint = hashlib.sha256(dump_scenario(base).encode()).hexdigest()[:16]
+    hashes: dict[tuple[str, int, int], str] = {}
+    fingerprints = {
+        case.case_id: case_fingerprint(
+            scenario_path, _effective(case, deterministic), data_dir, hashes=hashes
+        )
+        for case in cases
+    }
 
     out = Path(out_dir)
     case_dir = out / "cases"
     case_dir.mkdir(parents=True, exist_ok=True)
     records: dict[str, dict[str, Any]] = {}
+    discarded: dict[str, str] = {}
     for case in cases:
-        previous = _read_record(case_dir / f"{case.case_id}.json", fingerprint)
-        if previous is not None and (previous["status"] != "failed" or not retry_failed):
+        previous, problem = _read_record(case_dir / f"{case.case_id}.json", fingerprints[case.case_id])
+        if problem is not None:
+            discarded[case.case_id] = problem
+            logger.warning("case %s is run again: its case file %s", case.case_id, problem)
+        elif previous is not None and (previous["status"] != "failed" or not retry_failed):
             records[case.case_id] = previous
     resumed = len(records)
     todo = [case for case in cases if case.case_id not in records]
@@ -235,19 +255,31 @@ def run_batch(
         with _connect(client, scheduler, n_workers or min(os.cpu_count() or 1, len(todo))) as active:
             futures = {
                 active.submit(
-                    run_case, str(scenario_path), case.overrides, folder, key=f"coverage-case-{case.case_id}"
+                    run_case,
+                    str(scenario_path),
+                    _effective(case, deterministic),
+                    folder,
+                    key=f"coverage-case-{case.case_id}",
                 ): case
                 for case in todo
             }
-            _collect(futures, case_dir, fingerprint, records, report)
+            _collect(futures, case_dir, fingerprints, records, report)
 
     summary, timings, frontier, files = batch_report.write_outputs(
         out, cases, records, scenario=base.name, scenario_path=scenario_path
     )
-    return BatchResult(out, summary, timings, frontier, files, resumed)
+    return BatchResult(out, summary, timings, frontier, files, resumed, discarded)
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _effective(case: Case, deterministic: bool) -> list[str]:
+    """The case's overrides, after ``solver.deterministic=true`` when the batch is deterministic."""
+    own = any(text.split("=", 1)[0].strip() == "solver.deterministic" for text in case.overrides)
+    return (
+        list(case.overrides) if own or not deterministic else ["solver.deterministic=true", *case.overrides]
+    )
 
 
 def _plan_record(plan: Plan, model: str) -> dict[str, Any]:
@@ -287,15 +319,16 @@ def _worker_name() -> str:
         return f"pid {os.getpid()}"
 
 
-def _read_record(path: Path, fingerprint: str) -> dict[str, Any] | None:
-    """The record of a previous run, or None (absent, unreadable, or another scenario)."""
+def _read_record(path: Path, fingerprint: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """The record of a previous run and None, or None and why it is not reused (None: no file)."""
+    if not path.exists():
+        return None, None
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or record.get("scenario") != fingerprint or "status" not in record:
-        return None
-    return record
+        return None, "cannot be read as JSON"
+    problem = resume_problem(record, fingerprint)
+    return (None, problem) if problem is not None else (record, None)
 
 
 class _Counter:
@@ -335,7 +368,7 @@ def _connect(client: Client | None, scheduler: str | None, n_workers: int) -> It
 def _collect(
     futures: dict[Future, Case],
     case_dir: Path,
-    fingerprint: str,
+    fingerprints: Mapping[str, str | None],
     records: dict[str, dict[str, Any]],
     report: _Counter,
 ) -> None:
@@ -357,7 +390,7 @@ def _collect(
                 "worker": None,
             }
         future.release()
-        record = {"case_id": case.case_id, "scenario": fingerprint, **record}
+        record = seal({"case_id": case.case_id, "scenario": fingerprints[case.case_id], **record})
         write_json(record, case_dir / f"{case.case_id}.json")
         records[case.case_id] = record
         report.add(record)

@@ -37,6 +37,12 @@ def add_batch_command(commands: Any) -> None:
     )
     batch.add_argument("--data-dir", type=Path, help="folder of official files (default: $COVERAGE_DATA_DIR)")
     batch.add_argument("--retry-failed", action="store_true", help="rerun the cases that failed before")
+    batch.add_argument(
+        "--wall-clock",
+        action="store_true",
+        help="solve with the scenario's own solver settings (time limit, threads) instead of the "
+        "default deterministic ones (one thread, a node limit), which give the same plans on every run",
+    )
     batch.set_defaults(run=_batch)
 
 
@@ -73,6 +79,7 @@ def _batch(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         retry_failed=args.retry_failed,
         progress=progress,
+        deterministic=not args.wall_clock,
     )
     summary = result.summary
     rows = [
@@ -91,6 +98,8 @@ def _batch(args: argparse.Namespace) -> int:
     print()
     if result.resumed:
         print(f"{result.resumed} of {len(summary)} cases resumed from {out / 'cases'}")
+    for case_id, reason in result.discarded.items():
+        print(f"case {case_id} run again: its earlier case file {reason}")
     for name, path in result.files.items():
         print(f"{name.replace('_', ' ')}: {path}")
     bad = result.not_ok

@@ -21,12 +21,18 @@ import sys
 from collections.abc import Sequence
 
 from coverage.cli.common import EXIT_BAD_INPUT, EXIT_PLANNING_FAILED
+from coverage.cli.interrupts import Interrupted, clean_interrupts
 from coverage.errors import CoverageError, InfeasibleScenarioError, PlanVerificationError
 
 __all__ = ["main"]
 
 
 logger = logging.getLogger(__name__)
+
+_STOPPED = (
+    "stopped by {signal}: the solver and batch workers were stopped, and their temporary files "
+    "and partial outputs removed (a batch resumes from the cases it finished)"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,7 +83,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        return int(args.run(args))
+        with clean_interrupts():
+            return int(args.run(args))
+    except KeyboardInterrupt:
+        print(_STOPPED.format(signal="SIGINT (Ctrl-C)"), file=sys.stderr)
+        return 130
+    except Interrupted as exc:
+        print(_STOPPED.format(signal=str(exc)), file=sys.stderr)
+        return exc.exit_code
+    except MemoryError:
+        logger.debug("out of memory", exc_info=True)
+        print(
+            "error: out of memory: this scenario needs more memory than the machine has; "
+            "plan fewer departments, fewer candidate sites or a shorter reach "
+            "(rerun with -vv to see the step that ran out)",
+            file=sys.stderr,
+        )
+        return EXIT_PLANNING_FAILED
     except InfeasibleScenarioError as exc:
         logger.debug("planning failed", exc_info=True)
         print(f"planning failed: {exc}", file=sys.stderr)
@@ -96,9 +118,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.debug("command failed", exc_info=True)
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
 
 
 def _version() -> str:

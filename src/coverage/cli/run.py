@@ -67,7 +67,11 @@ def add_run_command(commands: argparse._SubParsersAction[Any]) -> None:
         metavar="DIR",
         help="output folder (default: runs/<scenario name>-<YYYYmmdd-HHMMSS> in the current folder)",
     )
-    run.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an --out folder that an earlier run wrote (never a folder of other files)",
+    )
     run.add_argument("--no-map", action="store_true", help="do not write map.html")
     run.add_argument(
         "--ignore-lock-hashes",
@@ -102,7 +106,7 @@ def add_compare_command(commands: argparse._SubParsersAction[Any]) -> None:
 def _run(args: argparse.Namespace) -> int:
     from coverage.scenario.loading import load_scenario
     from coverage.scenario.lock import read_lock
-    from coverage.scenario.output import check_out_folder, default_run_folder, write_run
+    from coverage.scenario.output import check_out_folder, default_run_folder, repeatability_note, write_run
     from coverage.scenario.progress import phases
     from coverage.scenario.run import run_scenario
 
@@ -132,6 +136,10 @@ def _run(args: argparse.Namespace) -> int:
     _print_kpis(plan, scenario_name=scenario.name)
     if scenario.access.rule == "road_time":
         print(f"access: {run.reach.rule}")
+    note = repeatability_note(plan.status, plan.gap, deterministic=scenario.solver.deterministic)
+    if note:
+        print()
+        print(f"note: {note}")
     for layer, shortlist in run.shortlists.items():
         gap = "" if shortlist.gap is None else f", gap {shortlist.gap:.2%}"
         print(
@@ -283,7 +291,7 @@ def _department_rows(counts: DepartmentCounts) -> list[list[str]]:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from coverage.plan.export import atomic_path
+    from coverage.plan.export import atomic_path, formula_safe
     from coverage.scenario.compare import compare_runs
 
     comparison = compare_runs(args.run_a, args.run_b)
@@ -297,7 +305,7 @@ def _compare(args: argparse.Namespace) -> int:
     _print_deltas("Partners", comparison.partners, "partner", ("advisors", "need_served", "share"))
     target = args.csv if args.csv is not None else comparison.b / f"compare_{comparison.a.name}.csv"
     with atomic_path(target) as partial:
-        comparison.to_frame().to_csv(partial, index=False)
+        formula_safe(comparison.to_frame()).to_csv(partial, index=False)
     print()
     print(f"Comparison written to {target}")
     return EXIT_OK

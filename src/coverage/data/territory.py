@@ -190,9 +190,16 @@ def split_by_territory(
         points = frame.geometry.to_crs(4326).representative_point()
         keys = locate(points.x.to_numpy(), points.y.to_numpy())
         if (keys == "").any():
+            report = frame.attrs.get("load_report")
+            source = getattr(report, "source", None) or "the layer"
+            numbers = list(getattr(report, "file_rows", ())) or list(range(1, len(frame) + 1))
+            if len(numbers) != len(frame):
+                numbers = list(range(1, len(frame) + 1))
+            outside = [numbers[i] for i in np.flatnonzero(keys == "")]
+            shown = ", ".join(str(r) for r in outside[:10]) + (", ..." if len(outside) > 10 else "")
             raise CRSError(
-                f"{int((keys == '').sum())} geometries lie outside every French territory; "
-                "check the coordinates and the CRS of the layer"
+                f"{source}: {len(outside)} geometries lie outside every French territory "
+                f"(rows or features {shown}); check the coordinates and the CRS of the layer"
             )
     for territory in sorted(set(keys)):
         yield territory, frame[keys == territory].to_crs(metric_crs(territory))

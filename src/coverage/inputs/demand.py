@@ -32,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from coverage.data.layers._common import REPORT_ATTR, LoadReport, Problems
+from coverage.data.layers._common import MAX_PEOPLE, REPORT_ATTR, LoadReport, Problems, file_rows
 from coverage.errors import LayerValidationError, Problem
 from coverage.inputs.sites import rural_flags
 
@@ -291,13 +291,20 @@ def demand_from_file(
             listed = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
             problems.add(f"column '{column}' not found; the file has: {listed}", column=column)
     problems.raise_if_any()
-    rows = np.arange(len(frame)) + 1
+    rows = file_rows(frame)
     raw_need = frame[need_column]
     text = raw_need.astype(str).str.strip().str.replace(",", ".", regex=False)
     need = pd.to_numeric(text.where(raw_need.notna(), ""), errors="coerce").astype("float64")
     bad = (need.isna() | (need < 0) | ~np.isfinite(need)).to_numpy()
     problems.add_rows(
         rows[bad], need_column, "need must be a number >= 0", values=[_shown(v) for v in raw_need[bad]]
+    )
+    huge = ~bad & (need > MAX_PEOPLE).to_numpy()
+    problems.add_rows(
+        rows[huge],
+        need_column,
+        f"need above {MAX_PEOPLE:,.0f} people (more than France's population); check the column",
+        values=[_shown(v) for v in raw_need[huge]],
     )
     qpv = np.zeros(len(frame), dtype=bool)
     if qpv_column:

@@ -37,7 +37,7 @@ import pandas as pd
 import shapely
 
 from coverage.data import territory
-from coverage.data.layers._common import REPORT_ATTR, LoadReport, Problems, check_unique
+from coverage.data.layers._common import REPORT_ATTR, LoadReport, Problems, check_unique, file_rows
 from coverage.data.layers.communes import attach_communes
 from coverage.errors import CRSError, LayerValidationError, Problem
 
@@ -348,7 +348,7 @@ def sites_from_file(
         values = pd.to_numeric(frame[capacity], errors="coerce")
         bad = values.isna() | (values < 0) | (values % 1 != 0)
         problems.add_rows(
-            np.flatnonzero(bad) + 1,
+            file_rows(frame)[bad.to_numpy()],
             capacity,
             "capacity must be a whole number >= 0",
             values=list(frame[capacity][bad]),

@@ -55,6 +55,9 @@ class SolverOptions:
         Solver threads; None lets one thread work, which keeps runs repeatable.
     msg
         Show the solver's log on the console.
+    node_limit
+        Stop branch and bound after this many nodes: a work limit, so a plan
+        stopped by it is the same on every run (unlike a wall-clock limit).
     """
 
     solver: Literal["auto", "cbc", "highs"] = "auto"
@@ -62,6 +65,7 @@ class SolverOptions:
     gap: float | None = None
     threads: int | None = None
     msg: bool = False
+    node_limit: int | None = None
 
     def __post_init__(self) -> None:
         if self.solver not in ("auto", "cbc", "highs"):
@@ -72,6 +76,8 @@ class SolverOptions:
             raise ValueError(f"gap must be in [0, 1), got {self.gap}")
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
+        if self.node_limit is not None and self.node_limit < 1:
+            raise ValueError(f"node_limit must be >= 1, got {self.node_limit}")
 
     @property
     def solver_name(self) -> Literal["cbc", "highs"]:
@@ -174,6 +180,7 @@ def _run_cbc(
             timeLimit=options.time_limit,
             gapRel=options.gap,
             threads=options.threads,
+            maxNodes=options.node_limit,
             warmStart=warm,
             logPath=log_path,
             options=extra,
@@ -267,6 +274,7 @@ def _run_highs(problem: pulp.LpProblem, options: SolverOptions) -> tuple[Status,
         # HiGHS stops at a 0.01 % gap by default; the library promises optima.
         gapRel=0.0 if options.gap is None else options.gap,
         threads=options.threads,
+        **({} if options.node_limit is None else {"mip_max_nodes": options.node_limit}),
     )
     if options.msg:
         problem.solve(solver)

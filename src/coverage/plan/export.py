@@ -34,7 +34,9 @@ from coverage.errors import CRSError
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "FORMULA_PREFIXES",
     "atomic_path",
+    "formula_safe",
     "jsonable",
     "records",
     "require_geometry",
@@ -44,6 +46,38 @@ __all__ = [
 ]
 
 Tables = Mapping[str, pd.DataFrame]
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP's list).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would run as a formula made plain text.
+
+    A text cell starting with one of :data:`FORMULA_PREFIXES` gets a leading
+    ``'`` (the spreadsheets' own "this is text" mark), so a site named
+    ``=HYPERLINK("http://x", "click")`` is shown, not run, when the CSV is
+    opened in Excel or LibreOffice. Numbers (negative ones included) are left
+    as they are; every CSV the library writes goes through this.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> names = ["=HYPERLINK('http://x')", "Guéret", "-1+2", "@SUM(A1)"]
+    >>> frame = pd.DataFrame({"name": names, "need": [-3.0, 1.0, 2.0, 4.0]})
+    >>> formula_safe(frame)["name"].tolist()
+    ["'=HYPERLINK('http://x')", 'Guéret', "'-1+2", "'@SUM(A1)"]
+    >>> formula_safe(frame)["need"].tolist()
+    [-3.0, 1.0, 2.0, 4.0]
+    """
+    out = pd.DataFrame(frame).copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            out[column] = [
+                "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v for v in values
+            ]
+    return out
 
 
 @contextmanager
@@ -116,7 +150,7 @@ def write_tables(
             if suffix == ".geojson":
                 pyogrio.write_dataframe(frame.to_crs(4326) if spatial else frame, partial, driver="GeoJSON")
             elif suffix == ".csv":
-                (pd.DataFrame(frame.to_wkt()) if spatial else frame).to_csv(partial, index=False)
+                formula_safe(pd.DataFrame(frame.to_wkt()) if spatial else frame).to_csv(partial, index=False)
             else:
                 frame.to_parquet(partial, index=False)
         targets = [folder / f"{name}{suffix}" for name in tables]

@@ -7,6 +7,10 @@ the priority units (QPV and rural) left unreached, each in its own layer with
 tooltips. Layers are reprojected to EPSG:4326 here, at the map boundary, and
 point layers without per-feature styling go in one GeoJSON blob each, which
 keeps the HTML light.
+
+Every text that reaches a tooltip or a legend is HTML-escaped here (Leaflet
+writes tooltip values into the page as HTML): a name such as
+``<img src=x onerror=...>`` in an uploaded file shows as text and never runs.
 """
 
 from __future__ import annotations
@@ -161,7 +165,7 @@ def _add_departments(m: folium.Map, departments: gpd.GeoDataFrame, scale: Linear
         shown[column] = [f"{v:,.0f}" for v in shown[column]]
     fields = ["dep", "name", "need", "need_reached", "need_served", "share_text"]
     fields += [c for c in ("open_sites", "advisors") if c in shown.columns]
-    shown = shown[[*fields, "share_shown", "geometry"]]
+    shown = _escaped(shown[[*fields, "share_shown", "geometry"]], fields)
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         share = feature["properties"]["share_shown"]
@@ -183,7 +187,7 @@ def _add_candidates(m: folium.Map, candidates: gpd.GeoDataFrame, plan: Plan, lim
         name = f"candidate sites (first {limit:,} of {len(closed):,})"
         closed = closed.iloc[:limit]
     fields = [c for c in ("site_id", "name", "partner", "kind") if c in closed.columns]
-    points = _points(closed[[*fields, "geometry"]])
+    points = _escaped(_points(closed[[*fields, "geometry"]]), fields)
     folium.GeoJson(
         points,
         name=name,
@@ -234,12 +238,13 @@ def _add_unreached(m: folium.Map, plan: Plan, limit: int) -> None:
         unreached = unreached.iloc[:limit]
     shown = unreached[[c for c in ("unit_id", "name", "dep", "need", "reason") if c in unreached.columns]]
     shown = shown.assign(need=[f"{v:,.0f}" for v in unreached["need"]], geometry=unreached.geometry)
-    points = _points(gpd.GeoDataFrame(shown, geometry="geometry", crs=unreached.crs))
+    fields = [c for c in shown.columns if c != "geometry"]
+    points = _escaped(_points(gpd.GeoDataFrame(shown, geometry="geometry", crs=unreached.crs)), fields)
     folium.GeoJson(
         points,
         name=name,
         marker=folium.CircleMarker(radius=3, color="#d62728", weight=1, fill=True, fill_opacity=0.8),
-        tooltip=folium.GeoJsonTooltip(fields=[c for c in shown.columns if c != "geometry"]),
+        tooltip=folium.GeoJsonTooltip(fields=fields),
     ).add_to(m)
 
 
@@ -306,6 +311,16 @@ def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     out = frame.to_crs(4326)
     if not (out.geom_type == "Point").all():
         out = out.set_geometry(out.representative_point())
+    return out
+
+
+def _escaped(frame: gpd.GeoDataFrame, fields: list[str]) -> gpd.GeoDataFrame:
+    """``frame`` with the text of ``fields`` HTML-escaped (numbers are left as they are)."""
+    out = frame.copy()
+    for field in fields:
+        column = out[field]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            out[field] = [v if v is None or isinstance(v, float) else html.escape(str(v)) for v in column]
     return out
 
 

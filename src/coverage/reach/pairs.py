@@ -31,6 +31,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from coverage.data.layers._common import Problems
+from coverage.errors import LimitExceededError
 from coverage.reach.rules import Decay
 
 __all__ = ["Reach"]
@@ -311,10 +312,20 @@ def _pair_order(
     return np.lexsort((cols, dist, rows)) if wrong.any() else order
 
 
+#: Most demand-site pairs one reach query may hold (24 bytes each, several copies while sorting):
+#: counted before the pairs are built, so a too-wide reach fails at once, not out of memory.
+MAX_REACH_PAIRS = 50_000_000
+
+
 def pairs_within(
-    demand_xy: FloatArray, site_xy: FloatArray, radii: FloatArray
+    demand_xy: FloatArray, site_xy: FloatArray, radii: FloatArray, *, max_pairs: int | None = MAX_REACH_PAIRS
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]:
-    """(row, col, distance) of every demand-site pair within the unit's radius (ends included)."""
+    """(row, col, distance) of every demand-site pair within the unit's radius (ends included).
+
+    The pairs are counted first (a dual-tree count, no memory): above
+    ``max_pairs`` a :class:`~coverage.errors.LimitExceededError` says how many
+    there would be.
+    """
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     if len(demand_xy) == 0 or len(site_xy) == 0:
         return empty
@@ -326,9 +337,17 @@ def pairs_within(
         groups = [(np.flatnonzero(radii == r), float(r)) for r in distinct]
     else:
         groups = [(np.arange(len(radii)), float(distinct[-1]))]
+    trees = [(members, radius, cKDTree(demand_xy[members])) for members, radius in groups]
+    if max_pairs is not None:
+        count = sum(int(tree.count_neighbors(site_tree, radius)) for _, radius, tree in trees)
+        if count > max_pairs:
+            raise LimitExceededError(
+                f"the reach would hold {count:,} unit-site pairs ({len(demand_xy):,} units x "
+                f"{len(site_xy):,} sites, about {count * 72 / 1e9:,.1f} GB while built), above the limit "
+                f"of {max_pairs:,}; shorten the access radii, or plan fewer departments or candidate sites"
+            )
     parts = [empty]
-    for members, radius in groups:
-        tree = cKDTree(demand_xy[members])
+    for members, radius, tree in trees:
         found = tree.sparse_distance_matrix(site_tree, radius, output_type="ndarray")
         parts.append((members[found["i"]], found["j"].astype(np.int64), found["v"]))
     rows, cols, dist = (np.concatenate(p) for p in zip(*parts, strict=True))

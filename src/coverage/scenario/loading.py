@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from coverage.errors import MissingDataError, ScenarioError
-from coverage.scenario.lock import Lock, read_lock
+from coverage.scenario.lock import Lock, read_lock, read_toml
 from coverage.scenario.schema import TABLES, Scenario
 from coverage.scenario.tables import closest, is_path_like
 
@@ -41,7 +41,13 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 Provenance = dict[tuple[str, ...], str]
 
 
-def load_scenario(path: str | Path, *, overrides: Iterable[str] = (), check_lock: bool = True) -> Scenario:
+def load_scenario(
+    path: str | Path,
+    *,
+    overrides: Iterable[str] = (),
+    check_lock: bool = True,
+    allowed_folders: Iterable[str | Path] | None = None,
+) -> Scenario:
     """Read, merge, override and validate a scenario file.
 
     Parameters
@@ -56,6 +62,12 @@ def load_scenario(path: str | Path, *, overrides: Iterable[str] = (), check_lock
         For a lock file (one with a ``[lock]`` table): check that every file
         it records still has its SHA-256. False skips the check (see
         :meth:`coverage.scenario.lock.Lock.mismatches` to report the differences).
+    allowed_folders
+        A sandbox, for scenarios from someone else (the app's uploads and links):
+        every file the scenario names (``extends``, site and demand sources,
+        ``access.table``) must lie inside one of these folders, and a relative
+        name left for the data folder may not climb out of it (no ``..``).
+        None (the default, the CLI) allows any path.
 
     Returns
     -------
@@ -103,9 +115,18 @@ def load_scenario(path: str | Path, *, overrides: Iterable[str] = (), check_lock
     Traceback (most recent call last):
     ...
     coverage.errors.ScenarioError: --set objective.max_site=6: unknown key ...; did you mean `max_sites`?
+
+    In a sandbox, a file outside the allowed folders is refused, and never read:
+
+    >>> sandbox = [folder, pathlib.Path(demo).parent]
+    >>> load_scenario(path, overrides=['demand.source="/etc/passwd"'], allowed_folders=sandbox)
+    Traceback (most recent call last):
+    ...
+    coverage.errors.ScenarioError: --set demand.source="/etc/passwd": `demand.source`: /etc/passwd is ...
     """
     path = Path(path)
-    data, provenance = _read_chain(path, ())
+    allowed = None if allowed_folders is None else tuple(Path(f).resolve() for f in allowed_folders)
+    data, provenance = _read_chain(path, (), allowed)
     lock = read_lock(path)
     if lock is not None and check_lock:
         _check_lock(lock, path)
@@ -114,6 +135,10 @@ def load_scenario(path: str | Path, *, overrides: Iterable[str] = (), check_lock
         _set(data, keys, value, text)
         provenance.update(dict.fromkeys(_key_paths(keys, value), f"--set {text}"))
     _resolve_paths(data, Path.cwd())
+    if allowed is not None:
+        outside = _outside(data, allowed)
+        if outside:
+            raise ScenarioError([f"{_source(loc, provenance, str(path))}: {line}" for loc, line in outside])
     data.setdefault("name", path.stem)
     problems: list[tuple[tuple[str, ...], str]] = []
     try:
@@ -124,7 +149,41 @@ def load_scenario(path: str | Path, *, overrides: Iterable[str] = (), check_lock
         raise ScenarioError(
             [f"{_source(loc, provenance, str(path))}: `{'.'.join(loc)}`: {msg}" for loc, msg in problems]
         )
+    if lock is not None and check_lock:
+        unlocked = _unlocked_files(lock, scenario)
+        if unlocked:
+            hint = (
+                "the lock was edited (its file records removed?), so the rerun could not check the data; "
+                "use the lock file the run wrote, or pass check_lock=False "
+                "(coverage-plan run --ignore-lock-hashes) to run on the current files"
+            )
+            raise ScenarioError([f"{path}: {line}" for line in unlocked] + [f"{path}: {hint}"])
     return scenario
+
+
+def _unlocked_files(lock: Lock, scenario: Scenario) -> list[str]:
+    """Files the scenario reads that its lock does not record with a hash."""
+    from coverage.scenario.datafiles import layer_keys
+
+    recorded_keys = {f.key for f in lock.files}
+    recorded_names = {Path(f.path).name for f in lock.files}
+    out = []
+    named = [(f"file:{name}", layer.source) for name, layer in scenario.sites.items()]
+    named.append(("file:demand", scenario.demand.source or ""))
+    for key, source in named:
+        if (
+            source
+            and is_path_like(source)
+            and key not in recorded_keys
+            and Path(source).name not in recorded_names
+        ):
+            out.append(f"`{key.removeprefix('file:')}` reads {source}, which the lock does not record")
+    official = [layer.source for layer in scenario.sites.values() if not is_path_like(layer.source)]
+    official = [key for key in official if key != "town_halls"] + layer_keys(scenario)
+    for key in official:
+        if key not in recorded_keys:
+            out.append(f"the official file {key!r} is read but the lock records no file for it")
+    return out
 
 
 def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
@@ -194,14 +253,12 @@ def _check_lock(lock: Lock, path: Path) -> None:
 def _read_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise MissingDataError(f"scenario file {path} does not exist; check the path and the current folder")
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
+    return read_toml(path)
 
 
-def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Provenance]:
+def _read_chain(
+    path: Path, chain: tuple[Path, ...], allowed: tuple[Path, ...] | None
+) -> tuple[dict[str, Any], Provenance]:
     resolved = path.resolve()
     if resolved in chain:
         names = " -> ".join(p.name for p in (*chain[chain.index(resolved) :], resolved))
@@ -216,10 +273,44 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Pr
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: `extends`: expected a file name, received {parent!r}")
     parent_path = path.parent / parent
+    if allowed is not None and not _inside(parent_path, allowed):
+        raise ScenarioError(f"{path}: `extends`: {parent_path} {_OUTSIDE}")
     if not parent_path.is_file():
         raise MissingDataError(f"{path}: `extends` names {parent_path}, which does not exist")
-    base, base_provenance = _read_chain(parent_path, (*chain, resolved))
+    base, base_provenance = _read_chain(parent_path, (*chain, resolved), allowed)
     return _merge(base, data), {**base_provenance, **provenance}
+
+
+_OUTSIDE = (
+    "is outside the folders this scenario may read (the uploaded files and the data folder); "
+    "upload the file instead"
+)
+
+
+def _inside(path: Path, allowed: tuple[Path, ...]) -> bool:
+    resolved = path.resolve()
+    return any(resolved == folder or folder in resolved.parents for folder in allowed)
+
+
+def _outside(data: Mapping[str, Any], allowed: tuple[Path, ...]) -> list[tuple[tuple[str, ...], str]]:
+    """Every file named by ``data`` that lies outside ``allowed`` (the sandbox of ``load_scenario``)."""
+    named: list[tuple[tuple[str, ...], object]] = []
+    sites = data.get("sites")
+    for layer, spec in sites.items() if isinstance(sites, dict) else []:
+        if isinstance(spec, dict):
+            named.append((("sites", str(layer), "source"), spec.get("source")))
+    demand, access = data.get("demand"), data.get("access")
+    named.append((("demand", "source"), demand.get("source") if isinstance(demand, dict) else None))
+    named.append((("access", "table"), access.get("table") if isinstance(access, dict) else None))
+    out = []
+    for loc, source in named:
+        if not isinstance(source, str) or not (is_path_like(source) or loc[-1] == "table"):
+            continue
+        path = Path(source)
+        climbs = ".." in path.parts
+        if (path.is_absolute() and not _inside(path, allowed)) or (not path.is_absolute() and climbs):
+            out.append((loc, f"`{'.'.join(loc)}`: {source} {_OUTSIDE}"))
+    return out
 
 
 def _merge(base: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:

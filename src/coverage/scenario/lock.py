@@ -49,7 +49,7 @@ from coverage.scenario.tables import is_path_like
 if TYPE_CHECKING:
     from coverage.scenario.run import ScenarioRun
 
-__all__ = ["LOCK_FILE", "Lock", "LockedFile", "file_sha256", "read_lock"]
+__all__ = ["LOCK_FILE", "Lock", "LockedFile", "file_sha256", "read_lock", "read_toml"]
 
 #: File name of the lock written beside a run's outputs.
 LOCK_FILE = "scenario.lock.toml"
@@ -205,12 +205,40 @@ def read_lock(path: str | Path) -> Lock | None:
     path = Path(path)
     if not path.is_file():
         raise MissingDataError(f"scenario file {path} does not exist; check the path and the current folder")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
+    data = read_toml(path)
     table = data.get("lock")
     return None if table is None else Lock.from_table(table, source=str(path))
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A TOML file's tables; a file that is not UTF-8 TOML text is a :class:`ScenarioError`.
+
+    The message names the file and the place of the problem, never its content
+    (the file may not be the planner's own).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "binary.toml"
+    >>> _ = path.write_bytes(b'name = "x"\\n\\xff\\xfe')
+    >>> read_toml(path)
+    Traceback (most recent call last):
+    ...
+    coverage.errors.ScenarioError: ...binary.toml: not a UTF-8 text file (byte 0xff at offset 11); ...
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: not a UTF-8 text file (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "a scenario is TOML text: save it as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: invalid TOML: {exc}") from None
 
 
 def file_sha256(path: str | Path) -> str:

@@ -12,7 +12,8 @@
 
 The files are built in a temporary folder beside the target, which is then
 renamed onto it: a failure leaves no half-written run. An existing non-empty
-target is refused unless ``force=True`` (then it is replaced as a whole).
+target is refused unless ``force=True``, and even then only a folder a run
+wrote (it holds the :data:`RUN_MARKER` file) is replaced, as a whole.
 :func:`read_run` reads a folder back for :mod:`coverage.scenario.compare`.
 """
 
@@ -22,6 +23,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -33,7 +35,7 @@ import geopandas as gpd
 import pandas as pd
 
 from coverage.errors import MissingDataError
-from coverage.plan.export import jsonable, records, write_json
+from coverage.plan.export import formula_safe, jsonable, records, write_json
 from coverage.scenario.loading import dump_scenario
 from coverage.scenario.lock import LOCK_FILE, Lock
 
@@ -46,11 +48,14 @@ __all__ = [
     "KPI_TABLES",
     "RUN_FILES",
     "RunOutput",
+    "RUN_MARKER",
     "check_out_folder",
     "default_run_folder",
     "open_sites_frame",
     "read_run",
+    "repeatability_note",
     "run_summary",
+    "safe_folder_name",
     "write_run",
 ]
 
@@ -67,14 +72,28 @@ RUN_FILES = (
     LOCK_FILE,
 )
 
+#: The marker file of a run folder: ``--force`` replaces only a folder holding it.
+RUN_MARKER = ".coverage-run"
+
 #: Files :func:`read_run` needs.
 _NEEDED = ("summary.json", "open_sites.csv", *(f"kpis_{by}.csv" for by in KPI_TABLES))
 
 
 def default_run_folder(name: str, *, root: str | Path = ".", now: dt.datetime | None = None) -> Path:
-    """``<root>/runs/<name>-<YYYYmmdd-HHMMSS>`` (local time), with ``-2``, ``-3``... if taken."""
+    """``<root>/runs/<name>-<YYYYmmdd-HHMMSS>`` (local time), with ``-2``, ``-3``... if taken.
+
+    ``name`` is made a plain folder name first (:func:`safe_folder_name`): a
+    scenario named ``"../../x"`` or ``"/etc"`` still writes inside ``<root>/runs``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> when = dt.datetime(2024, 5, 1, 12, 0, 0)
+    >>> default_run_folder("../../etc/cron.d", root="/srv/plans", now=when).as_posix()
+    '/srv/plans/runs/etc_cron.d-20240501-120000'
+    """
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    base = Path(root) / "runs" / f"{name}-{stamp}"
+    base = Path(root) / "runs" / f"{safe_folder_name(name)}-{stamp}"
     folder, n = base, 1
     while folder.exists():
         n += 1
@@ -82,22 +101,101 @@ def default_run_folder(name: str, *, root: str | Path = ".", now: dt.datetime | 
     return folder
 
 
+def safe_folder_name(name: str) -> str:
+    """``name`` as one plain folder name: letters, digits, ``.``, ``_`` and ``-`` only, at most 80.
+
+    Examples
+    --------
+    >>> safe_folder_name("../../x"), safe_folder_name("/abs/path"), safe_folder_name("Creuse 2024")
+    ('x', 'abs_path', 'Creuse_2024')
+    >>> safe_folder_name("..")
+    'run'
+    """
+    text = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    text = re.sub(r"_{2,}", "_", re.sub(r"\.{2,}", "_", text)).strip("._-")[:80]
+    return text or "run"
+
+
 def check_out_folder(folder: str | Path, *, force: bool = False) -> None:
-    """Refuse a target that is a file, or a non-empty folder unless ``force``.
+    """Check, before any work, that a run can be written to ``folder``.
+
+    Refused: a file; a non-empty folder unless ``force``; with ``force``, a
+    non-empty folder that a run did not write (no :data:`RUN_MARKER` file in
+    it: ``--force`` never deletes a folder of other files), the current
+    folder or one above it; a folder whose nearest existing parent is not
+    writable.
 
     Raises
     ------
     FileExistsError
         With what to do instead.
+    PermissionError
+        The folder cannot be created or written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "notes.txt").write_text("mine")
+    >>> check_out_folder(folder, force=True)
+    Traceback (most recent call last):
+    ...
+    FileExistsError: output folder ... was not written by 'coverage-plan run' (it has no .coverage-run ...
+    >>> check_out_folder(folder / "new-run")  # a new folder is fine
     """
     folder = Path(folder)
+    resolved = folder.resolve()
     if folder.exists() and not folder.is_dir():
         raise FileExistsError(f"output {folder} is a file, not a folder; choose another --out")
-    if folder.is_dir() and any(folder.iterdir()) and not force:
-        raise FileExistsError(
-            f"output folder {folder} exists and is not empty; choose another --out, "
-            "or pass --force to replace it"
+    if folder.is_dir() and any(folder.iterdir()):
+        if not force:
+            raise FileExistsError(
+                f"output folder {folder} exists and is not empty; choose another --out, "
+                "or pass --force to replace it"
+            )
+        if not (folder / RUN_MARKER).is_file():
+            raise FileExistsError(
+                f"output folder {folder} was not written by 'coverage-plan run' (it has no {RUN_MARKER} "
+                "marker), so --force does not replace it; choose another --out, a new or empty folder"
+            )
+        cwd = Path.cwd().resolve()
+        if resolved == cwd or resolved in cwd.parents:
+            raise FileExistsError(
+                f"output folder {folder} is the current folder or holds it; --force cannot replace it; "
+                "choose a folder beside it"
+            )
+    existing = next((p for p in (resolved, *resolved.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(
+            f"cannot write the output folder {folder}: {existing} is not a writable folder; "
+            "choose another --out"
         )
+
+
+def repeatability_note(status: str, gap: float | None, *, deterministic: bool) -> str | None:
+    """What to say of a plan stopped at a limit before it was proven optimal (None: nothing to say).
+
+    Examples
+    --------
+    >>> repeatability_note("optimal", 0.0, deterministic=False) is None
+    True
+    >>> print(repeatability_note("feasible", 0.0123, deterministic=False))
+    the solver stopped at its time limit with a gap of 1.23% before proving this plan optimal: another
+    run may give a different plan ... set solver.deterministic = true ...
+    """
+    if status != "feasible":
+        return None
+    gap_text = "" if gap is None else f" with a gap of {gap:.2%}"
+    if deterministic:
+        return (
+            f"the solver stopped at its node limit{gap_text} before proving this plan optimal; the "
+            "limit counts work, not time, so a rerun of this scenario gives the same plan"
+        )
+    return (
+        f"the solver stopped at its time limit{gap_text} before proving this plan optimal: another "
+        "run may give a different plan (how far it gets depends on the machine's load); for a "
+        "repeatable plan set solver.deterministic = true (one thread, a node limit instead of wall time)"
+    )
 
 
 def run_summary(run: ScenarioRun) -> dict[str, Any]:
@@ -111,6 +209,8 @@ def run_summary(run: ScenarioRun) -> dict[str, Any]:
     return {
         "scenario": {"name": run.scenario.name, "description": run.scenario.description},
         "summary": plan.summary(),
+        "repeatable": plan.status != "feasible" or run.scenario.solver.deterministic,
+        "note": repeatability_note(plan.status, plan.gap, deterministic=run.scenario.solver.deterministic),
         "kpis": {by: records(plan.kpis(by)) for by in KPI_TABLES},
         "timings": {phase: round(seconds, 4) for phase, seconds in run.timings.items()},
         "projection": None if projection is None else jsonable(projection.to_dict()),
@@ -172,7 +272,7 @@ def write_run(
     >>> len(write_run(run, folder, force=True, with_map=False))
     7
     """
-    folder = Path(folder)
+    folder = Path(folder).resolve()
     check_out_folder(folder, force=force)
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
@@ -190,8 +290,8 @@ def _write_files(run: ScenarioRun, work: Path, *, with_map: bool, data_dir: str 
     plan = run.plan
     plan.to_gpkg(work / "plan.gpkg")
     for by in KPI_TABLES:
-        plan.kpis(by).to_csv(work / f"kpis_{by}.csv", index=False)
-    open_sites_frame(plan.sites).to_csv(work / "open_sites.csv", index=False)
+        formula_safe(plan.kpis(by)).to_csv(work / f"kpis_{by}.csv", index=False)
+    formula_safe(open_sites_frame(plan.sites)).to_csv(work / "open_sites.csv", index=False)
     if with_map:
         from coverage.plan.maps import plan_map
 
@@ -199,6 +299,10 @@ def _write_files(run: ScenarioRun, work: Path, *, with_map: bool, data_dir: str 
     write_json(run_summary(run), work / "summary.json")
     lock = Lock.from_run(run, data_dir=data_dir)
     (work / LOCK_FILE).write_text(dump_scenario(run.scenario, lock=lock), encoding="utf-8")
+    (work / RUN_MARKER).write_text(
+        "written by coverage-plan run; 'coverage-plan run --force' may replace this folder\n",
+        encoding="utf-8",
+    )
 
 
 def open_sites_frame(sites: pd.DataFrame) -> pd.DataFrame:
@@ -285,9 +389,29 @@ def read_run(folder: str | Path) -> RunOutput:
     if not isinstance(summary, dict) or "summary" not in summary:
         raise MissingDataError(f"{folder / 'summary.json'} is not the summary of a run (no 'summary' key)")
     ids = {"site_id": str, "dep": str, "partner": str, "zone": str}
+    tables = {name: _read_table(folder / f"{name}.csv", ids) for name in _KEYS}
     return RunOutput(
         folder=folder,
         summary=summary,
-        open_sites=pd.read_csv(folder / "open_sites.csv", dtype=ids),
-        kpis={by: pd.read_csv(folder / f"kpis_{by}.csv", dtype=ids) for by in KPI_TABLES},
+        open_sites=tables["open_sites"],
+        kpis={by: tables[f"kpis_{by}"] for by in KPI_TABLES},
     )
+
+
+#: The key column each CSV of a run folder must hold.
+_KEYS = {"open_sites": "site_id", "kpis_department": "dep", "kpis_partner": "partner", "kpis_zone": "zone"}
+
+
+def _read_table(path: Path, ids: dict[str, type]) -> pd.DataFrame:
+    """One CSV of a run folder, with its key column checked."""
+    try:
+        frame = pd.read_csv(path, dtype=ids)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise MissingDataError(f"{path} cannot be read as the CSV of a run: {exc}") from None
+    key = _KEYS[path.stem]
+    if key not in frame.columns and not (path.stem == "open_sites" and frame.empty):
+        raise MissingDataError(
+            f"{path} has no '{key}' column, so it is not a table written by 'coverage-plan run'; "
+            "restore it from the run, or run the scenario again"
+        )
+    return frame

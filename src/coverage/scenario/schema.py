@@ -26,6 +26,7 @@ from coverage.models.solver import SolverOptions
 from coverage.reach.roads import RoadTime
 from coverage.reach.rules import Decay, Radius, Rule, TravelTime, TravelTimeMatrix, ZoneRadius
 from coverage.scenario.tables import (
+    DETERMINISTIC_NODE_LIMIT,
     AccessSpec,
     DecaySpec,
     DemandSpec,
@@ -180,7 +181,11 @@ class Scenario(_Table):
         return DepartmentRules(**self.rules.model_dump())
 
     def to_solver_options(self) -> SolverOptions:
-        return SolverOptions(**self.solver.model_dump())
+        """The solver options; ``deterministic`` trades the wall-clock limit for a node limit."""
+        spec = self.solver.model_dump()
+        if spec.pop("deterministic"):
+            spec.update(threads=1, time_limit=None, node_limit=spec["node_limit"] or DETERMINISTIC_NODE_LIMIT)
+        return SolverOptions(**spec)
 
     def to_access_rule(self) -> Rule | RoadTime:
         """The access rule of :mod:`coverage.reach.rules` (or :class:`~coverage.reach.roads.RoadTime`)."""

@@ -356,10 +356,22 @@ class HorizonSpec(_Table):
     target: float | None = Field(default=None, ge=0)
 
 
+#: Branch-and-bound nodes of a deterministic solve when ``solver.node_limit`` is not set.
+DETERMINISTIC_NODE_LIMIT = 100_000
+
+
 class SolverSpec(_Table):
-    """``[solver]``: see :class:`coverage.models.solver.SolverOptions`."""
+    """``[solver]``: see :class:`coverage.models.solver.SolverOptions`.
+
+    ``deterministic = true`` makes a plan repeatable: one thread, no wall-clock
+    limit (``time_limit`` is not used) and a node limit instead (``node_limit``,
+    default :data:`DETERMINISTIC_NODE_LIMIT`); the solvers' random seeds are
+    fixed by default. Batches use it unless told otherwise.
+    """
 
     solver: Literal["auto", "cbc", "highs"] = "auto"
     time_limit: float | None = Field(default=None, gt=0)
     gap: float | None = Field(default=None, ge=0, lt=1)
     threads: int | None = Field(default=None, ge=1)
+    node_limit: int | None = Field(default=None, ge=1)
+    deterministic: bool = False

@@ -10,10 +10,13 @@ quirks make unusable.
 
 from __future__ import annotations
 
+import csv
 import difflib
+import functools
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +49,8 @@ class LoadReport:
     warnings: list[Problem] = field(default_factory=list)
     repaired_geometries: int = 0
     notes: list[str] = field(default_factory=list)
+    #: The file's own 1-based data-row (or feature) number of every kept row, in order.
+    file_rows: tuple[int, ...] = field(default=(), repr=False)
 
     def drop(self, reason: str, count: int) -> None:
         """Count ``count`` rows dropped for ``reason``."""
@@ -127,6 +132,10 @@ def finish(frame: pd.DataFrame, report: LoadReport) -> pd.DataFrame:
                 f"{report.dropped or 'none'}); check that the file is the expected one",
             )
         )
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1:
+        report.file_rows = report.file_rows if len(report.file_rows) == len(frame) else ()
+    else:  # rows were dropped: keep the file's numbers before renumbering
+        report.file_rows = tuple(int(r) for r in row_numbers(frame))
     frame = frame.reset_index(drop=True)
     frame.attrs[REPORT_ATTR] = report
     logger.info(report.summary())
@@ -196,14 +205,14 @@ def read_text_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame
         counts = {s: header.count(s) for s in (";", ",", "\t")}
         sep = max(counts, key=lambda s: counts[s])
     try:
-        frame = pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            skipinitialspace=False,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = _read_csv(path, sep)
+        for caught_warning in caught:
+            if issubclass(caught_warning.category, pd.errors.ParserWarning):
+                logger.warning("%s: rows with more fields than the header (a trailing '%s'?)", path, sep)
+            else:
+                warnings.warn(caught_warning.message, caught_warning.category, stacklevel=2)
     except UnicodeDecodeError as exc:
         raise LayerValidationError(
             Problem(str(path), f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8")
@@ -221,7 +230,42 @@ def read_text_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame
     except pd.errors.EmptyDataError:
         raise LayerValidationError(Problem(str(path), "the file has no header line")) from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    _check_last_row(path, sep, len(frame.columns), len(frame))
     return frame
+
+
+def _read_csv(path: Path, sep: str) -> pd.DataFrame:
+    return pd.read_csv(
+        path,
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        skipinitialspace=False,
+        index_col=False,  # a trailing separator must not turn the first column into the index
+    )
+
+
+def _check_last_row(path: Path, sep: str, n_columns: int, n_rows: int) -> None:
+    """A file cut short ends mid-line with a last row missing fields: refuse it, naming the row."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 65_536))
+        tail = handle.read()
+    if not n_rows or not tail or tail.endswith((b"\n", b"\r")):
+        return
+    last = tail.splitlines()[-1].decode("utf-8", errors="replace")
+    fields = next(csv.reader([last], delimiter=sep), [])
+    if len(fields) < n_columns:
+        raise LayerValidationError(
+            Problem(
+                str(path),
+                f"the last row has {len(fields)} of the {n_columns} fields of the header and the file "
+                "ends in the middle of a line: it looks cut short; copy or download it again",
+                row=n_rows,
+            )
+        )
 
 
 def load_json(path: Path) -> object:
@@ -287,12 +331,15 @@ def parse_numbers(
     *,
     french: bool = False,
     allow_missing: bool = True,
+    people: bool = False,
 ) -> npt.NDArray[np.float64]:
     """Parse text to floats, adding a problem for every unparsable cell.
 
     ``french=True`` accepts ``'6 490'`` and ``'55,3'`` (spaces, no-break spaces
     and narrow no-break spaces as thousands separators, comma as decimal mark).
     Missing cells become NaN, or a problem when ``allow_missing`` is false.
+    ``people=True`` (a population or a need) refuses values below 0 or above
+    :data:`MAX_PEOPLE`, where they are read (``'-1 200'`` is not -1200 people).
     """
     text = values.astype(str).str.strip()
     if french:
@@ -307,12 +354,50 @@ def parse_numbers(
     if not allow_missing and missing.any():
         problems.add_rows(row_numbers(values)[missing.to_numpy()], column, "value is missing")
     numbers[bad] = np.nan
+    if people:
+        check_people(numbers, values, column, problems)
     return numbers
+
+
+#: More people than France has: no population or need of one row may exceed it.
+MAX_PEOPLE = 1e8
+
+
+def check_people(
+    numbers: npt.NDArray[np.float64], values: pd.Series, column: str, problems: Problems
+) -> npt.NDArray[np.bool_]:
+    """Add a problem for each count of people below 0 or above :data:`MAX_PEOPLE`; return that mask."""
+    with np.errstate(invalid="ignore"):
+        negative = numbers < 0
+        huge = numbers > MAX_PEOPLE
+    rows = row_numbers(values)
+    problems.add_rows(
+        rows[negative], column, "a number of people must be >= 0", values=list(values[negative])
+    )
+    problems.add_rows(
+        rows[huge],
+        column,
+        f"a number of people above {MAX_PEOPLE:,.0f} (more than France's population); check the column",
+        values=list(values[huge]),
+    )
+    return negative | huge
 
 
 def row_numbers(frame: pd.Series | pd.DataFrame) -> npt.NDArray[np.int64]:
     """1-based data-row numbers of the rows of a frame read by this module."""
     return np.asarray(frame.index, dtype=np.int64) + 1
+
+
+def file_rows(frame: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """The file's own 1-based row (or feature) number of each row of a layer a reader returned.
+
+    A reader that dropped rows (no coordinates, empty geometry) renumbers the
+    rows it keeps; problems found later must still name the row of the file.
+    """
+    report = frame.attrs.get(REPORT_ATTR)
+    if isinstance(report, LoadReport) and len(report.file_rows) == len(frame):
+        return np.asarray(report.file_rows, dtype=np.int64)
+    return np.arange(len(frame), dtype=np.int64) + 1
 
 
 def check_lonlat(
@@ -368,10 +453,31 @@ _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
 def normalise_insee(values: pd.Series) -> pd.Series:
-    """Zero-pad INSEE codes that lost their leading zero (``'1001'`` -> ``'01001'``)."""
+    """Zero-pad INSEE codes that lost their leading zero (``'1001'`` -> ``'01001'``); Corsica's old codes.
+
+    Corsican communes written with the pre-1976 department ``20`` (``'20004'``)
+    get their code of today, ``'2A004'`` or ``'2B004'`` (a commune's number is
+    unique across the two departments); a ``20xxx`` code that is no Corsican
+    commune is left as it is (and reported by the caller's checks).
+    """
     text = values.astype(str).str.strip().str.upper()
     short = text.str.fullmatch(r"\d{4}")
-    return text.where(~short, "0" + text)
+    text = text.where(~short, "0" + text)
+    old_corsica = text.str.fullmatch(r"20\d{3}")
+    if old_corsica.any():
+        corsica = _corsican_codes()
+        text = text.where(~old_corsica, text.map(lambda code: corsica.get(code[2:], code)))
+    return text
+
+
+@functools.cache
+def _corsican_codes() -> dict[str, str]:
+    """Commune number -> ``'2Axxx'`` / ``'2Bxxx'``, from the embedded communes."""
+    from coverage.data.embedded import load_communes
+
+    codes = load_communes()["insee_com"]
+    codes = codes[codes.str.match(r"2[AB]\d{3}$")]
+    return {code[2:]: code for code in codes}
 
 
 def check_insee(values: pd.Series, column: str, problems: Problems) -> None:

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from coverage.data import territory
-from coverage.data.layers._common import REPORT_ATTR, LoadReport
+from coverage.data.layers._common import REPORT_ATTR, LoadReport, file_rows
 from coverage.errors import CRSError, Problem
 
 __all__ = ["attach_communes"]
@@ -94,7 +94,7 @@ def attach_communes(
     names = (
         result[id_column].astype(str).to_numpy()
         if id_column
-        else np.array([f"row {i + 1}" for i in range(len(result))], dtype=object)
+        else np.array([f"row {r}" for r in file_rows(result)], dtype=object)  # the file's own rows
     )
 
     by_code = communes.set_index("insee_com")

@@ -36,6 +36,7 @@ from coverage.data.layers._common import (
     require_columns,
     row_numbers,
 )
+from coverage.data.layers.limits import MAX_LAYER_ROWS, check_rows
 from coverage.errors import CRSError, LayerValidationError, Problem
 
 __all__ = ["SUFFIXES", "combine_layers", "read_layer", "read_points_csv"]
@@ -164,6 +165,7 @@ def read_layer(
     id_column: str | None = None,
     lon: str = "longitude",
     lat: str = "latitude",
+    max_rows: int | None = MAX_LAYER_ROWS,
 ) -> gpd.GeoDataFrame:
     """Read a sites or demand layer from any supported file, in EPSG:4326.
 
@@ -184,11 +186,16 @@ def read_layer(
         kept as text.
     lon, lat
         Coordinate columns, for CSV files only.
+    max_rows
+        Refuse a file of more rows or features (counted before it is read;
+        None: no limit).
 
     Raises
     ------
     MissingDataError
         The path does not exist or is a folder.
+    LimitExceededError
+        The file holds more than ``max_rows`` rows or features.
     LayerValidationError
         Unsupported suffix, unreadable file, bad columns or ids, several layers
         and no ``layer``, or nothing left after dropping empty geometries.
@@ -223,19 +230,23 @@ def read_layer(
     if layer is not None and suffix not in (".gpkg", ".zip"):
         raise LayerValidationError(Problem(source, "layer= only applies to .gpkg and .zip files"))
     if suffix in (".csv", ".txt"):
+        check_rows(checked, max_rows)
         return read_points_csv(checked, lon=lon, lat=lat, columns=columns, id_column=id_column)
 
     no_crs_fix = _SET_CRS_FIX
     if suffix in (".parquet", ".geoparquet"):
+        check_rows(checked, max_rows)
         frame = _open(source, lambda: gpd.read_parquet(checked))
     elif suffix == ".zip":
         inner = _shapefile_in_zip(checked, layer)
+        check_rows(checked, max_rows, layer=inner)
         frame = _open(source, lambda: gpd.read_file(f"zip://{checked}!{inner}", engine="pyogrio"))
     else:
         if suffix == ".gpkg":
             layer = _gpkg_layer(checked, layer)
         elif suffix == ".shp":
             no_crs_fix = "add the .prj file next to the .shp (it holds the CRS)"
+        check_rows(checked, max_rows, layer=layer)
         frame = _open(source, lambda: gpd.read_file(checked, layer=layer, engine="pyogrio"))
     if frame.crs is None:
         raise CRSError(f"{source} has no CRS; {no_crs_fix}")
@@ -359,10 +370,28 @@ def _prepare(
     problems.raise_if_any()
     if id_source is not None:
         frame[id_source] = frame[id_source].map(as_text).str.strip()
+    _check_finite_coordinates(frame, problems)
+    problems.raise_if_any()
     frame = repair_geometries(frame, report)
     check_crs_matches(frame, source)
     frame = frame.to_crs(4326) if len(frame) else frame
     return finish(frame.rename(columns=mapping), report)
+
+
+def _check_finite_coordinates(frame: gpd.GeoDataFrame, problems: Problems) -> None:
+    """A feature with a NaN or infinite coordinate is a problem (GEOS cannot repair it)."""
+    import shapely
+
+    geometry = frame.geometry.array
+    coordinates, owners = shapely.get_coordinates(geometry, include_z=False, return_index=True)
+    if not len(coordinates):
+        return
+    bad = np.unique(owners[~np.isfinite(coordinates).all(axis=1)])
+    problems.add_rows(
+        row_numbers(frame)[bad],
+        frame.geometry.name,
+        "a coordinate is not a number (NaN or infinite); fix or remove this feature",
+    )
 
 
 def _check_columns(

@@ -300,7 +300,7 @@ def read_qpv_demography(path: str | Path, *, communes: pd.DataFrame | None = Non
         values=list(raw["CODGEO"][bad]),
     )
     check_unique(qpv_id, "CODGEO", problems)
-    population = parse_numbers(raw["POP_MUN"], "POP_MUN", problems, french=True)
+    population = parse_numbers(raw["POP_MUN"], "POP_MUN", problems, french=True, people=True)
     problems.raise_if_any()
 
     if communes is None:

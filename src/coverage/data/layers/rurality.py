@@ -103,7 +103,7 @@ def read_density_grid(path: str | Path) -> pd.DataFrame:
             "density class must be an integer from 1 to 7",
             values=list(raw["DENS"][bad]),
         )
-    population = parse_numbers(raw["PMUN21"], "PMUN21", problems)
+    population = parse_numbers(raw["PMUN21"], "PMUN21", problems, people=True)
     problems.raise_if_any()
 
     density_class = density.astype(np.int64)
