@@ -94,7 +94,8 @@ def maximal_coverage(
     check_department_rules(
         rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=max_sites
     )
-    builder = coverage_builder(inst, rules, objective="max", max_sites=max_sites)
+    limit = options.time_limit if options is not None else None
+    builder = coverage_builder(inst, rules, objective="max", max_sites=max_sites, time_limit=limit)
     limits = inst.constraints(rules, max_sites=max_sites)
     return solve_model("maximal_coverage", inst, builder, options, constraints=limits)
 
