@@ -137,9 +137,10 @@ def solve_model(
     problem, groups, read = builder(frozenset())
     build_seconds += time.perf_counter() - started
     warm = state.pop("warm", ())
-    result = run_solver(problem, _remaining(options, inst), cbc_options=hints, warm_start=warm)  # type: ignore[arg-type]
+    solved = run_solver(problem, _remaining(options, inst), cbc_options=hints, warm_start=warm)  # type: ignore[arg-type]
     sense: Literal["max", "min"] = "max" if problem.sense == pulp.LpMaximize else "min"
-    result = _never_worse_than_start(problem, result, warm)  # type: ignore[arg-type]
+    result = _never_worse_than_start(problem, solved, warm)  # type: ignore[arg-type]
+    method = "warm_start" if result is not solved else str(state.get("method", "mip"))
     if result.status == "infeasible":
         _explain_infeasible(builder, groups, options)
     keep_first = first is not None and first_read is not None and state.get("report") == "first"
@@ -174,6 +175,7 @@ def solve_model(
         flow=readout.flow,
         months=readout.months,
         pad_to=pad_to,
+        method=method,
     )
     return _plan(inst, solution, partners, horizon, constraints)
 
