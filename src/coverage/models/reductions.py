@@ -55,6 +55,16 @@ def dominated_columns(
     taken cheapest first and stop after ``total_entries`` in all or at
     ``deadline`` (a ``time.perf_counter`` value); columns left untested are
     kept, which loses nothing but some reduction.
+
+    Examples
+    --------
+    Two units; site 0 reaches unit 0, site 1 both, site 2 unit 1: sites 0 and 2 are dominated.
+
+    >>> import numpy as np
+    >>> indptr = np.array([0, 2, 4])  # unit 0: sites 0, 1; unit 1: sites 1, 2
+    >>> cols = np.array([0, 1, 1, 2])
+    >>> dominated_columns(indptr, cols, 3).tolist()
+    [True, False, True]
     """
     n_rows = len(indptr) - 1
     cols = np.asarray(cols, dtype=np.int64)
