@@ -345,6 +345,34 @@ def test_p_median_and_p_center_equal_brute_force(center, solver, case):
     check_served(plan, inst)
 
 
+@pytest.mark.parametrize("formulation", ["radius", "assignment"])
+@PROPERTY
+@given(case=assignment_case())
+def test_p_median_formulations_both_equal_brute_force(formulation, case):
+    inst, rules, p = case
+    best = bf.p_median(inst.dist, inst.need, inst.radius, p, rules)
+
+    def run():
+        return p_median(
+            inst.demand(),
+            inst.sites(),
+            inst.reach(),
+            p=p,
+            forced=inst.ids(rules.forced),
+            closed=inst.ids(rules.closed),
+            options=options("cbc"),
+            formulation=formulation,
+        )
+
+    plan = solve_like_brute(best, run)
+    if plan is None:
+        return
+    assert plan.method == ("radius" if formulation == "radius" else "mip")
+    mask = check_plan_rules(plan, inst, rules, exact=p)
+    assert p_median_value(inst.dist, inst.need, inst.radius, mask) == pytest.approx(best, abs=1e-6)
+    assert plan.objective == pytest.approx(best, abs=1e-6)
+
+
 @FEW
 @given(inst=tiny(radius=False, max_sites=5))
 def test_p_median_never_worse_with_more_sites(inst):

@@ -26,6 +26,9 @@ p-median (:func:`~coverage.models.location.p_median`)
     .. math:: \min \sum_{i,j} w_i d_{ij} x_{ij} \quad \sum_{j \in N_i} x_{ij} = 1,\;
               x_{ij} \le y_j,\; \sum_j y_j = p
 
+    or, by default from 5 % of candidates open, by its radius formulation
+    (:mod:`coverage.models.radius`), exact and with half the nonzeros.
+
 p-center (:func:`~coverage.models.location.p_center`)
     .. math:: \min D \quad \sum_{j \in N_i} d_{ij} x_{ij} \le D, \text{ as p-median otherwise}
 
@@ -62,7 +65,9 @@ The modules, in the order a solve goes through them:
 - :mod:`coverage.models.instance`: the instance a model is built on (reach,
   forced and closed sites, exact reductions: merged units, dominated sites);
 - :mod:`coverage.models.formulation`: PuLP rows and columns built from arrays;
+- :mod:`coverage.models.reductions`: dominated sites, in bounded memory and time;
 - :mod:`coverage.models.builders`: the coverage and assignment formulations;
+- :mod:`coverage.models.radius`: p-median by radius (covering) formulation;
 - :mod:`coverage.models.solver`: CBC and HiGHS through PuLP, options and status;
 - :mod:`coverage.models.solving`: solve, explain infeasibility, make the plan;
 - :mod:`coverage.models.location` and :mod:`coverage.models.staffing`: the

@@ -14,6 +14,7 @@ the LP relaxation rounded and improved the same way, whichever covers more.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -51,8 +52,18 @@ def coverage_builder(
     objective: str,
     max_sites: int | None = None,
     target: float | None = None,
+    time_limit: float | None = None,
 ) -> Builder:
-    """Maximal coverage (``objective='max'``) or set cover / target (``'min'``)."""
+    """Maximal coverage (``objective='max'``) or set cover / target (``'min'``).
+
+    With a ``time_limit`` (seconds, for the whole solve phase), the dominated-site
+    reduction stops at a quarter of it and the LP-rounded warm start is skipped
+    once half of it is spent, so that the solver keeps its share.
+    """
+
+    def deadline(share: float) -> float | None:
+        return None if time_limit is None else inst.started + share * time_limit
+
     decay = inst.reach.weight is not None
     extra = inst.unit_dep_codes if rules.needs_unit_departments else None
     dropped = np.zeros(inst.n_model_sites, dtype=bool)
@@ -69,6 +80,7 @@ def coverage_builder(
                 keep=inst.model_forced,
                 group=pd.factorize(pd.Series(inst.model_site_dep))[0] if not rules.is_empty else None,
                 cost=inst.model_cost if inst.budget is not None else None,
+                deadline=deadline(0.25),
             )
             indptr, cols = drop_columns(indptr, cols, dropped)
         merged = merge_identical_rows(indptr, cols, inst.row_need, extra_key=extra)
@@ -119,7 +131,7 @@ def coverage_builder(
                 problem += pulp.lpSum(y) <= max_sites, "site_count"
                 groups["site count"] = f"site count: at most {max_sites} sites"
             if merged is not None and rules.is_empty and inst.budget is None and not skip:
-                state["warm"] = _greedy_start(merged, inst, dropped, max_sites, y, z)
+                state["warm"] = _greedy_start(merged, inst, dropped, max_sites, y, z, deadline(0.5))
             elif merged is not None and _only_departments_served(rules) and inst.budget is None and not skip:
                 state["departments_start"] = _department_start(
                     merged, inst, dropped, int(max_sites or 0), int(rules.serve_exactly or 0)
@@ -247,8 +259,12 @@ def _greedy_start(
     max_sites: int | None,
     y: Sequence[pulp.LpVariable],
     z: Sequence[pulp.LpVariable],
+    deadline: float | None = None,
 ) -> list[tuple[pulp.LpVariable, float]]:
-    """Greedy (and, on large models, LP-rounded) sites improved by exchanges, as a solver warm start."""
+    """Greedy (and, on large models, LP-rounded) sites improved by exchanges, as a solver warm start.
+
+    The LP-rounded start is tried only before ``deadline`` (a ``time.perf_counter`` value).
+    """
     chosen = greedy_cover(
         merged.indptr,
         merged.cols,
@@ -268,7 +284,8 @@ def _greedy_start(
         allowed=~dropped,
         candidates=500,
     )
-    if len(merged.cols) >= LP_START_PAIRS:
+    in_time = deadline is None or time.perf_counter() < deadline
+    if len(merged.cols) >= LP_START_PAIRS and in_time:
         # On large models the LP-rounded start is far better (35k x 17k: 38.23 M against 37.74 M).
         rounded = lp_rounded_cover(
             merged.indptr,
@@ -278,6 +295,7 @@ def _greedy_start(
             int(max_sites or 0),
             allowed=~dropped,
             forced=inst.model_forced,
+            time_limit=None if deadline is None else max(1.0, deadline - time.perf_counter()),
         )
         if rounded is not None:
             rounded = improve_by_swaps(

@@ -24,14 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pulp
-import scipy.sparse as sp
 
+from coverage.models.reductions import dominated_columns
 from coverage.models.solver import quiet_native_stdout
 
 __all__ = [
     "Merged",
     "binaries",
     "continuous",
+    "dominated_columns",
     "expression",
     "merge_identical_rows",
     "row_expressions",
@@ -173,46 +174,6 @@ def merge_identical_rows(
     return Merged(group.astype(np.int64), merged_indptr, np.asarray(cols)[take].astype(np.int64), merged_need)
 
 
-def dominated_columns(
-    indptr: npt.NDArray[np.int64],
-    cols: npt.NDArray[np.integer],
-    n_columns: int,
-    *,
-    keep: npt.NDArray[np.bool_] | None = None,
-    group: npt.NDArray[np.int64] | None = None,
-    cost: npt.NDArray[np.float64] | None = None,
-) -> npt.NDArray[np.bool_]:
-    """Columns (sites) whose set of rows is contained in another column's set.
-
-    Column ``j`` is dominated by ``k`` when every row ``j`` reaches, ``k``
-    reaches too, ``k`` costs no more, and ``k`` is in the same ``group``
-    (department) when groups are given; equal sets keep the lowest index.
-    Opening ``k`` instead of ``j`` never covers less, so coverage models can
-    drop ``j``. Columns in ``keep`` (forced open) are never dropped. The
-    containment test is one sparse product ``A^T A``.
-    """
-    n_rows = len(indptr) - 1
-    matrix = sp.csr_array(
-        (np.ones(len(cols), dtype=np.float64), np.asarray(cols), indptr), shape=(n_rows, n_columns)
-    )
-    size = np.bincount(np.asarray(cols), minlength=n_columns)
-    overlap = (matrix.T @ matrix).tocoo()
-    j, k, shared = overlap.row, overlap.col, overlap.data
-    cost_k = np.zeros(len(k)) if cost is None else cost[k]
-    cost_j = np.zeros(len(j)) if cost is None else cost[j]
-    strict = (size[k] > size[j]) & (cost_k <= cost_j)
-    # Equal sets: the cheaper one stays, then the lower index.
-    equal = (size[k] == size[j]) & ((cost_k < cost_j) | ((cost_k == cost_j) & (k < j)))
-    ok = (shared == size[j]) & (j != k) & (strict | equal)
-    if group is not None:
-        ok &= group[j] == group[k]
-    dominated = np.zeros(n_columns, dtype=bool)
-    dominated[j[ok]] = True
-    if keep is not None:
-        dominated &= ~keep
-    return dominated
-
-
 def drop_columns(
     indptr: npt.NDArray[np.int64], cols: npt.NDArray[np.integer], dropped: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -346,6 +307,7 @@ def lp_rounded_cover(
     *,
     allowed: npt.NDArray[np.bool_] | None = None,
     forced: npt.NDArray[np.bool_] | None = None,
+    time_limit: float | None = None,
 ) -> npt.NDArray[np.bool_] | None:
     """Maximal-coverage sites from the LP relaxation: the ``count`` largest ``y``, forced first.
 
@@ -353,7 +315,8 @@ def lp_rounded_cover(
     HiGHS's interior-point method straight from the sparse matrix: 6 s at
     35,000 x 17,000 where simplex takes about 60 s. Rounded, then improved by
     :func:`improve_by_swaps`, it starts the MIP far closer to the optimum than
-    the greedy pick on large instances. None if the LP does not solve.
+    the greedy pick on large instances. None if the LP does not solve (within
+    ``time_limit`` seconds when given).
     """
     import highspy  # a dependency; imported here to keep module import light
     import scipy.sparse as sparse
@@ -385,6 +348,8 @@ def lp_rounded_cover(
         solver = highspy.Highs()
         solver.setOptionValue("output_flag", False)
         solver.setOptionValue("solver", "ipm")
+        if time_limit is not None:
+            solver.setOptionValue("time_limit", float(time_limit))
         solver.passModel(lp)
         solver.run()
     if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:

@@ -199,6 +199,7 @@ class Instance:
         flow: npt.NDArray[np.float64] | None = None,
         months: float | None = None,
         pad_to: int | None = None,
+        method: str = "mip",
     ) -> Solution:
         """The solver's answer over every unit and site of the input.
 
@@ -239,6 +240,7 @@ class Instance:
             assignment=None,
             flow=reach_flow,
             months=months,
+            method=method,
         )
 
 

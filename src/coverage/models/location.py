@@ -19,6 +19,7 @@ from coverage.errors import InfeasibleScenarioError
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.builders import assignment_builder, coverage_builder
 from coverage.models.instance import Instance, prepare
+from coverage.models.radius import radius_builder
 from coverage.models.rules import check_department_rules
 from coverage.models.solver import SolveResult, SolverOptions, Status, run_solver
 from coverage.models.solving import solve_model
@@ -27,7 +28,11 @@ from coverage.reach.pairs import Reach
 
 logger = logging.getLogger(__name__)
 
+#: ``p_median(formulation='auto')`` takes the radius formulation from this share of candidates open.
+RADIUS_MIN_SHARE = 0.05
+
 __all__ = [
+    "RADIUS_MIN_SHARE",
     "maximal_coverage",
     "p_center",
     "p_median",
@@ -94,7 +99,8 @@ def maximal_coverage(
     check_department_rules(
         rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=max_sites
     )
-    builder = coverage_builder(inst, rules, objective="max", max_sites=max_sites)
+    limit = options.time_limit if options is not None else None
+    builder = coverage_builder(inst, rules, objective="max", max_sites=max_sites, time_limit=limit)
     limits = inst.constraints(rules, max_sites=max_sites)
     return solve_model("maximal_coverage", inst, builder, options, constraints=limits)
 
@@ -165,8 +171,19 @@ def p_median(
     forced: Iterable[str] = (),
     closed: Iterable[str] = (),
     options: SolverOptions | None = None,
+    formulation: str = "auto",
 ) -> Plan:
     """Open exactly ``p`` sites minimising need-weighted distance; every unit with need is assigned.
+
+    ``formulation='radius'`` solves the covering formulation of
+    :mod:`coverage.models.radius` (Elloumi 2010; García, Labbé and Marín 2011),
+    which has half the nonzeros of the assignment formulation, drops the
+    distance levels no p sites can leave uncovered and starts from a greedy
+    pick; ``'assignment'`` solves the classic ``x_ij <= y_j`` model. Both are
+    exact; the plan's ``method`` says which ran. ``'auto'`` (the default) takes
+    the radius formulation when ``p`` is at least :data:`RADIUS_MIN_SHARE` of the
+    candidates: measured with CBC on OR-Library instances, it is 3-4x faster
+    there (pmed25, 30) and slower for p = 5 (pmed6: 34 s against 9 s).
 
     Examples
     --------
@@ -194,7 +211,14 @@ def p_median(
     _check_count(inst, p, "p", exact=True)
     _check_all_reachable(inst, "p-median")
     limits = inst.constraints(exact_sites=p, every_unit=True)
-    builder = assignment_builder(inst, p, center=False)
+    if formulation not in ("auto", "radius", "assignment"):
+        raise ValueError(f"formulation must be 'auto', 'radius' or 'assignment', got {formulation!r}")
+    if formulation == "auto":
+        formulation = "radius" if p >= RADIUS_MIN_SHARE * inst.n_model_sites else "assignment"
+    if formulation == "radius":
+        builder = radius_builder(inst, p)
+    else:
+        builder = assignment_builder(inst, p, center=False)
     return solve_model("p_median", inst, builder, options, pad_to=p, constraints=limits)
 
 
@@ -292,6 +316,7 @@ def p_center(
         "p_center",
         final,
         best,
+        method="bisection",
         build_seconds=build_seconds,
         solve_seconds=solve_seconds,
         sense="min",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -140,8 +140,10 @@ def solve_model(
     problem, groups, read = builder(frozenset())
     build_seconds += time.perf_counter() - started
     warm = state.pop("warm", ())
-    result = run_solver(problem, options, cbc_options=hints, warm_start=warm)  # type: ignore[arg-type]
+    solved = run_solver(problem, _remaining(options, inst), cbc_options=hints, warm_start=warm)  # type: ignore[arg-type]
     sense: Literal["max", "min"] = "max" if problem.sense == pulp.LpMaximize else "min"
+    result = _never_worse_than_start(problem, solved, warm)  # type: ignore[arg-type]
+    method = "warm_start" if result is not solved else str(state.get("method", "mip"))
     if result.status == "infeasible":
         explain_infeasible(builder, groups, options, inst=inst, partners=partners)
     keep_first = first is not None and first_read is not None and state.get("report") == "first"
@@ -176,8 +178,63 @@ def solve_model(
         flow=readout.flow,
         months=readout.months,
         pad_to=pad_to,
+        method=method,
     )
     return _plan(inst, solution, partners, horizon, constraints)
+
+
+#: Seconds the solver always gets, even when reductions and starts used up the time limit.
+MIN_SOLVER_SECONDS = 1.0
+
+
+def _remaining(options: SolverOptions, inst: Instance) -> SolverOptions:
+    """``options`` with the time limit less the time already spent since the instance was prepared.
+
+    The limit bounds the whole solve phase (reductions, warm start and solver),
+    not the solver alone; the solver always gets :data:`MIN_SOLVER_SECONDS`.
+    """
+    if options.time_limit is None:
+        return options
+    left = max(MIN_SOLVER_SECONDS, options.time_limit - inst.timer()())
+    return replace(options, time_limit=left)
+
+
+def _never_worse_than_start(
+    problem: pulp.LpProblem, result: SolveResult, warm: Sequence[tuple[pulp.LpVariable, float]]
+) -> SolveResult:
+    """The warm start itself when the solver returned nothing better (whichever solver).
+
+    A solver stopped at its limit may hand back an incumbent below the start it
+    was given (HiGHS through PuLP does not always take the start), or none.
+    The start is feasible by construction, so it is put back in the variables
+    and reported ``'feasible'`` with the solver's bound.
+    """
+    if not warm or result.status in ("infeasible", "unbounded"):
+        return result
+    start_value = float(
+        sum(coefficient * value for var, value in warm for coefficient in [problem.objective.get(var, 0.0)])
+        + (problem.objective.constant or 0.0)
+    )
+    maximise = problem.sense == pulp.LpMaximize
+    if result.status in ("optimal", "feasible") and result.objective is not None:
+        worse = result.objective < start_value - 1e-6 * max(1.0, abs(start_value))
+        if not maximise:
+            worse = result.objective > start_value + 1e-6 * max(1.0, abs(start_value))
+        if not worse:
+            return result
+    logger.warning(
+        "%s: the solver ended '%s' with objective %s, no better than its warm start (%.6g): "
+        "the plan keeps the warm start",
+        problem.name,
+        result.status,
+        result.objective,
+        start_value,
+    )
+    for var in problem.variables():
+        var.varValue = 0.0
+    for var, value in warm:
+        var.varValue = value
+    return SolveResult("feasible", start_value, result.bound, result.seconds, result.solver)
 
 
 def _unsolved(

@@ -84,6 +84,8 @@ class Plan:
     _slots: pd.DataFrame = field(repr=False)
     _flows: pd.DataFrame = field(repr=False)
     _explanations: pd.DataFrame = field(repr=False)
+    #: How the answer was found and proven (:attr:`Solution.method`).
+    method: str = "mip"
 
     @classmethod
     def from_solution(
@@ -138,6 +140,7 @@ class Plan:
             reach_rule=reach.rule,
             n_candidates=reach.n_sites,
             months=solution.months,
+            method=solution.method,
             constraints=constraints if constraints is not None else Constraints(),
             _units=pt.geometry_last(units),
             _sites=pt.geometry_last(table),
@@ -286,6 +289,7 @@ class Plan:
                 "gap": self.gap,
                 "sense": self.sense,
                 "solver": self.solver,
+                "method": self.method,
                 "build_seconds": self.build_seconds,
                 "solve_seconds": self.solve_seconds,
                 "reach_rule": self.reach_rule,

@@ -73,6 +73,11 @@ class Solution:
         otherwise. Values are >= 0; ``served`` must be their sum per unit.
     months
         Months of work the model's capacities count (staffing), None otherwise.
+    method
+        How the answer was found and proven: ``'mip'`` (the model's MIP through the
+        solver), ``'radius'`` (p-median by its radius formulation), ``'bisection'``
+        (p-center by set covers), ``'warm_start'`` (the solver returned nothing
+        better than the start it was given).
     """
 
     model: str
@@ -89,6 +94,7 @@ class Solution:
     assignment: npt.NDArray[np.int64] | None = None
     flow: npt.NDArray[np.float64] | None = None
     months: float | None = None
+    method: str = "mip"
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
