@@ -32,6 +32,7 @@ from coverage.plan import tables as pt
 from coverage.plan.constraints import Constraints
 from coverage.plan.kpis import Projection
 from coverage.plan.solution import Solution
+from coverage.plan.trajectory import Trajectory
 from coverage.reach.pairs import Reach
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ class Plan:
     _slots: pd.DataFrame = field(repr=False)
     _flows: pd.DataFrame = field(repr=False)
     _explanations: pd.DataFrame = field(repr=False)
+    #: The plan phased over the months of its horizon (staffing with a rollout), else None.
+    trajectory: Trajectory | None = field(default=None, repr=False)
 
     @classmethod
     def from_solution(
@@ -307,6 +310,7 @@ class Plan:
                 "slots_by_partner": {str(p): int(s) for p, s in by_partner.items()},
                 "projection": None if projection is None else projection.to_dict(),
                 "departments": None if counts is None else counts.to_dict(),
+                "trajectory": None if self.trajectory is None else self.trajectory.summary(),
             }
         )
 
