@@ -119,7 +119,9 @@ class Rollout:
     >>> rollout = Rollout(
     ...     dt.date(2022, 1, 1),
     ...     dt.date(2022, 6, 30),
-    ...     partners={"laposte": PartnerRollout((Wave(dt.date(2022, 1, 1), 50), Wave(dt.date(2022, 4, 1), 50)))},
+    ...     partners={
+    ...         "laposte": PartnerRollout((Wave(dt.date(2022, 1, 1), 50), Wave(dt.date(2022, 4, 1), 50)))
+    ...     },
     ...     ramp=(0.25, 0.5, 0.75),
     ... )
     >>> rollout.n_months
@@ -182,7 +184,7 @@ class Rollout:
             if total > partner.advisors:
                 raise ValueError(
                     f"rollout: the waves of {partner.name} hold {total} advisors, "
-                    f"more than its {partner.advisors}; lower a wave or raise partners.{partner.name}.advisors"
+                    f"more than its {partner.advisors}; lower a wave or raise its advisors"
                 )
             ramp = plan.ramp if plan.ramp is not None else self.ramp
             for k, wave in enumerate(waves):

@@ -45,6 +45,7 @@ import pandas as pd
 import pulp
 
 from coverage.inputs.rollout import Cohort, Rollout
+from coverage.models.rollout_tables import trajectory_tables
 from coverage.models.solver import SolveResult, SolverOptions, run_solver, values
 from coverage.plan.kpis import zone_of
 from coverage.plan.plan import Plan
@@ -95,7 +96,9 @@ def rollout_plan(
     >>> team = [Partner("p", advisors=2, people_per_slot_month=20.0)]
     >>> plan = staffing(demand, sites, reach, team, months=3)
     >>> waves = (Wave(dt.date(2022, 1, 1), 1), Wave(dt.date(2022, 2, 1), 1))
-    >>> rollout = Rollout(dt.date(2022, 1, 1), dt.date(2022, 3, 31), {"p": PartnerRollout(waves)}, ramp=(0.5,))
+    >>> rollout = Rollout(
+    ...     dt.date(2022, 1, 1), dt.date(2022, 3, 31), {"p": PartnerRollout(waves)}, ramp=(0.5,)
+    ... )
     >>> trajectory = rollout_plan(plan, reach, rollout, target=40.0)
     >>> trajectory.cumulative.tolist(), trajectory.target_month
     ([10.0, 40.0, 80.0], datetime.date(2022, 2, 1))
@@ -201,7 +204,9 @@ class _Data:
         rate = np.zeros((n_sites, months))
         for k in range(len(self.pair_entry)):
             c = self.pair_cohort[k]
-            rate[self.entry_site[self.pair_entry[k]]] += solved.slots[k] * self.rate[k] * self.factors[c, :months]
+            rate[self.entry_site[self.pair_entry[k]]] += (
+                solved.slots[k] * self.rate[k] * self.factors[c, :months]
+            )
         people = np.zeros((n_sites, months))
         flow = solved.flow.reshape(len(self.group_sites), len(solved.blocks))
         for b, (a, e) in enumerate(solved.blocks):
@@ -221,8 +226,6 @@ class _Data:
         *,
         proven: bool,
     ) -> Trajectory:
-        from coverage.models.rollout_tables import trajectory_tables
-
         return trajectory_tables(self, solved, rollout, target, headline, phases, proven=proven)
 
 
@@ -335,7 +338,9 @@ def _solve(
     if objective == "area":
         weights = [np.mean([months - m for m in range(a, e)]) for a, e in blocks]
         problem.setObjective(
-            pulp.LpAffineExpression([(x[p * n_blocks + b], float(weights[b])) for p in range(n_gp) for b in range(n_blocks)])
+            pulp.LpAffineExpression(
+                [(x[p * n_blocks + b], float(weights[b])) for p in range(n_gp) for b in range(n_blocks)]
+            )
         )
     else:
         problem.setObjective(by_month(months))
@@ -346,5 +351,7 @@ def _solve(
     if result.status in ("optimal", "feasible"):
         # Integer slots are rounded: people beyond the rounded capacity are trimmed by the front-loading.
         solved.end = float(data.site_months(solved)[1].sum())
-    logger.debug("rollout phase %s over %d months: %s in %.2f s", objective, months, result.status, result.seconds)
+    logger.debug(
+        "rollout phase %s over %d months: %s in %.2f s", objective, months, result.status, result.seconds
+    )
     return solved

@@ -11,7 +11,7 @@ their factors.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,15 +20,12 @@ from coverage.inputs.rollout import Rollout
 from coverage.models.solver import SolveResult
 from coverage.plan.trajectory import Trajectory
 
-if TYPE_CHECKING:
-    from coverage.models.rollout import _Data, _Solved
-
 __all__ = ["trajectory_tables"]
 
 
 def trajectory_tables(
-    data: _Data,
-    solved: _Solved,
+    data: Any,
+    solved: Any,
     rollout: Rollout,
     target: float | None,
     headline: SolveResult,
@@ -36,7 +33,11 @@ def trajectory_tables(
     *,
     proven: bool,
 ) -> Trajectory:
-    """The :class:`Trajectory` of a solved phase (nothing staffed when it has no solution)."""
+    """The :class:`Trajectory` of a solved phase (nothing staffed when it has no solution).
+
+    ``data`` and ``solved`` are the rollout model's sets and solved phase
+    (:mod:`coverage.models.rollout`'s ``_Data`` and ``_Solved``).
+    """
     months = rollout.months
     n_months, n_sites = len(months), len(data.site_ids)
     solved_ok = solved.result.status in ("optimal", "feasible") and len(solved.blocks) > 0
@@ -56,15 +57,26 @@ def trajectory_tables(
         group_of_pair = np.repeat(np.arange(len(data.group_need)), np.diff(data.group_indptr))
         for b, (a, e) in enumerate(solved.blocks):
             to_site = np.bincount(data.group_sites, weights=flow[:, b], minlength=n_sites)
-            share = np.divide(flow[:, b], to_site[data.group_sites], out=np.zeros(len(flow)), where=to_site[data.group_sites] > 0)
+            share = np.divide(
+                flow[:, b],
+                to_site[data.group_sites],
+                out=np.zeros(len(flow)),
+                where=to_site[data.group_sites] > 0,
+            )
             for m in range(a, e):
                 pair_people = share * site_people[data.group_sites, m]
-                group_people[:, m] = np.bincount(group_of_pair, weights=pair_people, minlength=len(data.group_need))
+                group_people[:, m] = np.bincount(
+                    group_of_pair, weights=pair_people, minlength=len(data.group_need)
+                )
     units = data.units
     need = units["need"].to_numpy()
     in_group = np.flatnonzero(data.unit_group >= 0)
-    group_total = np.bincount(data.unit_group[in_group], weights=need[in_group], minlength=len(data.group_need))
-    weight = need[in_group] / np.where(group_total[data.unit_group[in_group]] > 0, group_total[data.unit_group[in_group]], 1.0)
+    group_total = np.bincount(
+        data.unit_group[in_group], weights=need[in_group], minlength=len(data.group_need)
+    )
+    weight = need[in_group] / np.where(
+        group_total[data.unit_group[in_group]] > 0, group_total[data.unit_group[in_group]], 1.0
+    )
     unit_people = group_people[data.unit_group[in_group]] * weight[:, None]
     rows, cols = np.nonzero(unit_people > 1e-9)
     people = pd.DataFrame(

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -106,7 +105,10 @@ class Trajectory:
 
     @property
     def factors(self) -> pd.DataFrame:
-        """Share of the steady rate per wave and month: ``partner``, ``wave``, ``slots``, ``month``, ``factor``."""
+        """Share of the steady rate per wave and month.
+
+        Columns ``partner``, ``wave``, ``slots`` (the wave's), ``month``, ``factor``.
+        """
         return self._factors.copy()
 
     def table(self, by: Literal["partner", "department", "zone"] | None = None) -> pd.DataFrame:
@@ -203,7 +205,6 @@ class Trajectory:
         if gap is None:
             return None
         last = float(self.monthly()[-1])
-        capacity = float(self._sites["capacity"].sum())
         used = float(self._sites["people"].sum())
         reachable = self._units.loc[self._units["in_reach"], "need"].sum() * self.repeat_visits
         n = len(self.months)
@@ -216,7 +217,7 @@ class Trajectory:
             "shortfall": gap,
             "extra_months": math.ceil(gap / last) if last > 0 else None,
             "extra_advisors": advisors,
-            "rate_factor": (self.target or 0.0) / used if used > 0 and capacity > 0 else None,
+            "rate_factor": (self.target or 0.0) / self.people_total if self.people_total > 0 else None,
             "need_left": float(reachable - used),
         }
 
@@ -249,7 +250,3 @@ class Trajectory:
             self.long_table().to_csv(partial, index=False)
         return Path(path)
 
-
-def month_labels(months: Sequence[dt.date]) -> list[str]:
-    """``YYYY-MM`` of each month."""
-    return [m.strftime("%Y-%m") for m in months]

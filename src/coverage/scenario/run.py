@@ -342,4 +342,5 @@ def _solve(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, reach:
         target=objective.target,
         rules=rules,
         options=options,
+        rollout=scenario.to_rollout(),
     )
