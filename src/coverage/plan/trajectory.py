@@ -249,4 +249,3 @@ class Trajectory:
         with atomic_path(Path(path)) as partial:
             self.long_table().to_csv(partial, index=False)
         return Path(path)
-
