@@ -1,4 +1,4 @@
-"""The ``[rollout]`` table end to end: scenario keys, runs, output files, compare, CLI, batches, founding case."""
+"""The ``[rollout]`` table end to end: keys, runs, output files, compare, CLI, batches, founding case."""
 
 from __future__ import annotations
 

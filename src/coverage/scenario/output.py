@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "KPI_TABLES",
+    "ROLLOUT_FILES",
     "RUN_FILES",
     "RunOutput",
     "check_out_folder",
@@ -66,10 +67,17 @@ RUN_FILES = (
     *(f"kpis_{by}.csv" for by in KPI_TABLES),
     "open_sites.csv",
     "map.html",
-    "trajectory.csv",
-    "trajectory.png",
     "summary.json",
     LOCK_FILE,
+)
+
+#: Files written on top of :data:`RUN_FILES` when the plan has a rollout (before ``summary.json``).
+ROLLOUT_FILES = ("trajectory.csv", "trajectory.png")
+
+_ORDER = (
+    *RUN_FILES[: RUN_FILES.index("summary.json")],
+    *ROLLOUT_FILES,
+    *RUN_FILES[RUN_FILES.index("summary.json") :],
 )
 
 #: Files :func:`read_run` needs.
@@ -148,7 +156,8 @@ def write_run(
     Returns
     -------
     list of pathlib.Path
-        The files written, in :data:`RUN_FILES` order.
+        The files written, in :data:`RUN_FILES` order (with :data:`ROLLOUT_FILES` before
+        ``summary.json`` for a plan with a rollout).
 
     Raises
     ------
@@ -181,7 +190,7 @@ def write_run(
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     try:
         _write_files(run, work, with_map=with_map, data_dir=data_dir, lang=lang)
-        names = [name for name in RUN_FILES if (work / name).exists()]
+        names = [name for name in _ORDER if (work / name).exists()]
         _swap(work, folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
