@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from coverage.app.session import compare_plans, export_csv_zip, export_gpkg, map_html
+from coverage.app.trajectory import trajectory_section
 from coverage.plan.maps import plan_map
 from coverage.plan.plan import Plan
 from coverage.scenario.compare import Comparison
@@ -147,6 +148,7 @@ def kpi_cards(run: ScenarioRun, pinned: Plan | None) -> None:
 
 def numbers_tab(run: ScenarioRun) -> None:
     plan = run.plan
+    trajectory_section(plan)
     tables: list[tuple[str, Literal["department", "partner", "zone"]]] = [
         ("By department", "department"),
         ("By partner", "partner"),
