@@ -42,7 +42,11 @@ def main() -> None:
         dataclasses.replace(p, people_per_slot_month=p.people_per_slot_month * 1.3) for p in plan.partners
     )
     variants: list[tuple[str, Rollout, tuple[Partner, ...]]] = [
-        ("waves Jan + Apr, ramp 3", Rollout(horizon.start, horizon.until, _waves(), ramp=ramp), plan.partners),
+        (
+            "waves Jan + Apr, ramp 3",
+            Rollout(horizon.start, horizon.until, _waves(), ramp=ramp),
+            plan.partners,
+        ),
         (
             "waves Jan + Jul, ramp 3",
             Rollout(horizon.start, horizon.until, _waves(dt.date(2022, 7, 1)), ramp=ramp),
