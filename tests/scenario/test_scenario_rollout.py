@@ -109,6 +109,8 @@ def test_run_with_rollout_writes_the_trajectory_and_compare_compares_it(tmp_path
     assert total["cumulative"].tolist() == pytest.approx(BY_HAND)
     assert set(table["level"]) == {"total", "partner", "department", "zone"}
     assert (folder / "trajectory.png").read_bytes()[:4] == b"\x89PNG"
+    # The lock file keeps the rollout: rerunning it phases the same waves.
+    assert load_scenario(folder / "scenario.lock.toml").to_rollout() == run.scenario.to_rollout()
     # The second wave three months later: 3 x 2 x 40 fewer people by the end, target missed.
     later = run_scenario(
         _scenario(tmp_path, overrides=('rollout.partners.mairie.waves.second.start="2022-07"',))
