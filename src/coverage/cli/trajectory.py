@@ -58,14 +58,14 @@ def trajectory_rows(trajectory: Trajectory) -> list[list[str]]:
     )
     options = []
     if closing.get("extra_months") is not None:
-        options.append(f"+{closing['extra_months']} months at the last month's pace")
+        months = closing["extra_months"]
+        options.append(f"+{months} month{'s' if months > 1 else ''} at the last month's pace")
     advisors = closing.get("extra_advisors") or {}
     if advisors:
-        options.append(
-            "or +" + " or +".join(f"{n} {p} advisors" for p, n in advisors.items()) + " from the first month"
-        )
+        more = " or +".join(f"{n} {p} advisor{'s' if n > 1 else ''}" for p, n in advisors.items())
+        options.append(f"or +{more} from the first month")
     if closing.get("rate_factor") is not None:
-        options.append(f"or people per slot-month x{closing['rate_factor']:.2f}")
+        options.append(f"or people per slot-month x{closing['rate_factor']:.3f}")
     if options:
         rows.append(["to close it (estimates)", "; ".join(options)])
     if (closing.get("need_left") or 0.0) < (trajectory.shortfall or 0.0):
