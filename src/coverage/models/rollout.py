@@ -210,7 +210,7 @@ class _Data:
         people = np.zeros((n_sites, months))
         flow = solved.flow.reshape(len(self.group_sites), len(solved.blocks))
         for b, (a, e) in enumerate(solved.blocks):
-            left = np.bincount(self.group_sites, weights=flow[:, b], minlength=n_sites)
+            left = np.bincount(self.group_sites, weights=flow[:, b], minlength=n_sites).astype(np.float64)
             for m in range(a, e):
                 people[:, m] = np.minimum(rate[:, m], np.maximum(left, 0.0))
                 left = left - people[:, m]
@@ -279,7 +279,7 @@ def _prepare(plan: Plan, reach: Reach, rollout: Rollout) -> _Data:
         rate=np.array([rates[entry_partner[e]] for e in pair_entry], dtype=np.float64),
         group_indptr=group_indptr,
         group_sites=group_sites,
-        group_need=group_need * rollout.repeat_visits,
+        group_need=np.asarray(group_need * rollout.repeat_visits, dtype=np.float64),
         unit_group=unit_group,
         units=table,
     )

@@ -19,6 +19,7 @@ partners' rates, and checks that
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def verify_trajectory(trajectory: Trajectory, static_slots: pd.DataFrame | None 
                     str(getattr(row, key)),
                     float(row.people),
                     0.0,
-                    f"{getattr(row, key)}: {row.people:,.4g} people in month {row.month + 1}, below 0",
+                    f"{getattr(row, key)}: {row.people:,.4g} people in month {int(row.month) + 1}, below 0",
                 )
             )
     need = units.set_index("unit_id")["need"] * trajectory.repeat_visits
@@ -139,7 +140,8 @@ def _waves(trajectory: Trajectory, static_slots: pd.DataFrame | None) -> list[Vi
     out = []
     cohorts = trajectory.cohorts
     held = trajectory.factors.groupby(["partner", "wave"])["slots"].first()
-    for (partner, wave), used in cohorts.groupby(["partner", "wave"])["slots"].sum().items():
+    for key, used in cohorts.groupby(["partner", "wave"])["slots"].sum().items():
+        partner, wave = cast(tuple[str, str], key)
         limit = float(held.get((partner, wave), 0))
         if used > limit + 1e-9:
             out.append(
@@ -153,7 +155,8 @@ def _waves(trajectory: Trajectory, static_slots: pd.DataFrame | None) -> list[Vi
             )
     if static_slots is not None:
         static = static_slots.groupby(["site_id", "partner"])["slots"].sum()
-        for (site_id, partner), used in cohorts.groupby(["site_id", "partner"])["slots"].sum().items():
+        for key, used in cohorts.groupby(["site_id", "partner"])["slots"].sum().items():
+            site_id, partner = cast(tuple[str, str], key)
             limit = float(static.get((site_id, partner), 0))
             if used > limit + 1e-9:
                 out.append(
