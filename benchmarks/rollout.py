@@ -39,7 +39,7 @@ def main() -> None:
     print(f"static plan: {plan.status}, {plan.served_need:,.0f} people, {len(plan.slots)} slot entries")
     ramp = linear_ramp(3)
     faster = tuple(
-        dataclasses.replace(p, people_per_slot_month=p.people_per_slot_month * 1.3) for p in plan.partners
+        dataclasses.replace(p, people_per_slot_month=p.people_per_slot_month * 1.4) for p in plan.partners
     )
     variants: list[tuple[str, Rollout, tuple[Partner, ...]]] = [
         (
@@ -63,7 +63,7 @@ def main() -> None:
             plan.partners,
         ),
         (
-            "waves Jan + Apr, ramp 3, rates x 1.3 (target reached: bisection)",
+            "waves Jan + Apr, ramp 3, rates x 1.4 (target reached: bisection)",
             Rollout(horizon.start, horizon.until, _waves(), ramp=ramp),
             faster,
         ),
