@@ -48,7 +48,7 @@ def _two_by_two(target: float | None):
 def test_hand_checked_trajectory_and_target_month() -> None:
     plan = _two_by_two(target=40.0)
     trajectory = plan.trajectory
-    assert trajectory is not None and trajectory.status == "optimal"
+    assert trajectory is not None and trajectory.status == "optimal" and trajectory.gap == 0.0
     assert trajectory.monthly().tolist() == pytest.approx([10.0, 30.0, 40.0])
     assert trajectory.cumulative.tolist() == pytest.approx([10.0, 40.0, 80.0])
     assert trajectory.target_month == FEB and trajectory.target_month_proven

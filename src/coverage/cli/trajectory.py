@@ -36,10 +36,11 @@ def _blank(value: Any, show: Any, *, signed: bool = False) -> str:
 def trajectory_rows(trajectory: Trajectory) -> list[list[str]]:
     """The rollout's headline: the month the target is reached, or the shortfall and what closes it."""
     end = trajectory.months[-1].strftime("%Y-%m")
+    gap = "" if trajectory.gap in (None, 0.0) else f", gap {trajectory.gap:.2%}"
     rows = [
         [
             "rollout",
-            f"{trajectory.status} in {trajectory.solve_seconds:.1f} s ({len(trajectory.phases)} solves)",
+            f"{trajectory.status}{gap} in {trajectory.solve_seconds:.1f} s ({len(trajectory.phases)} solves)",
         ],
         ["people accompanied by " + end, figure(trajectory.people_total)],
     ]

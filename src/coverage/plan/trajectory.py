@@ -158,6 +158,15 @@ class Trajectory:
 
     # -- headline ----------------------------------------------------------
 
+    @property
+    def gap(self) -> float | None:
+        """Relative gap of the headline phase, ``|bound - objective| / objective``; 0 when optimal."""
+        if self.objective is None or self.bound is None:
+            return None
+        if self.status == "optimal":
+            return 0.0
+        return abs(self.bound - self.objective) / max(abs(self.objective), 1e-9)
+
     def monthly(self) -> np.ndarray:
         """People accompanied in each month (all units)."""
         out = np.zeros(len(self.months))
@@ -237,6 +246,7 @@ class Trajectory:
                 "status": self.status,
                 "objective": self.objective,
                 "bound": self.bound,
+                "gap": self.gap,
                 "solver": self.solver,
                 "solve_seconds": self.solve_seconds,
                 "phases": [{"phase": n, "status": s, "seconds": t} for n, s, t in self.phases],
