@@ -225,3 +225,41 @@ def test_the_numbers_tab_says_what_binds_and_measures_one_more_on_request(app: A
     assert len(lines) == 1 and lines[0].endswith("people in need within reach (re-solve, exact)")
     app.run()  # kept for the same settings, not measured again
     assert any(m.value.startswith("- 1 km more radius: +") for m in app.markdown)
+ROLLOUT = b"""\
+name = "rollout"
+[territory]
+departments = ["23"]
+[sites.mairie]
+source = "town_halls"
+[partners.mairie]
+advisors = 4
+people_per_slot_month = 40.0
+[objective]
+model = "staffing"
+[horizon]
+start = 2022-01-01
+until = 2022-12-31
+target = 1500.0
+[rollout]
+ramp_months = 2
+[rollout.partners.mairie.waves.first]
+start = "2022-01"
+advisors = 2
+[rollout.partners.mairie.waves.second]
+start = "2022-04"
+advisors = 2
+"""
+
+
+def test_a_scenario_with_a_rollout_shows_its_curve_and_target_month(app: AppTest) -> None:
+    app.run()
+    app.sidebar.file_uploader(key="toml_upload").set_value(
+        ("rollout.toml", ROLLOUT, "application/toml")
+    ).run()
+    assert not app.exception
+    cards = metrics(app)
+    # 1,520 people by December (see tests/scenario/test_scenario_rollout.py), 1,360 by November.
+    assert cards["People accompanied by 2022-12"] == "1,520"
+    assert cards["Target reached"] == "2022-12"
+    assert any("Rollout solve: optimal" in c.value for c in app.caption)
+    assert app.subheader[0].value == "Rollout over time"

@@ -14,6 +14,7 @@ from streamlit_folium import st_folium
 
 from coverage.app.binding import binding_section
 from coverage.app.session import compare_plans, export_csv_zip, export_gpkg, map_html
+from coverage.app.trajectory import trajectory_section
 from coverage.plan.maps import plan_map
 from coverage.plan.plan import Plan
 from coverage.scenario.compare import Comparison
@@ -153,6 +154,7 @@ def kpi_cards(run: ScenarioRun, pinned: Plan | None) -> None:
 def numbers_tab(run: ScenarioRun, key: str) -> None:
     plan = run.plan
     binding_section(run, key)
+    trajectory_section(plan)
     tables: list[tuple[str, Literal["department", "partner", "zone"]]] = [
         ("By department", "department"),
         ("By partner", "partner"),

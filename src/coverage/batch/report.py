@@ -36,12 +36,23 @@ _RESULT_COLUMNS = (
     "open_sites",
     "advisors",
 )
-_TAIL_COLUMNS = ("cost", "cost_kind", "projection_people", "projection_target", "projection_gap", "error")
+_TAIL_COLUMNS = (
+    "cost",
+    "cost_kind",
+    "projection_people",
+    "projection_target",
+    "projection_gap",
+    "rollout_people",
+    "rollout_target_month",
+    "rollout_shortfall",
+    "error",
+)
 
 
 def summary_frame(cases: Sequence[Case], records: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     """One row per case in grid order: ``case, case_id, label``, one column per override key,
-    the results, ``advisors_<partner>``, ``cost``, ``cost_kind``, projection and ``error``."""
+    the results, ``advisors_<partner>``, ``cost``, ``cost_kind``, projection, rollout (people by
+    the end, month the target is reached ``YYYY-MM``, shortfall) and ``error``."""
     names = short_keys(cases)
     keys = list(dict.fromkeys(k for case in cases for k in case.values))
     partners = sorted({p for r in records.values() for p in (r.get("advisors_by_partner") or {})})
@@ -66,7 +77,13 @@ def summary_frame(cases: Sequence[Case], records: Mapping[str, Mapping[str, Any]
     integers = [k for k in keys if all(_is_int(c.values.get(k)) for c in cases if k in c.values)]
     for column in ("open_sites", "advisors", "cost", *integers, *(f"advisors_{p}" for p in partners)):
         frame[column] = frame[column].astype("Int64")
-    for column in ("projection_people", "projection_target", "projection_gap"):
+    for column in (
+        "projection_people",
+        "projection_target",
+        "projection_gap",
+        "rollout_people",
+        "rollout_shortfall",
+    ):
         frame[column] = pd.to_numeric(frame[column]).astype("float64")
     return frame
 

@@ -307,6 +307,11 @@ def _plan_record(plan: Plan, model: str) -> dict[str, Any]:
         record["projection_people"] = projection["people"]
         record["projection_target"] = projection["target"]
         record["projection_gap"] = projection["gap_to_target"]
+    trajectory = summary.get("trajectory")
+    if trajectory is not None:
+        record["rollout_people"] = trajectory["people"]
+        record["rollout_target_month"] = trajectory["target_month"]
+        record["rollout_shortfall"] = trajectory["shortfall"]
     return dict(jsonable(record))
 
 

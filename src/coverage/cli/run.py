@@ -2,6 +2,7 @@
 
     coverage-plan run SCENARIO [--set KEY=VALUE ...] [--data-dir DIR] [--out DIR] [--force]
                       [--no-map] [--ignore-lock-hashes] [--marginal {auto,on,off}]
+                      [--lang {en,fr}]
     coverage-plan compare RUN_A RUN_B [--csv FILE]
 
 Thin: the figures come from :class:`~coverage.plan.plan.Plan`,
@@ -21,6 +22,8 @@ import pandas as pd
 
 from coverage.cli.binding import add_marginal_option, analyse, print_binding
 from coverage.cli.common import EXIT_OK, EXIT_PLANNING_FAILED, percent, points, table
+from coverage.cli.trajectory import figure as _figure
+from coverage.cli.trajectory import print_trajectory, trajectory_rows
 
 if TYPE_CHECKING:
     from coverage.plan.kpis import DepartmentCounts
@@ -40,7 +43,9 @@ def add_run_command(commands: argparse._SubParsersAction[Any]) -> None:
         help="run a scenario file and write its plan, KPIs, map and lock file",
         description=(
             "Run a scenario: read the data, solve, print the KPIs and write an output folder "
-            "(plan.gpkg, kpis_*.csv, open_sites.csv, map.html, summary.json, scenario.lock.toml). "
+            "(plan.gpkg, kpis_*.csv, open_sites.csv, map.html, summary.json, scenario.lock.toml; "
+            "with a [rollout] table, trajectory.csv and trajectory.png: people accompanied month by "
+            "month against the target). "
             "Rerun a locked scenario with 'coverage-plan run RUN_FOLDER/scenario.lock.toml'. "
             "Demand is built from the communes, or read from the file named by demand.source "
             "(CSV, GeoJSON, GeoPackage or zipped shapefile of units with their need)."
@@ -79,6 +84,12 @@ def add_run_command(commands: argparse._SubParsersAction[Any]) -> None:
         help="run a lock file even when its data files changed (prints a warning per file)",
     )
     add_marginal_option(run)
+    run.add_argument(
+        "--lang",
+        choices=("en", "fr"),
+        default="en",
+        help="language of the trajectory chart (trajectory.png, with a [rollout] table); default en",
+    )
     run.set_defaults(run=_run)
 
 
@@ -150,7 +161,9 @@ def _run(args: argparse.Namespace) -> int:
     assert run.analysis is not None  # analyse always sets it
     print_binding(run.analysis)
     used_dir = data_dir if data_dir is not None else _settings_data_dir()
-    written = write_run(run, out, force=args.force, with_map=not args.no_map, data_dir=used_dir)
+    written = write_run(
+        run, out, force=args.force, with_map=not args.no_map, data_dir=used_dir, lang=args.lang
+    )
     print()
     print(f"Output: {out}")
     for file in written:
@@ -239,6 +252,8 @@ def _print_kpis(plan: Plan, *, scenario_name: str) -> None:
         if projection.target is not None:
             line += f" (target {_figure(projection.target)}, {_share(projection.people, projection.target)})"
         rows.append(["projection", line])
+    if plan.trajectory is not None:
+        rows.extend(trajectory_rows(plan.trajectory))
     rows.append(["unreached QPV / rural units", f"{len(plan.explanations):,}"])
     print(table(["figure", "value"], rows))
     print()
@@ -303,6 +318,7 @@ def _compare(args: argparse.Namespace) -> int:
     _print_sites("Sites closed in B", comparison.closed)
     _print_deltas("Departments", comparison.departments, "dep", ("need_served", "share", "open_sites"))
     _print_deltas("Partners", comparison.partners, "partner", ("advisors", "need_served", "share"))
+    print_trajectory(comparison)
     target = args.csv if args.csv is not None else comparison.b / f"compare_{comparison.a.name}.csv"
     with atomic_path(target) as partial:
         formula_safe(comparison.to_frame()).to_csv(partial, index=False)
@@ -365,12 +381,6 @@ def _print_deltas(title: str, frame: pd.DataFrame, key: str, metrics: tuple[str,
 
 
 # --------------------------------------------------------------------------- formatting
-
-
-def _figure(value: float | None) -> str:
-    if value is None or math.isnan(value):
-        return "n/a"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _share(part: float, whole: float | None) -> str:

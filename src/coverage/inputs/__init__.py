@@ -8,6 +8,8 @@
   partner and eligibility;
 - :mod:`coverage.inputs.partners`: partners (advisors, slots, people served per
   slot-month), who may work in whose premises, and the horizon;
+- :mod:`coverage.inputs.rollout`: the rollout over time (training waves,
+  ramp-up, attrition, the months of the horizon);
 - :mod:`coverage.inputs.rules`: the department rules (quotas, departments
   served, fair shares).
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from coverage.inputs.demand import DEFAULT_ILLECTRONISME_RATE, DEMAND_COLUMNS, build_demand, demand_from_file
 from coverage.inputs.partners import Horizon, Partner, Sharing, months_between
+from coverage.inputs.rollout import PartnerRollout, Rollout, Wave, linear_ramp, month_starts
 from coverage.inputs.rules import DepartmentRules
 from coverage.inputs.sites import (
     SITE_COLUMNS,
@@ -35,10 +38,15 @@ __all__ = [
     "DepartmentRules",
     "Horizon",
     "Partner",
+    "PartnerRollout",
+    "Rollout",
     "Sharing",
+    "Wave",
     "build_demand",
     "build_sites",
     "demand_from_file",
+    "linear_ramp",
+    "month_starts",
     "months_between",
     "sites_from_cnfs_structures",
     "sites_from_file",

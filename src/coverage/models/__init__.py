@@ -48,6 +48,19 @@ Capacitated staffing with sharing (:func:`coverage.models.staffing.staffing`)
     level (two solves); or minimise advisors :math:`\sum_p a_p` with
     :math:`m_p a_p \ge \sum_j t_{pj}` and :math:`\sum x_{ij} \ge R`.
 
+Rollout over time (:func:`~coverage.models.rollout.rollout_plan`, ``staffing(..., rollout=...)``)
+    The static staffing plan's slots are filled by training waves :math:`c`
+    (integer :math:`s_{pjc}`, :math:`\sum_c s_{pjc} \le t_{pj}`,
+    :math:`\sum_j s_{pjc} \le m_p B_c`), each working at a factor
+    :math:`f_c(t)` of the steady rate (ramp-up, attrition); people accompanied
+    per period :math:`x_{ijt} \ge 0`:
+
+    .. math:: \sum_i x_{ijt} \le \sum_{p,c} k_p f_c(t) s_{pjc},\quad
+              \sum_{j,t} x_{ijt} \le r\, w_i
+
+    maximise the people by the end; with a target, the earliest month it can be
+    reached (bisection), then the people by the end, then the earliest service.
+
 Every model takes sites forced open (:math:`y_j = 1`), sites closed (removed),
 a budget :math:`\sum_j f_j y_j \le F`, and :class:`~coverage.models.rules.DepartmentRules`:
 site or advisor quotas per department, exactly :math:`K` departments served
@@ -71,13 +84,16 @@ The modules, in the order a solve goes through them:
 - :mod:`coverage.models.solver`: CBC and HiGHS through PuLP, options and status;
 - :mod:`coverage.models.solving`: solve, explain infeasibility, make the plan;
 - :mod:`coverage.models.location` and :mod:`coverage.models.staffing`: the
-  public models.
+  public models;
+- :mod:`coverage.models.rollout` (with :mod:`coverage.models.rollout_tables`): a
+  staffing plan phased over the months of its horizon.
 """
 
 from __future__ import annotations
 
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.location import maximal_coverage, p_center, p_median, set_cover
+from coverage.models.rollout import rollout_plan
 from coverage.models.solver import SolverOptions
 from coverage.models.staffing import HIGHS_STAFFING_PAIRS, staffing
 
@@ -88,6 +104,7 @@ __all__ = [
     "maximal_coverage",
     "p_center",
     "p_median",
+    "rollout_plan",
     "set_cover",
     "staffing",
 ]

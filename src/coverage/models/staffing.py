@@ -29,6 +29,7 @@ import pulp
 
 from coverage.errors import InfeasibleScenarioError
 from coverage.inputs.partners import Horizon, Partner, Sharing
+from coverage.inputs.rollout import Rollout
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.formulation import binaries, column_expressions, continuous, expression, row_expressions
 from coverage.models.instance import Instance, prepare
@@ -58,6 +59,7 @@ def staffing(
     budget: float | None = None,
     tie_break: bool = True,
     options: SolverOptions | None = None,
+    rollout: Rollout | None = None,
 ) -> Plan:
     """Place partners' advisors on sites to serve the most need (or a target with the fewest advisors).
 
@@ -89,6 +91,10 @@ def staffing(
         As in :func:`coverage.models.location.maximal_coverage`; advisor quotas count
         slots / slots per advisor. With ``solver='auto'``, models of
         :data:`HIGHS_STAFFING_PAIRS` unit-site pairs or more go to HiGHS.
+    rollout
+        Training waves, ramp-up and attrition: the solved plan is then phased over the
+        months (:func:`coverage.models.rollout.rollout_plan`, against ``horizon.target``)
+        and carries its :attr:`~coverage.plan.plan.Plan.trajectory`.
 
     Examples
     --------
@@ -138,9 +144,15 @@ def staffing(
     if options.solver == "auto" and len(inst.cols) >= HIGHS_STAFFING_PAIRS:
         options = replace(options, solver="highs")
     limits = inst.constraints(rules, sharing=sharing, target=target)
-    return solve_model(
+    plan = solve_model(
         "staffing", inst, builder, options, partners=partners, horizon=horizon, constraints=limits
     )
+    if rollout is None or plan.status not in ("optimal", "feasible"):
+        return plan
+    from coverage.models.rollout import rollout_plan
+
+    target = horizon.target if horizon is not None else None
+    return replace(plan, trajectory=rollout_plan(plan, inst.reach, rollout, target=target, options=options))
 
 
 #: Unit-site pairs from which ``solver='auto'`` solves staffing with HiGHS rather than CBC.

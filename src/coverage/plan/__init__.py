@@ -14,6 +14,10 @@
 - :mod:`coverage.plan.binding` and :mod:`coverage.plan.analysis`: each
   constraint group's use against its limit (what binds), and the records of
   the marginal values that :func:`coverage.scenario.marginal.what_binds` measures;
+- :mod:`coverage.plan.trajectory`: a rollout's people accompanied month by
+  month and the month the target is reached (:class:`Trajectory`), checked by
+  :func:`verify_trajectory` (:mod:`coverage.plan.verify_rollout`) and drawn by
+  :func:`trajectory_chart` (:mod:`coverage.plan.trajectory_chart`);
 - :mod:`coverage.plan.maps`: folium maps of a plan (an export too).
 
 The models of :mod:`coverage.models` import this stage to make their plans;
@@ -29,7 +33,10 @@ from coverage.plan.kpis import Projection
 from coverage.plan.maps import PARTNER_COLOURS, plan_map
 from coverage.plan.plan import Plan
 from coverage.plan.solution import STATUSES, Solution
+from coverage.plan.trajectory import Trajectory
+from coverage.plan.trajectory_chart import trajectory_chart
 from coverage.plan.verify import Violation, check_plan, verify_plan
+from coverage.plan.verify_rollout import verify_trajectory
 
 __all__ = [
     "PARTNER_COLOURS",
@@ -40,10 +47,13 @@ __all__ = [
     "Plan",
     "Projection",
     "Solution",
+    "Trajectory",
     "Violation",
     "WhatBinds",
     "binding_constraints",
     "check_plan",
     "plan_map",
+    "trajectory_chart",
     "verify_plan",
+    "verify_trajectory",
 ]

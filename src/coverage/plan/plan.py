@@ -32,6 +32,7 @@ from coverage.plan import tables as pt
 from coverage.plan.constraints import Constraints
 from coverage.plan.kpis import Projection
 from coverage.plan.solution import Solution
+from coverage.plan.trajectory import Trajectory
 from coverage.reach.pairs import Reach
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ class Plan:
     _explanations: pd.DataFrame = field(repr=False)
     #: How the answer was found and proven (:attr:`Solution.method`).
     method: str = "mip"
+    #: The plan phased over the months of its horizon (staffing with a rollout), else None.
+    trajectory: Trajectory | None = field(default=None, repr=False)
 
     @classmethod
     def from_solution(
@@ -311,6 +314,7 @@ class Plan:
                 "slots_by_partner": {str(p): int(s) for p, s in by_partner.items()},
                 "projection": None if projection is None else projection.to_dict(),
                 "departments": None if counts is None else counts.to_dict(),
+                "trajectory": None if self.trajectory is None else self.trajectory.summary(),
             }
         )
 

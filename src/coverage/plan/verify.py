@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,37 +24,13 @@ import pandas as pd
 
 from coverage.errors import PlanVerificationError
 from coverage.inputs.rules import quota
+from coverage.plan.verify_rollout import verify_trajectory
+from coverage.plan.violation import Violation
 
 if TYPE_CHECKING:
     from coverage.plan.plan import Plan
 
 __all__ = ["Violation", "check_plan", "verify_plan"]
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One constraint a plan breaks.
-
-    Attributes
-    ----------
-    check
-        The constraint group (``'partner budget'``, ``'site capacity'``, ...).
-    subject
-        What breaks it: a partner, a site id, a unit id, a department, a KPI.
-    value, limit
-        The plan's figure and the limit it breaks.
-    message
-        The two in words.
-    """
-
-    check: str
-    subject: str
-    value: float
-    limit: float
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.check}: {self.message}"
 
 
 def _slack(limit: float) -> float:
@@ -71,7 +46,8 @@ def verify_plan(plan: Plan) -> list[Violation]:
     flows), served need per site and per partner (at most what their slots
     serve over the months of work), the site count, budget, forced and closed
     sites, department rules, the target, and that every KPI table sums to the
-    plan's totals.
+    plan's totals; with a rollout, its trajectory too
+    (:func:`coverage.plan.verify_rollout.verify_trajectory`).
 
     Examples
     --------
@@ -97,6 +73,8 @@ def verify_plan(plan: Plan) -> list[Violation]:
     found += _model(plan)
     found += _departments(plan)
     found += _kpis(plan)
+    if plan.trajectory is not None:
+        found += verify_trajectory(plan.trajectory, plan.slots)
     return found
 
 

@@ -4,7 +4,9 @@
 :func:`coverage.scenario.output.write_run` (``summary.json``, ``open_sites.csv``,
 ``kpis_*.csv``) and returns a :class:`Comparison`: B relative to A, so
 ``opened`` lists the sites open in B and not in A, and every delta is
-``B - A``. :meth:`Comparison.to_frame` gives one long table for a CSV file.
+``B - A``. Runs with a rollout are also compared month by month (people
+accompanied, cumulated) and by the month each reaches its target.
+:meth:`Comparison.to_frame` gives one long table for a CSV file.
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ class Comparison:
     distance_unit
         Unit of the runs' distances (``'m'``, ``'min'``...) when both runs use the same one,
         else ``''`` (their distances are not comparable and the deltas say so by NaN).
+    trajectory
+        With a rollout in both runs: ``month``, ``cumulative_a``, ``cumulative_b``,
+        ``delta`` (people accompanied by the end of each month, all partners); else None.
+    target_months
+        The month (``YYYY-MM``) each run reaches its target, None where it does not.
     departments, partners
         Per department (partner): ``<metric>_a``, ``<metric>_b``, ``<metric>_delta``
         for each of :data:`DEPARTMENT_METRICS` (:data:`PARTNER_METRICS`) that
@@ -69,12 +76,15 @@ class Comparison:
     departments: pd.DataFrame
     partners: pd.DataFrame
     distance_unit: str = ""
+    trajectory: pd.DataFrame | None = None
+    target_months: tuple[str | None, str | None] = (None, None)
 
     def to_frame(self) -> pd.DataFrame:
         """One long table: ``section``, ``key``, ``metric``, ``a``, ``b``, ``delta``.
 
         Sections: ``site`` (metric ``opened`` or ``closed``), ``headline``,
-        ``department`` and ``partner``.
+        ``department``, ``partner`` and, with rollouts, ``trajectory`` (key: the month,
+        metric ``cumulative``).
         """
         parts = [
             pd.DataFrame({"section": "site", "key": frame["site_id"], "metric": change}).assign(
@@ -85,6 +95,20 @@ class Comparison:
         parts.append(self.headline.assign(section="headline", key=""))
         parts.append(_long(self.departments, "dep", "department"))
         parts.append(_long(self.partners, "partner", "partner"))
+        if self.trajectory is not None:
+            frame = self.trajectory
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "section": "trajectory",
+                        "key": frame["month"],
+                        "metric": "cumulative",
+                        "a": frame["cumulative_a"],
+                        "b": frame["cumulative_b"],
+                        "delta": frame["delta"],
+                    }
+                )
+            )
         columns = ["section", "key", "metric", "a", "b", "delta"]
         return pd.concat([p[columns] for p in parts if len(p)], ignore_index=True)
 
@@ -138,7 +162,26 @@ def compare_runs(a: str | Path | RunOutput, b: str | Path | RunOutput) -> Compar
         departments=_deltas(run_a.kpis["department"], run_b.kpis["department"], "dep", DEPARTMENT_METRICS),
         partners=_deltas(run_a.kpis["partner"], run_b.kpis["partner"], "partner", PARTNER_METRICS),
         distance_unit=unit_a if unit_a == unit_b else "",
+        trajectory=_trajectory(run_a.trajectory, run_b.trajectory),
+        target_months=(_target_month(run_a.summary), _target_month(run_b.summary)),
     )
+
+
+def _target_month(summary: dict[str, object]) -> str | None:
+    headline = summary.get("summary")
+    trajectory = headline.get("trajectory") if isinstance(headline, dict) else None
+    month = trajectory.get("target_month") if isinstance(trajectory, dict) else None
+    return str(month) if month else None
+
+
+def _trajectory(a: pd.DataFrame | None, b: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Cumulated people per month of two runs (their ``total`` rows), B - A."""
+    if a is None or b is None:
+        return None
+    totals = [t[t["level"] == "total"][["month", "cumulative"]] for t in (a, b)]
+    merged = totals[0].merge(totals[1], on="month", how="outer", suffixes=("_a", "_b"))
+    merged["delta"] = merged["cumulative_b"] - merged["cumulative_a"]
+    return merged.sort_values("month").reset_index(drop=True)
 
 
 def _sites(open_sites: pd.DataFrame, ids: set[str]) -> pd.DataFrame:

@@ -380,8 +380,15 @@ def _source(loc: tuple[str, ...], provenance: Provenance, default: str) -> str:
 
 
 def _valid_keys(loc: tuple[str, ...]) -> list[str]:
-    pattern = loc[:1] + ("*",) if loc[:1] in (("sites",), ("partners",)) and len(loc) == 2 else loc
-    model = TABLES.get(pattern)
+    model = next(
+        (
+            table
+            for pattern, table in TABLES.items()
+            if len(pattern) == len(loc)
+            and all(p in ("*", part) for p, part in zip(pattern, loc, strict=True))
+        ),
+        None,
+    )
     keys = list(model.model_fields) if model is not None else []
     return [*keys, "extends"] if not loc else keys
 

@@ -6,6 +6,9 @@
 - ``kpis_department.csv``, ``kpis_partner.csv``, ``kpis_zone.csv``;
 - ``open_sites.csv``: the open sites, with ``longitude`` and ``latitude``;
 - ``map.html``: :func:`coverage.plan.maps.plan_map` (unless ``with_map=False``);
+- ``trajectory.csv`` and ``trajectory.png``: with a ``[rollout]``, people accompanied per
+  month and cumulated (total, per partner, department and zone) and its chart against
+  the target (:mod:`coverage.plan.trajectory`, labels in ``lang``);
 - ``summary.json``: the plan summary, the KPI tables, the timings and the projection;
 - ``scenario.lock.toml``: the resolved scenario and its ``[lock]`` table, which
   reruns the identical plan (:mod:`coverage.scenario.lock`).
@@ -46,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "KPI_TABLES",
+    "ROLLOUT_FILES",
     "RUN_FILES",
     "RunOutput",
     "RUN_MARKER",
@@ -74,6 +78,14 @@ RUN_FILES = (
 
 #: The marker file of a run folder: ``--force`` replaces only a folder holding it.
 RUN_MARKER = ".coverage-run"
+#: Files written on top of :data:`RUN_FILES` when the plan has a rollout (before ``summary.json``).
+ROLLOUT_FILES = ("trajectory.csv", "trajectory.png")
+
+_ORDER = (
+    *RUN_FILES[: RUN_FILES.index("summary.json")],
+    *ROLLOUT_FILES,
+    *RUN_FILES[RUN_FILES.index("summary.json") :],
+)
 
 #: Files :func:`read_run` needs.
 _NEEDED = ("summary.json", "open_sites.csv", *(f"kpis_{by}.csv" for by in KPI_TABLES))
@@ -226,6 +238,7 @@ def write_run(
     force: bool = False,
     with_map: bool = True,
     data_dir: str | Path | None = None,
+    lang: Literal["en", "fr"] = "en",
 ) -> list[Path]:
     """Write the output folder of ``run`` atomically (see the module docstring).
 
@@ -241,11 +254,14 @@ def write_run(
         Write ``map.html``.
     data_dir
         The data folder the run read official files from, recorded in the lock.
+    lang
+        Language of the trajectory chart's labels (``'en'`` or ``'fr'``).
 
     Returns
     -------
     list of pathlib.Path
-        The files written, in :data:`RUN_FILES` order.
+        The files written, in :data:`RUN_FILES` order (with :data:`ROLLOUT_FILES` before
+        ``summary.json`` for a plan with a rollout).
 
     Raises
     ------
@@ -277,8 +293,8 @@ def write_run(
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     try:
-        _write_files(run, work, with_map=with_map, data_dir=data_dir)
-        names = [name for name in RUN_FILES if (work / name).exists()]
+        _write_files(run, work, with_map=with_map, data_dir=data_dir, lang=lang)
+        names = [name for name in _ORDER if (work / name).exists()]
         _swap(work, folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -286,7 +302,9 @@ def write_run(
     return [folder / name for name in names]
 
 
-def _write_files(run: ScenarioRun, work: Path, *, with_map: bool, data_dir: str | Path | None) -> None:
+def _write_files(
+    run: ScenarioRun, work: Path, *, with_map: bool, data_dir: str | Path | None, lang: Literal["en", "fr"]
+) -> None:
     plan = run.plan
     plan.to_gpkg(work / "plan.gpkg")
     for by in KPI_TABLES:
@@ -296,6 +314,11 @@ def _write_files(run: ScenarioRun, work: Path, *, with_map: bool, data_dir: str 
         from coverage.plan.maps import plan_map
 
         plan_map(plan, candidates=run.sites).save(str(work / "map.html"))
+    if plan.trajectory is not None:
+        from coverage.plan.trajectory_chart import trajectory_chart
+
+        plan.trajectory.to_csv(work / "trajectory.csv")
+        trajectory_chart(plan.trajectory, work / "trajectory.png", lang=lang)
     write_json(run_summary(run), work / "summary.json")
     lock = Lock.from_run(run, data_dir=data_dir)
     (work / LOCK_FILE).write_text(dump_scenario(run.scenario, lock=lock), encoding="utf-8")
@@ -342,6 +365,8 @@ class RunOutput:
     summary: dict[str, Any]
     open_sites: pd.DataFrame
     kpis: dict[str, pd.DataFrame]
+    #: ``trajectory.csv`` of a run with a rollout, else None.
+    trajectory: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -395,6 +420,11 @@ def read_run(folder: str | Path) -> RunOutput:
         summary=summary,
         open_sites=tables["open_sites"],
         kpis={by: tables[f"kpis_{by}"] for by in KPI_TABLES},
+        trajectory=(
+            pd.read_csv(folder / "trajectory.csv", dtype={"key": str, "month": str}, keep_default_na=False)
+            if (folder / "trajectory.csv").is_file()
+            else None
+        ),
     )
 
 

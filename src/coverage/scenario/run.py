@@ -362,4 +362,5 @@ def _solve(
         rules=rules,
         tie_break=tie_break,
         options=options,
+        rollout=scenario.to_rollout(),
     )

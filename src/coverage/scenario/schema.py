@@ -21,10 +21,18 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from coverage.inputs.partners import Horizon, Partner, Sharing
+from coverage.inputs.rollout import Rollout
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.solver import SolverOptions
 from coverage.reach.roads import RoadTime
 from coverage.reach.rules import Decay, Radius, Rule, TravelTime, TravelTimeMatrix, ZoneRadius
+from coverage.scenario.rollout import (
+    PartnerRolloutSpec,
+    RolloutSpec,
+    WaveSpec,
+    rollout_problems,
+    to_rollout,
+)
 from coverage.scenario.tables import (
     DETERMINISTIC_NODE_LIMIT,
     AccessSpec,
@@ -63,6 +71,7 @@ class Scenario(_Table):
     rules: RulesSpec = Field(default_factory=RulesSpec)
     horizon: HorizonSpec = Field(default_factory=HorizonSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
+    rollout: RolloutSpec | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -148,6 +157,11 @@ class Scenario(_Table):
         else:
             for key in [k for k in DemandSpec.FILE_KEYS if getattr(demand, k) is not None]:
                 out.append((("demand", key), "applies to a demand file only: set `demand.source` too"))
+        if self.rollout is not None:
+            advisors = {name: spec.advisors for name, spec in self.partners.items()}
+            out += rollout_problems(
+                self.rollout, advisors, self.horizon.start, self.horizon.until, self.objective.model
+            )
         if self.access.rule == "travel_time_matrix" and self.access.table is None:
             out.append(
                 (("access", "table"), "rule 'travel_time_matrix' needs `table`, a CSV or Parquet path")
@@ -176,6 +190,12 @@ class Scenario(_Table):
 
     def to_horizon(self) -> Horizon:
         return Horizon(self.horizon.start, self.horizon.until, self.horizon.target)
+
+    def to_rollout(self) -> Rollout | None:
+        """The rollout over the horizon's months (None without a ``[rollout]`` table)."""
+        if self.rollout is None:
+            return None
+        return to_rollout(self.rollout, self.horizon.start, self.horizon.until)
 
     def to_rules(self) -> DepartmentRules:
         return DepartmentRules(**self.rules.model_dump())
@@ -228,4 +248,7 @@ TABLES: Mapping[tuple[str, ...], type[BaseModel]] = {
     ("rules",): RulesSpec,
     ("horizon",): HorizonSpec,
     ("solver",): SolverSpec,
+    ("rollout",): RolloutSpec,
+    ("rollout", "partners", "*"): PartnerRolloutSpec,
+    ("rollout", "partners", "*", "waves", "*"): WaveSpec,
 }

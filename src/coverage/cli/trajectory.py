@@ -1,0 +1,95 @@
+"""What ``coverage-plan run`` and ``compare`` print about a rollout's trajectory.
+
+The month the target is reached (or the shortfall at the end and the estimates of
+:meth:`coverage.plan.trajectory.Trajectory.closing`), and two runs' cumulated people
+month by month.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from coverage.cli.common import table
+
+if TYPE_CHECKING:
+    from coverage.plan.trajectory import Trajectory
+    from coverage.scenario.compare import Comparison
+
+__all__ = ["figure", "print_trajectory", "trajectory_rows"]
+
+
+def figure(value: float | None) -> str:
+    """A count with thousands separators (two decimals below 100), ``n/a`` for None or NaN."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _blank(value: Any, show: Any, *, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = str(show(float(value)))
+    return f"+{text}" if signed and float(value) > 0 else text
+
+
+def trajectory_rows(trajectory: Trajectory) -> list[list[str]]:
+    """The rollout's headline: the month the target is reached, or the shortfall and what closes it."""
+    end = trajectory.months[-1].strftime("%Y-%m")
+    gap = "" if trajectory.gap in (None, 0.0) else f", gap {trajectory.gap:.2%}"
+    rows = [
+        [
+            "rollout",
+            f"{trajectory.status}{gap} in {trajectory.solve_seconds:.1f} s ({len(trajectory.phases)} solves)",
+        ],
+        ["people accompanied by " + end, figure(trajectory.people_total)],
+    ]
+    month = trajectory.target_month
+    if trajectory.target is None:
+        return rows
+    if month is not None:
+        proof = (
+            "earliest possible on these sites" if trajectory.target_month_proven else "not proven earliest"
+        )
+        rows.append(["target reached", f"{month:%Y-%m} ({figure(trajectory.target)}; {proof})"])
+        return rows
+    closing = trajectory.closing() or {}
+    rows.append(
+        ["target shortfall", f"{figure(trajectory.shortfall)} of {figure(trajectory.target)} by {end}"]
+    )
+    options = []
+    if closing.get("extra_months") is not None:
+        months = closing["extra_months"]
+        options.append(f"+{months} month{'s' if months > 1 else ''} at the last month's pace")
+    advisors = closing.get("extra_advisors") or {}
+    if advisors:
+        more = " or +".join(f"{n} {p} advisor{'s' if n > 1 else ''}" for p, n in advisors.items())
+        options.append(f"or +{more} from the first month")
+    if closing.get("rate_factor") is not None:
+        options.append(f"or people per slot-month x{closing['rate_factor']:.3f}")
+    if options:
+        rows.append(["to close it (estimates)", "; ".join(options)])
+    if (closing.get("need_left") or 0.0) < (trajectory.shortfall or 0.0):
+        rows.append(["need left in reach", f"{figure(closing['need_left'])}: more sites are needed"])
+    return rows
+
+
+def print_trajectory(comparison: Comparison) -> None:
+    frame = comparison.trajectory
+    if frame is None:
+        return
+    a, b = (month or "not reached" for month in comparison.target_months)
+    print()
+    print(f"Rollout: target reached in A {a}, in B {b}")
+    step = max(1, len(frame) // 8)
+    shown = frame.iloc[list(range(step - 1, len(frame), step)) + ([] if len(frame) % step == 0 else [-1])]
+    rows = [
+        [
+            str(r.month),
+            _blank(r.cumulative_a, figure),
+            _blank(r.cumulative_b, figure),
+            _blank(r.delta, figure, signed=True),
+        ]
+        for r in shown.itertuples(index=False)
+    ]
+    print(table(["month", "people A (cum.)", "people B (cum.)", "B - A"], rows, right=frozenset({1, 2, 3})))

@@ -1,0 +1,203 @@
+"""An independent check of a rollout's trajectory, from its own tables.
+
+:func:`verify_trajectory` shares no code with :mod:`coverage.models.rollout`: it
+re-derives each site's capacity per month from the waves on it
+(:attr:`~coverage.plan.trajectory.Trajectory.cohorts`), their factors and the
+partners' rates, and checks that
+
+- people per unit and per site are never negative in a month (the cumulative never falls);
+- people accompanied in a unit over the horizon never exceed its need x repeat visits;
+- people at a site and partner in a month never exceed that month's capacity;
+- no wave places more slots than it holds, no site and partner holds more wave slots
+  than the static plan gave it;
+- every month's people add up the same over units, over sites, and in the tables by
+  partner, department and zone.
+
+:func:`coverage.plan.verify.verify_plan` runs it on every plan that carries a trajectory.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+from coverage.plan.trajectory import Trajectory
+from coverage.plan.violation import Violation
+
+__all__ = ["verify_trajectory"]
+
+
+def _slack(limit: float) -> float:
+    return 1e-3 + 1e-6 * abs(limit)
+
+
+def verify_trajectory(trajectory: Trajectory, static_slots: pd.DataFrame | None = None) -> list[Violation]:
+    """Every rollout constraint the trajectory's tables break (empty: it holds).
+
+    Parameters
+    ----------
+    trajectory
+        The trajectory to check.
+    static_slots
+        The static plan's slots (``site_id``, ``partner``, ``slots``): waves on a site may
+        not exceed them.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import pandas as pd
+    >>> from coverage import Reach, staffing
+    >>> from coverage.inputs.partners import Horizon, Partner
+    >>> from coverage.inputs.rollout import Rollout
+    >>> demand = pd.DataFrame({"unit_id": ["u1"], "need": [25.0]})
+    >>> sites = pd.DataFrame({"site_id": ["s1"]})
+    >>> reach = Reach.from_dense(["u1"], ["s1"], [[1]], max_distance=5)
+    >>> horizon = Horizon(dt.date(2022, 1, 1), dt.date(2022, 3, 31))
+    >>> rollout = Rollout(horizon.start, horizon.until)
+    >>> plan = staffing(demand, sites, reach, [Partner("p", 1, people_per_slot_month=10.0)],
+    ...                 horizon=horizon, rollout=rollout)
+    >>> plan.trajectory.cumulative.tolist()  # the unit's need (25) is used up in March
+    [10.0, 20.0, 25.0]
+    >>> verify_trajectory(plan.trajectory, plan.slots)
+    []
+    """
+    found: list[Violation] = []
+    people, sites, units = trajectory.people, trajectory.sites, trajectory.units
+    for frame, key in ((people, "unit_id"), (sites, "site_id")):
+        for row in frame[frame["people"] < -1e-9].head(20).itertuples(index=False):
+            found.append(
+                Violation(
+                    "cumulative never falls",
+                    str(getattr(row, key)),
+                    float(row.people),
+                    0.0,
+                    f"{getattr(row, key)}: {row.people:,.4g} people in month {int(row.month) + 1}, below 0",
+                )
+            )
+    need = units.set_index("unit_id")["need"] * trajectory.repeat_visits
+    per_unit = people.groupby("unit_id")["people"].sum()
+    for unit_id, total in per_unit.items():
+        limit = float(need.get(unit_id, 0.0))
+        if total > limit + _slack(limit):
+            found.append(
+                Violation(
+                    "unit need over the horizon",
+                    str(unit_id),
+                    float(total),
+                    limit,
+                    f"{unit_id}: {total:,.4g} people accompanied, above its need x repeat visits "
+                    f"{limit:,.4g}",
+                )
+            )
+    found += _capacity(trajectory, sites)
+    found += _waves(trajectory, static_slots)
+    found += _totals(trajectory, people, sites)
+    return found
+
+
+def _capacity(trajectory: Trajectory, sites: pd.DataFrame) -> list[Violation]:
+    out = []
+    cohorts, factors = trajectory.cohorts, trajectory.factors
+    rates = {p.name: p.people_per_slot_month for p in trajectory.partners}
+    joined = cohorts.merge(factors[["partner", "wave", "month", "factor"]], on=["partner", "wave"])
+    joined["capacity"] = joined["slots"] * joined["partner"].map(rates) * joined["factor"]
+    derived = joined.groupby(["site_id", "partner", "month"])["capacity"].sum()
+    keys = pd.MultiIndex.from_frame(sites[["site_id", "partner", "month"]])
+    limit = derived.reindex(keys, fill_value=0.0).to_numpy()
+    slack = 1e-3 + 1e-6 * np.abs(limit)
+    capacity, served = sites["capacity"].to_numpy(), sites["people"].to_numpy()
+    for k in np.flatnonzero(np.abs(capacity - limit) > slack)[:20]:
+        site_id, partner, month = keys[k]
+        out.append(
+            Violation(
+                "capacity per period",
+                f"{partner} at {site_id}",
+                float(capacity[k]),
+                float(limit[k]),
+                f"{partner} at {site_id}, month {month + 1}: capacity {capacity[k]:,.4g} "
+                f"but its waves serve {limit[k]:,.4g}",
+            )
+        )
+    for k in np.flatnonzero(served > limit + slack)[:20]:
+        site_id, partner, month = keys[k]
+        out.append(
+            Violation(
+                "capacity per period",
+                f"{partner} at {site_id}",
+                float(served[k]),
+                float(limit[k]),
+                f"{partner} at {site_id}, month {month + 1}: {served[k]:,.4g} people, "
+                f"above its capacity {limit[k]:,.4g}",
+            )
+        )
+    return out
+
+
+def _waves(trajectory: Trajectory, static_slots: pd.DataFrame | None) -> list[Violation]:
+    out = []
+    cohorts = trajectory.cohorts
+    held = trajectory.factors.groupby(["partner", "wave"])["slots"].first()
+    for key, used in cohorts.groupby(["partner", "wave"])["slots"].sum().items():
+        partner, wave = cast(tuple[str, str], key)
+        limit = float(held.get((partner, wave), 0))
+        if used > limit + 1e-9:
+            out.append(
+                Violation(
+                    "wave slots",
+                    f"{partner} {wave}",
+                    float(used),
+                    limit,
+                    f"{partner} {wave}: {used} slots placed, the wave holds {limit:g}",
+                )
+            )
+    if static_slots is not None:
+        static = static_slots.groupby(["site_id", "partner"])["slots"].sum()
+        for key, used in cohorts.groupby(["site_id", "partner"])["slots"].sum().items():
+            site_id, partner = cast(tuple[str, str], key)
+            limit = float(static.get((site_id, partner), 0))
+            if used > limit + 1e-9:
+                out.append(
+                    Violation(
+                        "wave slots",
+                        f"{partner} at {site_id}",
+                        float(used),
+                        limit,
+                        f"{partner} at {site_id}: waves place {used} slots, the plan gives it {limit:g}",
+                    )
+                )
+    return out
+
+
+def _totals(trajectory: Trajectory, people: pd.DataFrame, sites: pd.DataFrame) -> list[Violation]:
+    out = []
+    n = len(trajectory.months)
+    by_units = people.groupby("month")["people"].sum().reindex(range(n), fill_value=0.0).to_numpy()
+    by_sites = sites.groupby("month")["people"].sum().reindex(range(n), fill_value=0.0).to_numpy()
+    checks = [("sites", by_sites)]
+    for by in ("partner", "department", "zone"):
+        if by == "department" and "dep" not in trajectory.units.columns:
+            continue
+        table = trajectory.table(by)
+        checks.append((f"trajectory by {by}", table.groupby("month", sort=True)["people"].sum().to_numpy()))
+    for name, values in checks:
+        for m in np.flatnonzero(~np.isclose(values, by_units, rtol=1e-9, atol=1e-4)):
+            out.append(
+                Violation(
+                    "trajectory totals",
+                    name,
+                    float(values[m]),
+                    float(by_units[m]),
+                    f"{name}: month {m + 1} sums to {values[m]:,.6g}, the units to {by_units[m]:,.6g}",
+                )
+            )
+    total = float(by_units.sum())
+    if not math.isclose(trajectory.people_total, total, rel_tol=1e-9, abs_tol=1e-4):
+        out.append(
+            Violation(
+                "trajectory totals", "people", trajectory.people_total, total, "cumulative total differs"
+            )
+        )
+    return out
