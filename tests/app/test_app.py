@@ -225,6 +225,8 @@ def test_the_numbers_tab_says_what_binds_and_measures_one_more_on_request(app: A
     assert len(lines) == 1 and lines[0].endswith("people in need within reach (re-solve, exact)")
     app.run()  # kept for the same settings, not measured again
     assert any(m.value.startswith("- 1 km more radius: +") for m in app.markdown)
+
+
 ROLLOUT = b"""\
 name = "rollout"
 [territory]
