@@ -15,7 +15,7 @@ import streamlit as st
 from coverage.app.session import inputs_key, resolve
 from coverage.app.sidebar import sidebar
 from coverage.app.uploads import uploads_tab
-from coverage.app.views import compare_tab, export_tab, kpi_cards, map_tab, numbers_tab
+from coverage.app.views import compare_tab, export_tab, kpi_cards, map_tab, numbers_tab, tiles_setting
 from coverage.errors import CoverageError
 from coverage.scenario.run import ScenarioRun
 from coverage.scenario.schema import Scenario
@@ -72,7 +72,8 @@ def main() -> None:
     st.set_page_config(page_title="Coverage planning", layout="wide")
     st.title("Coverage planning")
     view = sidebar({**st.session_state.get("site_layer", {}), **st.session_state.get("demand_layer", {})})
-    tabs = st.tabs(["Map", "Numbers", "Compare", "Your data", "Export"])
+    # the map is drawn only while its tab is open: a map drawn in a hidden tab has a frame of height 0
+    tabs = st.tabs(["Map", "Numbers", "Compare", "Your data", "Export"], key="tab", on_change="rerun")
     with tabs[3]:
         uploads_tab()
     if view.scenario is None:
@@ -88,7 +89,8 @@ def main() -> None:
     pinned: ScenarioRun | None = st.session_state.get("pinned")
     with tabs[0]:
         kpi_cards(run, None if pinned is None else pinned.plan)
-        map_tab(run, key, st.session_state.get("demand"), comparison, pinned)
+        if tabs[0].open is not False:
+            map_tab(run, key, st.session_state.get("demand"), comparison, pinned, tiles_setting())
     with tabs[1]:
         numbers_tab(run)
     with tabs[4]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
+import os
 from typing import Literal
 
 import folium
@@ -12,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from coverage.app.assets import local_assets, tile_notice
 from coverage.app.session import compare_plans, export_csv_zip, export_gpkg, map_html
 from coverage.plan.maps import plan_map
 from coverage.plan.plan import Plan
@@ -24,13 +27,20 @@ def _km(metres: float) -> str:
     return "n/a" if metres is None or math.isnan(metres) else f"{metres / 1000:.1f} km"
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def cached_map(
-    key: str, _run: ScenarioRun, _extra: tuple[gpd.GeoDataFrame | None, Comparison | None]
+def build_map(
+    run: ScenarioRun,
+    demand: gpd.GeoDataFrame | None,
+    comparison: Comparison | None,
+    *,
+    tiles: str | None,
 ) -> folium.Map:
-    """The plan's map, built once per plan (``key``), with the demand upload and the comparison overlaid."""
-    m = plan_map(_run.plan, candidates=_run.sites)
-    demand, comparison = _extra
+    """The plan's map with the demand upload and the comparison overlaid, built anew on every run.
+
+    Never cached: streamlit-folium changes the map object it draws, so a map
+    drawn a second time (a setting and back, a reload, a shared link) lost its
+    layers (``geo_json_... is not defined``) and drew a frame of height 0.
+    """
+    m = plan_map(run.plan, candidates=run.sites, tiles=tiles)
     if demand is not None:
         folium.GeoJson(
             demand.to_crs(4326).assign(need=[f"{v:,.0f}" for v in demand["need"]]),
@@ -39,8 +49,37 @@ def cached_map(
             tooltip=folium.GeoJsonTooltip(fields=["unit_id", "name", "need"]),
         ).add_to(m)
     if comparison is not None:
-        _add_changes(m, comparison, _run)
-    return m
+        _add_changes(m, comparison, run)
+    _layer_control_last(m)
+    if tiles is not None:
+        tile_notice(m, "The basemap cannot load (no network?): the department outlines are drawn.")
+    return local_assets(m, base_url=_static_url())
+
+
+def _layer_control_last(m: folium.Map) -> None:
+    """Move the layer control after the layers added here.
+
+    streamlit-folium runs the children's scripts in order: a control placed
+    before a layer names a variable not yet defined, and the whole map fails
+    (``Cannot read properties of undefined (reading 'setZIndex')``, frame height 0).
+    """
+    for name in [name for name, child in m._children.items() if isinstance(child, folium.LayerControl)]:
+        control = m._children.pop(name)
+        m.add_child(control, name=name)
+
+
+def _static_url() -> str | None:
+    """Where the server serves the package's static folder; None when it does not (Leaflet inline)."""
+    if not st.get_option("server.enableStaticServing"):
+        return None
+    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{prefix}/app/static" if prefix else "/app/static"
+
+
+def tiles_setting() -> str | None:
+    """The basemap: ``COVERAGE_TILES`` (a tile URL template, or ``none``), else OpenStreetMap."""
+    chosen = os.environ.get("COVERAGE_TILES", "OpenStreetMap").strip()
+    return None if chosen.lower() in ("", "none") else chosen
 
 
 def _add_changes(m: folium.Map, comparison: Comparison, run: ScenarioRun) -> None:
@@ -72,12 +111,17 @@ def map_tab(
     demand: gpd.GeoDataFrame | None,
     comparison: Comparison | None,
     pinned: ScenarioRun | None,
+    tiles: str | None = None,
 ) -> None:
     """The plan's map; ``key`` names the plan, ``pinned`` the plan ``comparison`` is made against."""
-    demand_key = "" if demand is None else f"{len(demand)}:{demand['need'].sum()}:{demand['unit_id'].iloc[0]}"
-    pinned_key = "" if pinned is None or comparison is None else pinned.scenario.model_dump_json()
-    m = cached_map(f"{key}|{demand_key}|{pinned_key}", run, (demand, comparison))
-    st_folium(m, height=600, use_container_width=True, returned_objects=[], key="map")
+    del pinned  # the comparison carries what the map shows of it
+    m = build_map(run, demand, comparison, tiles=tiles)
+    st_folium(m, height=600, use_container_width=True, returned_objects=[], key=f"map-{key_hash(key)}")
+
+
+def key_hash(key: str) -> str:
+    """A short stable hash of a plan's key (component keys, file names)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 def kpi_cards(run: ScenarioRun, pinned: Plan | None) -> None:
@@ -222,7 +266,7 @@ def export_tab(run: ScenarioRun) -> None:
     )
     st.download_button(
         "HTML map",
-        lambda: map_html(plan_map(plan, candidates=sites)),
+        lambda: map_html(local_assets(plan_map(plan, candidates=sites))),
         f"{name}-map.html",
         mime="text/html",
         on_click="ignore",

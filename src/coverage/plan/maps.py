@@ -52,6 +52,7 @@ def plan_map(
     tolerance: float = 0.005,
     max_candidates: int = 5_000,
     max_unreached: int = 2_000,
+    tiles: str | None = "OpenStreetMap",
 ) -> folium.Map:
     """Map a plan: departments by share of need, candidate and open sites, unreached priority units.
 
@@ -72,6 +73,9 @@ def plan_map(
     max_candidates, max_unreached
         Draw at most this many candidate sites and unreached units (the
         largest-need units first); the rest are counted in the layer name.
+    tiles
+        The basemap (a folium tile name or URL template); None draws no
+        basemap, only the department outlines (a map that needs no network).
 
     Returns
     -------
@@ -111,9 +115,12 @@ def plan_map(
         raise ValueError(f"shade must be 'served' or 'reached', got {shade!r}")
     departments = _departments(plan, shade, tolerance)
     if m is None:
-        m = folium.Map(tiles="OpenStreetMap", control_scale=True)
-        if len(departments):
-            west, south, east, north = departments.total_bounds
+        m = folium.Map(tiles=tiles, control_scale=True)
+        # mainland France framed when the territory has it: overseas departments are a pan away
+        mainland = departments[~departments["dep"].astype(str).str.startswith("97")]
+        framed = mainland if len(mainland) else departments
+        if len(framed):
+            west, south, east, north = framed.total_bounds
             m.fit_bounds([[south, west], [north, east]])
     scale = LinearColormap(
         ["#f7fbff", "#6baed6", "#08306b"], vmin=0.0, vmax=1.0, caption=f"share of need {shade}"
