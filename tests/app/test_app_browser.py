@@ -65,12 +65,9 @@ OPENED_SINCE = "Sites opened"
 READ_LAYER = "Read this layer"
 UPLOAD_DONE = "candidate sites added"
 CANDIDATES = "candidate sites"
-UPLOAD_MAPPING = {
-    "Id column": "code",
-    "Longitude column": "X",
-    "Latitude column": "Y",
-    "Capacity column": "places",
-}
+#: Columns the app guesses by their names, and the one the planner maps (no name says it is a capacity)
+UPLOAD_GUESSED = {"Id column": "code", "Longitude column": "X", "Latitude column": "Y"}
+UPLOAD_MAPPING = {"Capacity column": "places"}
 GPKG, HTML_MAP = "Plan GeoPackage", "HTML map"
 
 
@@ -195,6 +192,16 @@ def assert_map_drawn(app: Browser, page: Page | None = None, *, at_least: int = 
     assert not app.errors, app.errors
 
 
+def open_tab(page: Page, name: str) -> None:
+    """Open a tab and wait for the run it starts (a tab draws its content when opened)."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name=name).click()
+    expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=90_000)
+
+
 def set_sites(page: Page, label: str, count: int) -> None:
     """Move the "sites to open" slider to ``count`` with the keyboard, as a planner would."""
     from playwright.sync_api import expect
@@ -281,14 +288,13 @@ def test_pin_then_change_draws_the_comparison(app: Browser) -> None:
     page.goto(f"{app.server}/?scenario=demo&objective.max_sites=9", timeout=60_000)
     expect(metric(page, OPEN_SITES)).to_have_text("9", timeout=90_000)
     assert_map_drawn(app)
-    page.get_by_role("tab", name=COMPARE_TAB).click()
-    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
+    open_tab(page, COMPARE_TAB)
     page.get_by_role("button", name=PIN).click()
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
     set_sites(page, SITES_TO_OPEN, 11)
     expect(metric(page, OPEN_SITES)).to_have_text("11", timeout=60_000)
     expect(page.get_by_text(OPENED_SINCE, exact=False).first).to_be_visible(timeout=60_000)
-    page.get_by_role("tab", name=MAP_TAB).click()
+    open_tab(page, MAP_TAB)
     assert_map_drawn(app)
     # the pinned plan's new sites are ringed on the map
     changes = page.frame_locator(MAP_FRAME).locator(".leaflet-control-layers-overlays")
@@ -312,16 +318,20 @@ def test_an_uploaded_site_layer_with_mapped_columns_is_solved_and_drawn(app: Bro
     page = app.page
     page.goto(app.server, timeout=60_000)
     expect(metric(page, OPEN_SITES)).to_have_text("12", timeout=90_000)
-    page.get_by_role("tab", name=DATA_TAB).click()
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(csv))
+    open_tab(page, DATA_TAB)
+    page.get_by_test_id("stTabs").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(csv))
     expect(page.get_by_text("Windows-1252", exact=False).first).to_be_visible(timeout=30_000)
+    for label, column in UPLOAD_GUESSED.items():
+        expect(page.get_by_role("combobox", name=label)).to_have_value(column)
     for label, column in UPLOAD_MAPPING.items():
-        box = page.get_by_test_id("stSelectbox").filter(has_text=label)
+        expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
+        box = page.get_by_role("combobox", name=label)
         box.click()
         page.get_by_role("option", name=column, exact=True).click()
+        expect(box).to_have_value(column)
     page.get_by_role("button", name=READ_LAYER).click()
     expect(page.get_by_text(UPLOAD_DONE, exact=False).first).to_be_visible(timeout=60_000)
-    page.get_by_role("tab", name=MAP_TAB).click()
+    open_tab(page, MAP_TAB)
     assert_map_drawn(app)
     layers = page.frame_locator(MAP_FRAME).locator(".leaflet-control-layers-overlays")
     expect(layers).to_contain_text(CANDIDATES, timeout=30_000)
@@ -333,13 +343,13 @@ def test_exports_download_and_the_map_file_needs_no_cdn(app: Browser, tmp_path: 
     page = app.page
     page.goto(app.server, timeout=60_000)
     expect(metric(page, OPEN_SITES)).to_have_text("12", timeout=90_000)
-    page.get_by_role("tab", name=EXPORT_TAB).click()
+    open_tab(page, EXPORT_TAB)
     _download(page, GPKG, tmp_path / "plan.gpkg")
     assert (tmp_path / "plan.gpkg").read_bytes()[:16] == b"SQLite format 3\x00"
     _download(page, HTML_MAP, tmp_path / "map.html")
     html = (tmp_path / "map.html").read_text(encoding="utf-8")
     assert "cdn" not in html.lower() and "data:text/javascript;base64," in html
-    page.get_by_role("tab", name=MAP_TAB).click()
+    open_tab(page, MAP_TAB)
     assert_map_drawn(app)
     # the exported map opens on its own, offline
     other = app.new_page()

@@ -14,6 +14,7 @@ from coverage.app.upload import (
     UPLOAD_SUFFIXES,
     ColumnMapping,
     columns_of,
+    detect_encoding,
     read_demand_upload,
     read_sites_upload,
     save_demand_layer,
@@ -29,11 +30,16 @@ def _folder() -> Path:
 
 
 def _pick(label: str, columns: list[str], guess: tuple[str, ...], *, optional: bool, key: str) -> str | None:
+    """A column chosen by the planner, preset only when a column's name matches ``guess``.
+
+    A required column no name matches is left unset: the planner is asked,
+    never given the first column (longitude and latitude defaulted to it).
+    """
     options = ([_NONE] if optional else []) + columns
     lowered = [c.lower() for c in options]
-    index = next((lowered.index(g) for g in guess if g in lowered), 0)
-    chosen = st.selectbox(label, options, index=index, key=key)
-    return None if chosen == _NONE else chosen
+    index = next((lowered.index(g) for g in guess if g in lowered), 0 if optional else None)
+    chosen = st.selectbox(label, options, index=index, key=key, placeholder="Choose a column")
+    return None if chosen in (_NONE, None) else chosen
 
 
 def uploads_tab() -> None:
@@ -61,7 +67,10 @@ def uploads_tab() -> None:
     if upload is None:
         return
     try:
-        path = save_upload(upload.name, upload.getvalue(), _folder())
+        data = upload.getvalue()
+        if upload.name.lower().endswith(".csv"):
+            st.caption(f"Text encoding detected: {detect_encoding(data)} (read as such)")
+        path = save_upload(upload.name, data, _folder())
         columns = columns_of(path)
     except (CoverageError, ValueError) as exc:
         st.error(f"This file cannot be used:\n\n{exc}")
@@ -87,6 +96,10 @@ def uploads_tab() -> None:
         lat = _pick("Latitude column", columns, ("latitude", "lat", "y"), optional=False, key="map_lat")
     if not st.button("Read this layer", key="read_layer"):
         return
+    required = {"Id": id_column, **({"Longitude": lon, "Latitude": lat} if path.suffix == ".csv" else {})}
+    if not all(required.values()):
+        st.warning(f"Choose the column of: {', '.join(k for k, v in required.items() if not v)}")
+        return
     mapping = ColumnMapping(
         id=str(id_column), name=name, lon=lon or "longitude", lat=lat or "latitude", **extra
     )
@@ -97,7 +110,8 @@ def uploads_tab() -> None:
             st.session_state["site_layer"] = {
                 "sites.upload.source": json.dumps(str(out)),
                 "sites.upload.partner": json.dumps(partner.strip() or "my_sites"),
-                "sites.upload.capacity": "1",
+                # the mapped capacity column is kept (it was dropped: every site had 1 slot)
+                "sites.upload.capacity": json.dumps("capacity") if mapping.capacity else "1",
             }
             st.session_state["upload_message"] = (
                 f"{len(sites):,} candidate sites added to the scenario as layer 'upload'."

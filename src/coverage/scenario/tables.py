@@ -217,13 +217,16 @@ class SiteLayerSpec(_Table):
     that reach the most need (a maximal-coverage solve over this layer alone),
     spread over exactly ``shortlist_departments`` departments when given: the
     founding case's 400 offices in 57 departments.
+
+    ``capacity`` is the slots of every site, or, for a file source, the name
+    of the file's column that holds each site's capacity.
     """
 
     source: str
     partner: str = Field(min_length=1)
     kinds: list[str] = Field(default_factory=list)
     owners: list[str] = Field(default_factory=list)
-    capacity: int = Field(default=1, ge=1)
+    capacity: Annotated[int, Field(ge=1)] | Annotated[str, Field(min_length=1)] = 1
     eligible_only: bool = False
     shortlist: int | None = Field(default=None, ge=1)
     shortlist_departments: int | None = Field(default=None, ge=1)
@@ -237,6 +240,15 @@ class SiteLayerSpec(_Table):
                 "(or give a file path such as 'sites.csv')"
             )
         return value
+
+    @model_validator(mode="after")
+    def _capacity_column_of_a_file(self) -> SiteLayerSpec:
+        if isinstance(self.capacity, str) and not is_path_like(self.source):
+            raise ValueError(
+                f"capacity {self.capacity!r} names a column, which only a file source has; "
+                f"give a number of slots for source {self.source!r}"
+            )
+        return self
 
 
 class PartnerSpec(_Table):
