@@ -20,7 +20,9 @@ def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
     # Streamlit runs the script as sys.modules["__main__"] and leaves it there: put pytest's back,
     # or processes spawned later (Dask's workers) would run the app as their main module.
     monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    return AppTest.from_file(str(PAGE), default_timeout=60)
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.query_params["lang"] = "en"  # these tests read the English labels (French is the default)
+    return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -147,7 +149,7 @@ def test_exports_are_offered(app: AppTest) -> None:
         "Scenario TOML (runs with coverage-plan run FILE)",
         "Plan GeoPackage",
         "Plan CSV tables (zip)",
-        "HTML map",
+        "HTML map (opens offline)",
     ]
     assert "max_sites = 12" in app.code[0].value
 

@@ -56,19 +56,19 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-# what the planner reads (the app's default language)
-OPEN_SITES = "Open sites"
-SITES_TO_OPEN = "Sites to open"
-MAP_TAB, COMPARE_TAB, DATA_TAB, EXPORT_TAB = "Map", "Compare", "Your data", "Export"
-PIN = "Pin this plan"
-OPENED_SINCE = "Sites opened"
-READ_LAYER = "Read this layer"
-UPLOAD_DONE = "candidate sites added"
-CANDIDATES = "candidate sites"
+# what the planner reads (the app's default language is French)
+OPEN_SITES = "Lieux ouverts"
+SITES_TO_OPEN = "Lieux à ouvrir"
+MAP_TAB, COMPARE_TAB, DATA_TAB, EXPORT_TAB = "Carte", "Comparer", "Vos données", "Exporter"
+PIN = "Épingler ce plan"
+OPENED_SINCE = "Lieux ouverts en plus"
+READ_LAYER = "Lire cette couche"
+UPLOAD_DONE = "lieux candidats ajoutés"
+CANDIDATES = "lieux candidats"
 #: Columns the app guesses by their names, and the one the planner maps (no name says it is a capacity)
-UPLOAD_GUESSED = {"Id column": "code", "Longitude column": "X", "Latitude column": "Y"}
-UPLOAD_MAPPING = {"Capacity column": "places"}
-GPKG, HTML_MAP = "Plan GeoPackage", "HTML map"
+UPLOAD_GUESSED = {"Colonne identifiant": "code", "Colonne longitude": "X", "Colonne latitude": "Y"}
+UPLOAD_MAPPING = {"Colonne capacité (créneaux)": "places"}
+GPKG, HTML_MAP = "Plan en GeoPackage", "Carte HTML (s’ouvre hors ligne)"
 
 
 def _start(tmp: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, Path]:
@@ -185,10 +185,15 @@ def assert_map_drawn(app: Browser, page: Page | None = None, *, at_least: int = 
     inside = page.frame_locator(MAP_FRAME)
     expect(inside.locator(".leaflet-container")).to_be_visible(timeout=60_000)
     expect(inside.locator(".leaflet-interactive").nth(at_least - 1)).to_be_attached(timeout=60_000)
-    box = frame.bounding_box()
-    assert box is not None and box["height"] > 100, f"map frame box {box}"
-    container = inside.locator(".leaflet-container").bounding_box()
-    assert container is not None and container["height"] > 100, f"leaflet container box {container}"
+    # the frame and the map inside have a height (a broken map left a frame of height 0)
+    boxes: tuple[object, object] = (None, None)
+    for _ in range(60):  # a rerun may be replacing the map: look again for up to 30 s
+        boxes = (frame.bounding_box(), inside.locator(".leaflet-container").bounding_box())
+        if all(box is not None and box["height"] > 100 for box in boxes):  # type: ignore[index]
+            break
+        page.wait_for_timeout(500)
+    else:
+        pytest.fail(f"map frame and container boxes {boxes}")
     assert not app.errors, app.errors
 
 

@@ -13,9 +13,13 @@ from __future__ import annotations
 import streamlit as st
 
 from coverage.app.session import inputs_key, resolve
+from coverage.app.settings import LANG_PARAM
 from coverage.app.sidebar import sidebar
 from coverage.app.uploads import uploads_tab
 from coverage.app.views import compare_tab, export_tab, kpi_cards, map_tab, numbers_tab, tiles_setting
+from coverage.data.i18n import LANGUAGES, get_language, set_language
+from coverage.data.i18n import gettext_ as _
+from coverage.data.i18n.errors import frame_error
 from coverage.errors import CoverageError
 from coverage.scenario.run import ScenarioRun
 from coverage.scenario.schema import Scenario
@@ -52,32 +56,42 @@ def _is_light(scenario: Scenario) -> bool:
 def _plan(scenario: Scenario) -> ScenarioRun | None:
     key = scenario.model_dump_json()
     data_dir = st.sidebar.text_input(
-        "Data folder (official files)", key="data_dir", help="default: COVERAGE_DATA_DIR"
+        _("Data folder (official files)"), key="data_dir", help=_("default: COVERAGE_DATA_DIR")
     )
     if not _is_light(scenario) and st.session_state.get("solved_key") != key:
-        st.info("This scenario reads official files or covers many departments: it solves on demand.")
-        if not st.button("Solve", type="primary"):
+        st.info(_("This scenario reads official files or covers many departments: it solves on demand."))
+        if not st.button(_("Solve"), type="primary"):
             return None
     try:
-        with st.spinner("Solving..."):
+        with st.spinner(_("Solving...")):
             run = _solved(key, data_dir, scenario)
     except (CoverageError, ValueError) as exc:
-        st.error(f"The plan could not be made:\n\n{exc}")
+        st.error(_("The plan could not be made:") + f"\n\n{frame_error(str(exc))}")
         return None
     st.session_state["solved_key"] = key
     return run
 
 
+def _language() -> None:
+    """The session's language: the URL's ``lang`` on a first run, then the switch (French by default)."""
+    if "lang" not in st.session_state:
+        asked = st.query_params.get(LANG_PARAM, "fr")
+        st.session_state["lang"] = asked if asked in LANGUAGES else "fr"
+    set_language(st.session_state["lang"])
+
+
 def main() -> None:
-    st.set_page_config(page_title="Coverage planning", layout="wide")
-    st.title("Coverage planning")
+    _language()
+    st.set_page_config(page_title=_("Coverage planning"), layout="wide")
+    st.title(_("Coverage planning"))
     view = sidebar({**st.session_state.get("site_layer", {}), **st.session_state.get("demand_layer", {})})
     # the map is drawn only while its tab is open: a map drawn in a hidden tab has a frame of height 0
-    tabs = st.tabs(["Map", "Numbers", "Compare", "Your data", "Export"], key="tab", on_change="rerun")
+    names = [_("Map"), _("Numbers"), _("Compare"), _("Your data"), _("Export")]
+    tabs = st.tabs(names, key=f"tab-{get_language()}", on_change="rerun")
     with tabs[3]:
         uploads_tab()
     if view.scenario is None:
-        st.error(f"These settings are not a valid scenario:\n\n{view.error}")
+        st.error(_("These settings are not a valid scenario:") + f"\n\n{frame_error(str(view.error))}")
         return
     st.caption(view.scenario.description or view.scenario.name)
     run = _plan(view.scenario)

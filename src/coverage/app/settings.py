@@ -23,6 +23,7 @@ from coverage.scenario.loading import load_scenario, parse_override
 from coverage.scenario.schema import Scenario
 
 __all__ = [
+    "LANG_PARAM",
     "SCENARIO_PARAM",
     "SHIPPED",
     "flatten",
@@ -32,8 +33,10 @@ __all__ = [
     "to_query_params",
 ]
 
-#: Query parameter naming the base scenario; every other parameter is an override.
+#: Query parameter naming the base scenario; every other parameter but :data:`LANG_PARAM` is an override.
 SCENARIO_PARAM = "scenario"
+#: Query parameter of the app's language (``fr``, the default, or ``en``).
+LANG_PARAM = "lang"
 #: Scenarios shipped with the library, in the order the app lists them.
 SHIPPED = ("demo", "laposte-2021", "national-4000")
 
@@ -119,6 +122,8 @@ def from_query_params(params: Mapping[str, str | list[str]]) -> tuple[str, dict[
     ('demo', {'objective.max_sites': '5'})
     >>> from_query_params({})  # a bare URL shows the demo
     ('demo', {})
+    >>> from_query_params({"scenario": "demo", "lang": "en"})  # the language is not a setting
+    ('demo', {})
     >>> from_query_params({"max sites": "5"})
     Traceback (most recent call last):
     ...
@@ -126,6 +131,7 @@ def from_query_params(params: Mapping[str, str | list[str]]) -> tuple[str, dict[
     """
     values = {key: value[-1] if isinstance(value, list) else value for key, value in params.items()}
     base = values.pop(SCENARIO_PARAM, "demo") or "demo"
+    values.pop(LANG_PARAM, None)
     for key, value in values.items():
         parse_override(f"{key}={value}")
     return base, values

@@ -22,6 +22,9 @@ import pandas as pd
 from branca.colormap import LinearColormap
 
 from coverage.data.embedded import load_departments
+from coverage.data.i18n import format_number, format_percent
+from coverage.data.i18n import gettext_ as _
+from coverage.data.i18n.names import column_name, partner_name
 from coverage.plan.plan import Plan
 
 logger = logging.getLogger(__name__)
@@ -123,7 +126,10 @@ def plan_map(
             west, south, east, north = framed.total_bounds
             m.fit_bounds([[south, west], [north, east]])
     scale = LinearColormap(
-        ["#f7fbff", "#6baed6", "#08306b"], vmin=0.0, vmax=1.0, caption=f"share of need {shade}"
+        ["#f7fbff", "#6baed6", "#08306b"],
+        vmin=0.0,
+        vmax=1.0,
+        caption=_("share of need served") if shade == "served" else _("share of need reached"),
     )
     _add_departments(m, departments, scale)
     if candidates is not None:
@@ -152,20 +158,15 @@ def _departments(plan: Plan, shade: str, tolerance: float) -> gpd.GeoDataFrame:
     return outlines.merge(kpis[columns], on="dep", how="left")
 
 
-_ALIASES = {
-    "dep": "department",
-    "need_reached": "reached",
-    "need_served": "served",
-    "share_text": "share",
-    "open_sites": "open sites",
-}
+def _alias(field: str) -> str:
+    return column_name("share" if field == "share_text" else field)
 
 
 def _add_departments(m: folium.Map, departments: gpd.GeoDataFrame, scale: LinearColormap) -> None:
     shown = departments.copy()
     shown["share_text"] = [_percent(v) for v in shown["share_shown"]]
     for column in ("need", "need_reached", "need_served"):
-        shown[column] = [f"{v:,.0f}" for v in shown[column]]
+        shown[column] = [format_number(v) for v in shown[column]]
     fields = ["dep", "name", "need", "need_reached", "need_served", "share_text"]
     fields += [c for c in ("open_sites", "advisors") if c in shown.columns]
     shown = shown[[*fields, "share_shown", "geometry"]]
@@ -177,17 +178,19 @@ def _add_departments(m: folium.Map, departments: gpd.GeoDataFrame, scale: Linear
 
     folium.GeoJson(
         shown,
-        name="departments",
+        name=_("departments"),
         style_function=style,
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[_ALIASES.get(f, f) for f in fields]),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[_alias(f) for f in fields]),
     ).add_to(m)
 
 
 def _add_candidates(m: folium.Map, candidates: gpd.GeoDataFrame, plan: Plan, limit: int) -> None:
     closed = candidates[~candidates["site_id"].astype(str).isin(plan.open_site_ids)]
-    name = f"candidate sites ({len(closed):,})"
+    name = _("candidate sites ({n})").format(n=format_number(len(closed)))
     if len(closed) > limit:
-        name = f"candidate sites (first {limit:,} of {len(closed):,})"
+        name = _("candidate sites (first {limit} of {n})").format(
+            limit=format_number(limit), n=format_number(len(closed))
+        )
         closed = closed.iloc[:limit]
     fields = [c for c in ("site_id", "name", "partner", "kind") if c in closed.columns]
     points = _points(closed[[*fields, "geometry"]])
@@ -195,7 +198,7 @@ def _add_candidates(m: folium.Map, candidates: gpd.GeoDataFrame, plan: Plan, lim
         points,
         name=name,
         marker=folium.CircleMarker(radius=2, color="#888888", weight=1, fill=True, fill_opacity=0.6),
-        tooltip=folium.GeoJsonTooltip(fields=fields),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[_alias(f) for f in fields]),
         show=len(points) <= 2_000,
     ).add_to(m)
 
@@ -203,7 +206,7 @@ def _add_candidates(m: folium.Map, candidates: gpd.GeoDataFrame, plan: Plan, lim
 def _add_open_sites(m: folium.Map, plan: Plan, colours: dict[str, str]) -> None:
     sites = _points(plan.sites)
     main_partner = _main_partner(plan)
-    layer = folium.FeatureGroup(name=f"open sites ({len(sites):,})")
+    layer = folium.FeatureGroup(name=_("open sites ({n})").format(n=format_number(len(sites))))
     for row in sites.itertuples(index=False):
         site_id = str(row.site_id)
         partner = main_partner.get(site_id, str(getattr(row, "partner", "")))
@@ -235,18 +238,25 @@ def _add_unreached(m: folium.Map, plan: Plan, limit: int) -> None:
     unreached = plan.explanations
     if not isinstance(unreached, gpd.GeoDataFrame) or not len(unreached):
         return
-    name = f"unreached QPV / rural units ({len(unreached):,})"
+    name = _("unreached QPV / rural units ({n})").format(n=format_number(len(unreached)))
     if len(unreached) > limit:
-        name = f"unreached QPV / rural units (largest {limit:,} of {len(unreached):,})"
+        name = _("unreached QPV / rural units (largest {limit} of {n})").format(
+            limit=format_number(limit), n=format_number(len(unreached))
+        )
         unreached = unreached.iloc[:limit]
     shown = unreached[[c for c in ("unit_id", "name", "dep", "need", "reason") if c in unreached.columns]]
-    shown = shown.assign(need=[f"{v:,.0f}" for v in unreached["need"]], geometry=unreached.geometry)
+    shown = shown.assign(need=[format_number(v) for v in unreached["need"]], geometry=unreached.geometry)
+    if "reason" in shown.columns:
+        shown = shown.assign(reason=[_(str(r)) for r in shown["reason"]])
     points = _points(gpd.GeoDataFrame(shown, geometry="geometry", crs=unreached.crs))
     folium.GeoJson(
         points,
         name=name,
         marker=folium.CircleMarker(radius=3, color="#d62728", weight=1, fill=True, fill_opacity=0.8),
-        tooltip=folium.GeoJsonTooltip(fields=[c for c in shown.columns if c != "geometry"]),
+        tooltip=folium.GeoJsonTooltip(
+            fields=[c for c in shown.columns if c != "geometry"],
+            aliases=[_alias(c) for c in shown.columns if c != "geometry"],
+        ),
     ).add_to(m)
 
 
@@ -263,7 +273,8 @@ def _add_colour_scale(m: folium.Map, scale: LinearColormap) -> None:
         f"{html.escape(scale.caption)}<br>"
         '<span style="display:inline-block;width:160px;height:10px;'
         f'background:linear-gradient(to right, {stops})"></span><br>'
-        f'{scale.vmin:.0%}<span style="float:right">{scale.vmax:.0%}</span></div>'
+        f"{format_percent(scale.vmin, 0)}"
+        f'<span style="float:right">{format_percent(scale.vmax, 0)}</span></div>'
     )
     m.get_root().html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
 
@@ -271,17 +282,18 @@ def _add_colour_scale(m: folium.Map, scale: LinearColormap) -> None:
 def _add_partner_legend(m: folium.Map, colours: dict[str, str]) -> None:
     rows = "".join(
         f'<div><span style="background:{colour};width:10px;height:10px;display:inline-block;'
-        f'border-radius:5px;margin-right:4px"></span>{html.escape(partner)}</div>'
+        f'border-radius:5px;margin-right:4px"></span>{html.escape(partner_name(partner))}</div>'
         for partner, colour in colours.items()
     )
     legend = (
         '<div style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
         'padding:6px 8px;border:1px solid #999;font:12px sans-serif">'
-        f"<b>open sites by partner</b>{rows}"
+        f"<b>{html.escape(_('open sites by partner'))}</b>{rows}"
         '<div><span style="border:3px solid black;width:6px;height:6px;display:inline-block;'
-        'border-radius:5px;margin-right:4px"></span>shared site</div>'
+        f'border-radius:5px;margin-right:4px"></span>{html.escape(_("shared site"))}</div>'
         '<div><span style="background:#d62728;width:6px;height:6px;display:inline-block;'
-        'border-radius:3px;margin-right:4px"></span>unreached QPV / rural unit</div></div>'
+        'border-radius:3px;margin-right:4px"></span>'
+        f"{html.escape(_('unreached QPV / rural unit'))}</div></div>"
     )
     m.get_root().html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
 
@@ -317,4 +329,4 @@ def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def _percent(share: float) -> str:
-    return "n/a" if share is None or (isinstance(share, float) and math.isnan(share)) else f"{share:.1%}"
+    return format_percent(share)
