@@ -87,7 +87,10 @@ def main() -> None:
     view = sidebar({**st.session_state.get("site_layer", {}), **st.session_state.get("demand_layer", {})})
     # the map is drawn only while its tab is open: a map drawn in a hidden tab has a frame of height 0
     names = [_("Map"), _("Numbers"), _("Compare"), _("Your data"), _("Export")]
-    tabs = st.tabs(names, key=f"tab-{get_language()}", on_change="rerun")
+    try:
+        tabs = st.tabs(names, key=f"tab-{get_language()}", on_change="rerun")
+    except TypeError:  # Streamlit before lazy tabs: every tab is drawn
+        tabs = st.tabs(names)
     with tabs[3]:
         uploads_tab()
     if view.scenario is None:
@@ -103,7 +106,7 @@ def main() -> None:
     pinned: ScenarioRun | None = st.session_state.get("pinned")
     with tabs[0]:
         kpi_cards(run, None if pinned is None else pinned.plan)
-        if tabs[0].open is not False:
+        if getattr(tabs[0], "open", None) is not False:
             map_tab(run, key, st.session_state.get("demand"), comparison, pinned, tiles_setting())
     with tabs[1]:
         numbers_tab(run)

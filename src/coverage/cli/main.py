@@ -20,6 +20,9 @@ import sys
 from collections.abc import Sequence
 
 from coverage.cli.common import EXIT_BAD_INPUT, EXIT_PLANNING_FAILED
+from coverage.data.i18n import LANGUAGES, set_language
+from coverage.data.i18n import gettext_ as _
+from coverage.data.i18n.errors import frame_error
 from coverage.errors import CoverageError, InfeasibleScenarioError, PlanVerificationError
 
 __all__ = ["main"]
@@ -72,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     _configure_logging(args.verbose)
+    set_language(args.lang)
     if not hasattr(args, "run"):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
@@ -79,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except InfeasibleScenarioError as exc:
         logger.debug("planning failed", exc_info=True)
-        print(f"planning failed: {exc}", file=sys.stderr)
+        print(_("planning failed:"), frame_error(str(exc)), file=sys.stderr)
         return EXIT_PLANNING_FAILED
     except PlanVerificationError as exc:
         logger.debug("plan verification failed", exc_info=True)
@@ -93,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PLANNING_FAILED
     except (CoverageError, OSError) as exc:
         logger.debug("command failed", exc_info=True)
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error:"), frame_error(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -121,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
         action="count",
         default=0,
         help="log to stderr: -v progress and the readers' warnings, -vv debug",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="en",
+        help="language of messages, maps and reports (default en; fr: French, with French number formats)",
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     from coverage.cli.data import add_data_command
