@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import folium
 import pytest
 
@@ -47,7 +49,17 @@ def test_layers_stack_on_a_given_map(demo):
 def test_limits_are_named_in_the_layer(demo):
     names = _layers(plan_map(demo.plan, candidates=demo.sites, max_candidates=10, max_unreached=5))
     assert "candidate sites (first 10 of 438)" in names
-    assert any(name.startswith("unreached QPV / rural units (largest 5 of") for name in names)
+    # above the limit every unreached unit is counted, per department, instead of a sample of dots
+    n_unreached = len(demo.plan.explanations)
+    assert f"unreached QPV / rural units ({n_unreached}), by department" in names
+
+
+def test_unreached_units_above_the_limit_are_aggregated_per_department(demo):
+    html = plan_map(demo.plan, max_unreached=5).get_root().render()
+    counts = {dep: int(n) for dep, n in re.findall(r"department (\w+): (\d+) unreached units", html)}
+    explanations = demo.plan.explanations
+    assert counts == explanations.groupby("dep").size().to_dict()
+    assert sum(counts.values()) == len(explanations)
 
 
 def test_bad_shade(demo):

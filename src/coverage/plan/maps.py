@@ -239,6 +239,9 @@ def _add_unreached(m: folium.Map, plan: Plan, limit: int) -> None:
     if not isinstance(unreached, gpd.GeoDataFrame) or not len(unreached):
         return
     name = _("unreached QPV / rural units ({n})").format(n=format_number(len(unreached)))
+    if len(unreached) > limit and "dep" in unreached.columns:
+        _add_unreached_by_department(m, unreached, name)
+        return
     if len(unreached) > limit:
         name = _("unreached QPV / rural units (largest {limit} of {n})").format(
             limit=format_number(limit), n=format_number(len(unreached))
@@ -258,6 +261,38 @@ def _add_unreached(m: folium.Map, plan: Plan, limit: int) -> None:
             aliases=[_alias(c) for c in shown.columns if c != "geometry"],
         ),
     ).add_to(m)
+
+
+def _add_unreached_by_department(m: folium.Map, unreached: gpd.GeoDataFrame, name: str) -> None:
+    """Every unreached unit counted, one circle per department (area by need) instead of sampled dots."""
+    points = _points(unreached[["dep", "need", "geometry"]])
+    frame = pd.DataFrame(
+        {
+            "dep": points["dep"].astype(str),
+            "need": points["need"],
+            "x": points.geometry.x,
+            "y": points.geometry.y,
+        }
+    )
+    groups = frame.groupby("dep").agg(
+        units=("need", "size"), need=("need", "sum"), x=("x", "mean"), y=("y", "mean")
+    )
+    largest = float(groups["need"].max()) or 1.0
+    layer = folium.FeatureGroup(name=_("{name}, by department").format(name=name))
+    for dep, row in groups.iterrows():
+        tip = _("department {dep}: {units} unreached units, need {need}").format(
+            dep=html.escape(str(dep)), units=format_number(row["units"]), need=format_number(row["need"])
+        )
+        folium.CircleMarker(
+            location=(row["y"], row["x"]),
+            radius=4 + 16 * math.sqrt(float(row["need"]) / largest),
+            color="#d62728",
+            weight=1,
+            fill=True,
+            fill_opacity=0.5,
+            tooltip=tip,
+        ).add_to(layer)
+    layer.add_to(m)
 
 
 def _add_colour_scale(m: folium.Map, scale: LinearColormap) -> None:
