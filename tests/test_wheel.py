@@ -82,7 +82,7 @@ def test_the_installed_app_runs_under_apptest(installed: Path, tmp_path: Path) -
         "from coverage.app import PAGE\n"
         "at = AppTest.from_file(str(PAGE), default_timeout=180).run()\n"
         "assert not at.exception, at.exception\n"
-        "print({m.label: m.value for m in at.metric}['Open sites'])\n"
+        "print({m.label: m.value for m in at.metric}['Lieux ouverts'])\n"  # French by default
     )
     done = _run([str(installed / "python"), "-c", script], tmp_path)
     assert done.returncode == 0, done.stderr
