@@ -212,3 +212,18 @@ def test_the_solve_button_reports_missing_official_files(
     errors = " ".join(e.value for e in app.error)
     assert "data files are missing" in errors
     assert "laposte_points" in errors
+
+
+def test_forced_and_closed_sites_and_a_budget_are_settings_of_the_app(app: AppTest) -> None:
+    app.run()
+    app.sidebar.text_input(key="w:objective.forced").set_value("mairie:23096").run()
+    app.sidebar.text_input(key="w:objective.closed").set_value("mairie:87086, mairie:23024").run()
+    assert not app.exception
+    assert app.query_params["objective.forced"] == '["mairie:23096"]'
+    assert app.query_params["objective.closed"] == '["mairie:87086", "mairie:23024"]'
+    assert metrics(app)["Open sites"] == "12"
+    open_ids = next(set(t.value["Site"]) for t in app.dataframe if "Served" in t.value.columns)
+    assert "mairie:23096" in open_ids and not {"mairie:87086", "mairie:23024"} & open_ids
+    app.sidebar.text_input(key="w:objective.forced").set_value("mairie:2309").run()
+    errors = " ".join(e.value for e in app.error)
+    assert "objective.forced names 1 site id that is not a candidate site: 'mairie:2309'" in errors

@@ -179,6 +179,32 @@ def sidebar(extra: dict[str, str]) -> View:
     return View(base, path, overrides, scenario, None)
 
 
+def _site_choices(values: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """Sites kept open (existing ones) or shut, by id, and the budget over the layers' site costs."""
+    sb = st.sidebar
+    with sb.expander(_("Existing, forced and closed sites; budget"), expanded=False):
+        for field, label in (
+            ("forced", _("Sites kept open (ids, comma-separated)")),
+            ("closed", _("Sites kept shut (ids, comma-separated)")),
+        ):
+            key = f"objective.{field}"
+            _default(key, defaults, [])
+            if isinstance(st.session_state[_PREFIX + key], list):
+                st.session_state[_PREFIX + key] = ", ".join(st.session_state[_PREFIX + key])
+            text = st.text_input(label, key=_PREFIX + key, help=_("ids as in the Open sites table"))
+            ids = [part.strip() for part in text.split(",") if part.strip()]
+            values[key] = ids if (ids or key in defaults) else None
+        _default("objective.budget", defaults, 0.0)
+        budget = float(
+            st.number_input(
+                _("Budget (0: none; every site layer needs a cost)"),
+                min_value=0.0,
+                key=_PREFIX + "objective.budget",
+            )
+        )
+        values["objective.budget"] = budget or None
+
+
 def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
     sb = st.sidebar
     values: dict[str, Any] = {}
@@ -280,6 +306,7 @@ def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
         key=_PREFIX + "rules.min_share",
     )
     values["rules.min_share"] = float(share) if share or "rules.min_share" in defaults else None
+    _site_choices(values, defaults)
     _default("rules.maximise_min_share", defaults, False)
     values["rules.maximise_min_share"] = bool(
         sb.checkbox(_("Maximise the worst department's share"), key=_PREFIX + "rules.maximise_min_share")

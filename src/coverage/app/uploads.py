@@ -20,7 +20,7 @@ from coverage.app.upload import (
     save_demand_layer,
     save_upload,
 )
-from coverage.data.i18n import format_number, get_language
+from coverage.data.i18n import format_number
 from coverage.data.i18n import gettext_ as _
 from coverage.data.i18n.errors import frame_error
 from coverage.errors import CoverageError
@@ -74,8 +74,8 @@ def uploads_tab() -> None:
         for name in ("demand_layer", "demand", "upload_message"):
             st.session_state.pop(name, None)
         st.rerun()
-    kinds = {_("candidate sites"): "sites", _("demand units"): "demand"}
-    kind = kinds[st.radio(_("Layer"), list(kinds), horizontal=True, key=f"upload_kind_{get_language()}")]
+    kinds = {"sites": _("candidate sites"), "demand": _("demand units")}  # named now, in this run's language
+    kind = st.radio(_("Layer"), list(kinds), format_func=kinds.get, horizontal=True, key="upload_kind")
     upload = st.file_uploader(_("Layer file"), key="layer_upload")
     if upload is None:
         return
