@@ -1,6 +1,6 @@
 """Extract every translatable text of the package into the French catalogue, keeping its translations.
 
-    python scripts/update_catalogue.py          # writes src/coverage/data/i18n/locales/fr/LC_MESSAGES/coverage.po
+    python scripts/update_catalogue.py          # writes coverage/data/i18n/locales/fr/LC_MESSAGES/coverage.po
     python scripts/update_catalogue.py --check  # exit 1 when a text has no translation
 
 Texts are the ``_("...")`` and ``gettext_("...")`` literals of ``src/coverage``
@@ -27,8 +27,7 @@ def identifiers() -> list[str]:
     """English texts that come from tables of identifiers, not from literals."""
     sys.path.insert(0, str(ROOT / "src"))
     from coverage.app.upload import ENCODINGS
-    from coverage.app.views import STATUSES
-    from coverage.data.i18n.names import COLUMNS, MODELS, PARTNERS, RULES, ZONES
+    from coverage.data.i18n.names import COLUMNS, MODELS, PARTNERS, RULES, STATUSES, ZONES
 
     texts = [*PARTNERS.values(), *MODELS.values(), *RULES.values(), *ZONES.values(), *COLUMNS.values()]
     texts += [*STATUSES.values(), *ENCODINGS]
@@ -42,7 +41,9 @@ def extracted() -> list[str]:
     keywords = {"_": None, "gettext_": None}
     found = [
         message
-        for _, _, message, _, _ in extract_from_dir(PACKAGE, keywords=keywords, method_map=[("**.py", "python")])
+        for _, _, message, _, _ in extract_from_dir(
+            PACKAGE, keywords=keywords, method_map=[("**.py", "python")]
+        )
     ]
     return [m for m in found if isinstance(m, str)]
 

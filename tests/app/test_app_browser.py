@@ -69,6 +69,7 @@ CANDIDATES = "lieux candidats"
 UPLOAD_GUESSED = {"Colonne identifiant": "code", "Colonne longitude": "X", "Colonne latitude": "Y"}
 UPLOAD_MAPPING = {"Colonne capacité (créneaux)": "places"}
 GPKG, HTML_MAP = "Plan en GeoPackage", "Carte HTML (s’ouvre hors ligne)"
+REPORT = "Rapport pour le comité (un fichier HTML)"
 
 
 def _start(tmp: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, Path]:
@@ -360,6 +361,14 @@ def test_exports_download_and_the_map_file_needs_no_cdn(app: Browser, tmp_path: 
     other = app.new_page()
     other.goto((tmp_path / "map.html").as_uri())
     expect(other.locator(".leaflet-interactive").first).to_be_attached(timeout=30_000)
+    # so does the committee report, in French, with its map inline
+    open_tab(page, EXPORT_TAB)
+    _download(page, REPORT, tmp_path / "report.html")
+    report = app.new_page()
+    report.goto((tmp_path / "report.html").as_uri())
+    expect(report.get_by_text("Plan de couverture : demo")).to_be_visible()
+    inline_map = report.frame_locator("iframe")
+    expect(inline_map.locator(".leaflet-interactive").first).to_be_attached(timeout=30_000)
     assert not app.errors, app.errors
 
 

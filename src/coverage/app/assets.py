@@ -3,7 +3,7 @@
 Intranets of public bodies often block public CDNs, and a folium map asks
 for Leaflet, jQuery, Bootstrap and Font Awesome on five of them. The app's
 maps only need Leaflet, which ships in this package (``static/leaflet``,
-Leaflet 1.7.1 as Debian packages it, BSD-2-Clause). :func:`local_assets`
+Leaflet as Debian's libjs-leaflet 1.7.1 packages it, BSD-2-Clause). :func:`local_assets`
 points a map at that copy: the app serves it from its own server
 (``/app/static/leaflet/...``, Streamlit's static serving, which
 ``coverage-plan app`` turns on) and an exported HTML map carries it inline,

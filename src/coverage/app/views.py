@@ -13,10 +13,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from coverage.app.assets import local_assets, tile_notice
+from coverage.app.report import committee_report
 from coverage.app.session import compare_plans, export_csv_zip, export_gpkg, map_html
-from coverage.data.i18n import format_date, format_km, format_number, format_percent
+from coverage.data.i18n import format_date, format_km, format_number, format_percent, get_language, language
 from coverage.data.i18n import gettext_ as _
-from coverage.data.i18n.names import display_table, partner_name
+from coverage.data.i18n.names import STATUSES, display_table, partner_name
 from coverage.plan.maps import plan_map
 from coverage.plan.plan import Plan
 from coverage.scenario.compare import Comparison
@@ -26,15 +27,6 @@ from coverage.scenario.run import ScenarioRun
 
 def _km(metres: float) -> str:
     return format_km(metres)
-
-
-#: Solve statuses of :attr:`coverage.plan.plan.Plan.status` -> display text.
-STATUSES = {
-    "optimal": "optimal",
-    "feasible": "feasible (time limit)",
-    "infeasible": "infeasible",
-    "not solved": "not solved",
-}
 
 
 def build_map(
@@ -302,9 +294,34 @@ def export_tab(run: ScenarioRun) -> None:
         mime="application/zip",
         on_click="ignore",
     )
+    lang = get_language()  # the files are made when pressed, outside this run: in this run's language
+
+    def map_page() -> str:
+        with language(lang):
+            return map_html(local_assets(plan_map(plan, candidates=sites)))
+
+    def report_page() -> str:
+        with language(lang):
+            return committee_report(
+                name=name,
+                summary=plan.summary(),
+                departments=plan.kpis("department") if "dep" in plan.units.columns else None,
+                partners=plan.kpis("partner"),
+                scenario_toml=toml,
+                map_page=map_html(plan_map(plan, candidates=sites)),
+            )
+
+    st.download_button(
+        _("Committee report (one HTML file)"),
+        report_page,
+        name + "-" + _("report") + ".html",
+        mime="text/html",
+        on_click="ignore",
+        type="primary",
+    )
     st.download_button(
         _("HTML map (opens offline)"),
-        lambda: map_html(local_assets(plan_map(plan, candidates=sites))),
+        map_page,
         f"{name}-map.html",
         mime="text/html",
         on_click="ignore",

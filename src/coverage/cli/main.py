@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     _configure_logging(args.verbose)
-    set_language(args.lang)
+    set_language(args.lang or "en")
     if not hasattr(args, "run"):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
@@ -129,8 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lang",
         choices=LANGUAGES,
-        default="en",
-        help="language of messages, maps and reports (default en; fr: French, with French number formats)",
+        default=None,
+        help="language of messages and maps (default en; reports default to fr): fr is French, "
+        "with French number formats",
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     from coverage.cli.data import add_data_command
@@ -145,6 +146,10 @@ def _parser() -> argparse.ArgumentParser:
     from coverage.cli.batch import add_batch_command
 
     add_batch_command(commands)
+
+    from coverage.cli.report import add_report_command
+
+    add_report_command(commands)
 
     from coverage.cli.app import add_app_command
 

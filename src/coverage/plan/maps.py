@@ -315,6 +315,8 @@ def _add_colour_scale(m: folium.Map, scale: LinearColormap) -> None:
 
 
 def _add_partner_legend(m: folium.Map, colours: dict[str, str]) -> None:
+    title, shared = _("open sites by partner"), _("shared site")
+    unreached = _("unreached QPV / rural unit")
     rows = "".join(
         f'<div><span style="background:{colour};width:10px;height:10px;display:inline-block;'
         f'border-radius:5px;margin-right:4px"></span>{html.escape(partner_name(partner))}</div>'
@@ -323,12 +325,12 @@ def _add_partner_legend(m: folium.Map, colours: dict[str, str]) -> None:
     legend = (
         '<div style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
         'padding:6px 8px;border:1px solid #999;font:12px sans-serif">'
-        f"<b>{html.escape(_('open sites by partner'))}</b>{rows}"
+        f"<b>{html.escape(title)}</b>{rows}"
         '<div><span style="border:3px solid black;width:6px;height:6px;display:inline-block;'
-        f'border-radius:5px;margin-right:4px"></span>{html.escape(_("shared site"))}</div>'
+        f'border-radius:5px;margin-right:4px"></span>{html.escape(shared)}</div>'
         '<div><span style="background:#d62728;width:6px;height:6px;display:inline-block;'
         'border-radius:3px;margin-right:4px"></span>'
-        f"{html.escape(_('unreached QPV / rural unit'))}</div></div>"
+        f"{html.escape(unreached)}</div></div>"
     )
     m.get_root().html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
 

@@ -16,6 +16,7 @@ __all__ = [
     "MODELS",
     "PARTNERS",
     "RULES",
+    "STATUSES",
     "column_name",
     "display_table",
     "model_name",
@@ -53,6 +54,14 @@ RULES = {
 
 #: Zones of the demand units -> display name.
 ZONES = {"qpv": "QPV (priority neighbourhood)", "urban": "Urban", "rural": "Rural"}
+
+#: Solve statuses of :attr:`coverage.plan.plan.Plan.status` -> display text.
+STATUSES = {
+    "optimal": "optimal",
+    "feasible": "feasible (time limit)",
+    "infeasible": "infeasible",
+    "not solved": "not solved",
+}
 
 #: Table columns and KPI identifiers -> display name.
 COLUMNS = {
