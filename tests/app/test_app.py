@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -149,6 +150,7 @@ def test_exports_are_offered(app: AppTest) -> None:
         "Scenario TOML (runs with coverage-plan run FILE)",
         "Plan GeoPackage",
         "Plan CSV tables (zip)",
+        "Committee report (one HTML file)",
         "HTML map (opens offline)",
     ]
     assert "max_sites = 12" in app.code[0].value
@@ -227,3 +229,19 @@ def test_forced_and_closed_sites_and_a_budget_are_settings_of_the_app(app: AppTe
     app.sidebar.text_input(key="w:objective.forced").set_value("mairie:2309").run()
     errors = " ".join(e.value for e in app.error)
     assert "objective.forced names 1 site id that is not a candidate site: 'mairie:2309'" in errors
+
+
+def test_a_long_solve_shows_its_phases_and_the_time_elapsed(app: AppTest) -> None:
+    # twelve departments: above the app's light limit, so it solves on a press, with a status box
+    departments = '["16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"]'
+    app.query_params["territory.departments"] = departments
+    app.run()
+    assert not app.metric
+    next(b for b in app.button if b.label == "Solve").click().run(timeout=300)
+    assert not app.exception
+    labels = [status.label for status in app.status]
+    assert any(re.fullmatch(r"Done in [\d.,]+ s", label) for label in labels), labels
+    written = " ".join(m.value for m in app.markdown)
+    for phase in ("load", "demand", "sites", "reach", "solve", "plan"):
+        assert f"{phase}..." in written
+    assert metrics(app)["Departments with an open site"].endswith("/ 12")
