@@ -125,6 +125,43 @@ def test_an_uploaded_site_layer_joins_the_plan_and_the_url(app: AppTest) -> None
     assert metrics(app)["Open sites"] == "12"
 
 
+def test_a_link_names_an_upload_by_its_hash_and_says_when_this_server_lacks_it(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app.run()
+    csv = b"code;nom;lng;lat;places\nS1;Gueret centre;1.8717;46.1714;3\nS2;Limoges centre;1.2611;45.8336;2\n"
+    app.file_uploader(key="layer_upload").set_value(("mine.csv", csv, "text/csv")).run()
+    app.selectbox(key="map_capacity").set_value("places")
+    app.button(key="read_layer").click().run()
+    assert not app.exception
+    link = dict(app.query_params)
+    assert "sites.upload.source" in link, (link, [e.value for e in app.error], [w.value for w in app.warning])
+    source = link["sites.upload.source"]
+    assert re.fullmatch(r'"upload:sites-[0-9a-f]{16}\.geojson"', source), source
+    assert str(tmp_path) not in " ".join(link.values())  # no server path in the link
+    assert link["sites.upload.capacity"] == '"capacity"'  # the mapped column is kept
+
+    # the same link in a new session of this server: the layer is back in the plan
+    again = AppTest.from_file(str(PAGE), default_timeout=60)
+    for key, value in link.items():
+        again.query_params[key] = value
+    again.run()
+    assert not again.exception and not again.warning
+    assert again.query_params["sites.upload.source"] == source
+
+    # on a server without that upload: said, and the rest of the link applies
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "elsewhere"))
+    (tmp_path / "elsewhere").mkdir()
+    other = AppTest.from_file(str(PAGE), default_timeout=60)
+    for key, value in {**link, "objective.max_sites": "7"}.items():
+        other.query_params[key] = value
+    other.run()
+    assert not other.exception
+    warned = " ".join(w.value for w in other.sidebar.warning)
+    assert "not on this server" in warned and "sites-" in warned
+    assert metrics(other)["Open sites"] == "7"
+
+
 def test_heavy_scenarios_solve_on_a_button_press_only(app: AppTest) -> None:
     app.run()
     app.sidebar.selectbox(key="base").set_value("laposte-2021").run()

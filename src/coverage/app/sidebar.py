@@ -21,10 +21,13 @@ from coverage.app.settings import (
     SHIPPED,
     flatten,
     from_query_params,
+    link_overrides,
+    linked_uploads,
     load_view,
     overrides_between,
     to_query_params,
 )
+from coverage.app.upload import upload_store
 from coverage.data.embedded import load_departments
 from coverage.data.i18n import LANGUAGES, format_number, get_language
 from coverage.data.i18n import gettext_ as _
@@ -80,6 +83,14 @@ def _restore_from_url() -> None:
     st.session_state["restored"] = True
     try:
         base, overrides = from_query_params(st.query_params.to_dict())
+        overrides, absent = linked_uploads(overrides, upload_store())
+        if "sites.upload.source" not in overrides:  # a layer whose file is absent is left out whole
+            overrides = {k: v for k, v in overrides.items() if not k.startswith("sites.upload.")}
+        _restore_uploads(overrides)
+        if absent:
+            st.session_state["url_error"] = _(
+                "this link uses uploaded data that is not on this server ({names}); upload it again"
+            ).format(names=", ".join(absent))
         if base not in SHIPPED:
             raise CoverageError(
                 _("unknown scenario {base!r} in the link; shipped: {names}").format(
@@ -93,6 +104,16 @@ def _restore_from_url() -> None:
     st.session_state["base"] = base
     for key, value in flatten(scenario).items():
         st.session_state[_PREFIX + key] = _widget_value(key, value)
+
+
+def _restore_uploads(overrides: dict[str, str]) -> None:
+    """The uploaded layers a link names go back where the upload tab keeps them."""
+    sites = {k: v for k, v in overrides.items() if k.startswith("sites.upload.")}
+    if "sites.upload.source" in sites:
+        st.session_state["site_layer"] = sites
+    if "demand.source" in overrides:
+        keys = ("demand.source", "demand.qpv_units", "demand.use_fragility")
+        st.session_state["demand_layer"] = {k: overrides[k] for k in keys if k in overrides}
 
 
 def _widget_value(key: str, value: Any) -> Any:
@@ -133,6 +154,8 @@ def _scenario_upload() -> None:
 def sidebar(extra: dict[str, str]) -> View:
     """Draw the settings; ``extra`` are overrides from elsewhere (an uploaded site or demand layer)."""
     _restore_from_url()
+    # a link's uploaded layers, restored just now, count on this first run too
+    extra = {**st.session_state.get("site_layer", {}), **st.session_state.get("demand_layer", {}), **extra}
     sb = st.sidebar
     sb.radio(
         "Langue / Language",
@@ -172,7 +195,7 @@ def sidebar(extra: dict[str, str]) -> View:
         return View(base, path, overrides, None, str(exc))
     overrides = overrides_between(base_scenario, scenario)
     if base != UPLOADED:
-        params = to_query_params(base, overrides)
+        params = to_query_params(base, link_overrides(overrides, upload_store()))
         if get_language() != "fr":  # French is the default: a link without lang opens in French
             params[LANG_PARAM] = get_language()
         st.query_params.from_dict(params)

@@ -39,6 +39,8 @@ __all__ = [
     "read_sites_upload",
     "save_demand_layer",
     "save_upload",
+    "store_layer",
+    "upload_store",
 ]
 
 #: Largest upload accepted, in bytes.
@@ -110,6 +112,46 @@ def detect_encoding(data: bytes) -> str:
     if best.encoding != "cp1252" and data.decode("cp1252", errors="replace") == str(best):
         return "Windows-1252"
     return codecs[best.encoding]
+
+
+def upload_store() -> Path:
+    """The server's folder of read upload layers, each named after its content's SHA-256.
+
+    A link names a layer by that file name (``upload:<name>``), never by a
+    path; another server, or this one after a clean-up, says it lacks it.
+
+    Examples
+    --------
+    >>> upload_store().name
+    'coverage-app-uploads'
+    """
+    import tempfile
+
+    store = Path(tempfile.gettempdir()) / "coverage-app-uploads"
+    store.mkdir(parents=True, exist_ok=True)
+    return store
+
+
+def store_layer(path: str | Path, kind: str) -> Path:
+    """Move a written layer into :func:`upload_store` as ``<kind>-<sha256 of its bytes>.geojson``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> written = pathlib.Path(tempfile.mkdtemp()) / "mine.geojson"
+    >>> _ = written.write_text('{"type": "FeatureCollection", "features": []}')
+    >>> stored = store_layer(written, "sites")
+    >>> stored.parent == upload_store(), stored.name.startswith("sites-"), written.exists()
+    (True, True, False)
+    """
+    import hashlib
+    import shutil
+
+    path = Path(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    target = upload_store() / f"{kind}-{digest}.geojson"
+    shutil.move(str(path), target)
+    return target
 
 
 def save_upload(name: str, data: bytes, folder: str | Path) -> Path:

@@ -19,6 +19,8 @@ from coverage.app.upload import (
     read_sites_upload,
     save_demand_layer,
     save_upload,
+    store_layer,
+    upload_store,
 )
 from coverage.data.i18n import format_number
 from coverage.data.i18n import gettext_ as _
@@ -128,8 +130,9 @@ def uploads_tab() -> None:
     )
     try:
         if kind == "sites":
-            out = _folder() / f"{path.stem}-sites.geojson"
-            sites = read_sites_upload(path, mapping, partner=partner.strip() or "my_sites", out=out)
+            written = _folder() / f"{path.stem}-sites.geojson"
+            sites = read_sites_upload(path, mapping, partner=partner.strip() or "my_sites", out=written)
+            out = store_layer(written, "sites")  # links name it by its content's hash
             st.session_state["site_layer"] = {
                 "sites.upload.source": json.dumps(str(out)),
                 "sites.upload.partner": json.dumps(partner.strip() or "my_sites"),
@@ -142,7 +145,7 @@ def uploads_tab() -> None:
             st.rerun()  # the sidebar, drawn before this tab, builds the scenario with the new layer
         else:
             demand: gpd.GeoDataFrame = read_demand_upload(path, mapping)
-            st.session_state["demand_layer"] = save_demand_layer(demand, _folder())
+            st.session_state["demand_layer"] = save_demand_layer(demand, upload_store())
             st.session_state["demand"] = demand
             st.session_state["upload_message"] = _(
                 "{n} demand units, need {need}, drawn on the map "
