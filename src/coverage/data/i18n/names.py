@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from coverage.data.i18n import gettext_
+from coverage.data.i18n import format_percent, gettext_
 
 __all__ = [
     "COLUMNS",
@@ -171,7 +171,7 @@ def column_name(column: str) -> str:
 
 
 def display_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` as a planner reads it: columns by display name, partner, zone and KPI values named.
+    """``frame`` as a planner reads it: columns by display name, partners, zones and KPIs named, shares in %.
 
     Examples
     --------
@@ -193,4 +193,13 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
         out["metric"] = [column_name(str(m)) for m in out["metric"]]
     if "reason" in out.columns:
         out["reason"] = [gettext_(str(r)) for r in out["reason"]]
+    for column in out.columns:  # shares as percentages, other decimals rounded for reading
+        if out[column].dtype.kind != "f":
+            continue
+        if str(column).startswith("share"):
+            out[column] = [format_percent(v) for v in out[column]]
+        elif column in ("a", "b", "delta"):  # a comparison's rows mix shares and counts
+            out[column] = out[column].round(3)
+        else:
+            out[column] = out[column].round(0 if "distance" in str(column) or "need" in str(column) else 1)
     return out.rename(columns={c: column_name(str(c)) for c in out.columns})
