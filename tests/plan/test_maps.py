@@ -65,3 +65,21 @@ def test_unreached_units_above_the_limit_are_aggregated_per_department(demo):
 def test_bad_shade(demo):
     with pytest.raises(ValueError, match="shade must be 'served' or 'reached'"):
         plan_map(demo.plan, shade="people")  # type: ignore[arg-type]
+
+
+def test_a_national_map_frames_mainland_france_and_links_each_overseas_department():
+    run = run_scenario(
+        load_scenario(
+            shipped_scenario("demo"),
+            overrides=['territory.departments=["23", "971", "974"]', "objective.max_sites=3"],
+        )
+    )
+    m = plan_map(run.plan)
+    html = m.get_root().render()
+    fitted = re.search(r"fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", html)
+    assert fitted is not None
+    south, west, north, east = (float(v) for v in fitted.groups())
+    assert (
+        45 < south < north < 47 and 1 < west < east < 3
+    )  # the Creuse, not the Caribbean or the Indian Ocean
+    assert "Mainland France" in html and "Guadeloupe" in html and "La R\\u00e9union" in html

@@ -20,6 +20,8 @@ import folium
 import geopandas as gpd
 import pandas as pd
 from branca.colormap import LinearColormap
+from branca.element import MacroElement
+from jinja2 import Template
 
 from coverage.data.embedded import load_departments
 from coverage.data.i18n import format_number, format_percent
@@ -119,12 +121,15 @@ def plan_map(
     departments = _departments(plan, shade, tolerance)
     if m is None:
         m = folium.Map(tiles=tiles, control_scale=True)
-        # mainland France framed when the territory has it: overseas departments are a pan away
+        # mainland France framed when the territory has it: overseas departments are one click away
         mainland = departments[~departments["dep"].astype(str).str.startswith("97")]
         framed = mainland if len(mainland) else departments
         if len(framed):
             west, south, east, north = framed.total_bounds
             m.fit_bounds([[south, west], [north, east]])
+        overseas = departments[departments["dep"].astype(str).str.startswith("97")]
+        if len(mainland) and len(overseas):
+            _add_places(m, mainland, overseas)
     scale = LinearColormap(
         ["#f7fbff", "#6baed6", "#08306b"],
         vmin=0.0,
@@ -293,6 +298,55 @@ def _add_unreached_by_department(m: folium.Map, unreached: gpd.GeoDataFrame, nam
             tooltip=tip,
         ).add_to(layer)
     layer.add_to(m)
+
+
+class _Places(MacroElement):
+    """Links that frame mainland France or one overseas department (a Leaflet control)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            var box = L.control({position: "topleft"});
+            box.onAdd = function() {
+                var div = L.DomUtil.create("div", "coverage-places");
+                div.style.cssText = "background:white;padding:4px 6px;border:1px solid #999;"
+                    + "font:12px sans-serif";
+                L.DomEvent.disableClickPropagation(div);
+                {{ this.places|tojson }}.forEach(function(place) {
+                    var link = L.DomUtil.create("a", "", div);
+                    link.href = "#";
+                    link.textContent = place[0];
+                    link.style.cssText = "display:block";
+                    L.DomEvent.on(link, "click", function(event) {
+                        L.DomEvent.preventDefault(event);
+                        map.fitBounds(place[1]);
+                    });
+                });
+                return div;
+            };
+            box.addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, places: list[tuple[str, list[list[float]]]]) -> None:
+        super().__init__()
+        self._name = "Places"
+        self.places = places
+
+
+def _add_places(m: folium.Map, mainland: gpd.GeoDataFrame, overseas: gpd.GeoDataFrame) -> None:
+    def bounds(frame: gpd.GeoDataFrame) -> list[list[float]]:
+        west, south, east, north = (float(v) for v in frame.total_bounds)
+        return [[south, west], [north, east]]
+
+    places = [(_("Mainland France"), bounds(mainland))]
+    places += [
+        (str(row["name"]), bounds(overseas[overseas["dep"] == row["dep"]])) for _i, row in overseas.iterrows()
+    ]
+    _Places(places).add_to(m)
 
 
 def _add_colour_scale(m: folium.Map, scale: LinearColormap) -> None:
