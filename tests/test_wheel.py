@@ -50,11 +50,16 @@ def test_the_wheel_holds_the_app_and_the_geodata(installed: Path, tmp_path: Path
         "import json, coverage, coverage.app, coverage.data.embedded as e;"
         "print(json.dumps({'package': coverage.__file__, 'page': str(coverage.app.PAGE),"
         " 'exists': coverage.app.PAGE.exists(), 'geodata': str(e.geodata_dir()),"
-        " 'version': coverage.__version__}))"
+        " 'version': coverage.__version__}));"
+        "from coverage.app.assets import LEAFLET; from coverage.data.i18n import catalogue;"
+        "print(json.dumps({'leaflet': all(p.is_file() for p in LEAFLET.values()),"
+        " 'french': catalogue('fr').gettext('Map')}))"
     )
     done = _run([str(installed / "python"), "-c", probe], tmp_path)
     assert done.returncode == 0, done.stderr
-    found = json.loads(done.stdout)
+    found, shipped = (json.loads(line) for line in done.stdout.splitlines())
+    # the map's Leaflet and the French catalogue travel in the wheel (no CDN, no compile step)
+    assert shipped == {"leaflet": True, "french": "Carte"}
     site = str(installed.parent / "lib")
     assert found["package"].startswith(site) and found["page"].startswith(site)  # not the checkout's src/
     assert found["exists"] and found["geodata"].startswith(site)
@@ -77,7 +82,7 @@ def test_the_installed_app_runs_under_apptest(installed: Path, tmp_path: Path) -
         "from coverage.app import PAGE\n"
         "at = AppTest.from_file(str(PAGE), default_timeout=180).run()\n"
         "assert not at.exception, at.exception\n"
-        "print({m.label: m.value for m in at.metric}['Open sites'])\n"
+        "print({m.label: m.value for m in at.metric}['Lieux ouverts'])\n"  # French by default
     )
     done = _run([str(installed / "python"), "-c", script], tmp_path)
     assert done.returncode == 0, done.stderr

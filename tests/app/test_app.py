@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +21,9 @@ def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
     # Streamlit runs the script as sys.modules["__main__"] and leaves it there: put pytest's back,
     # or processes spawned later (Dask's workers) would run the app as their main module.
     monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    return AppTest.from_file(str(PAGE), default_timeout=60)
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.query_params["lang"] = "en"  # these tests read the English labels (French is the default)
+    return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -122,6 +125,43 @@ def test_an_uploaded_site_layer_joins_the_plan_and_the_url(app: AppTest) -> None
     assert metrics(app)["Open sites"] == "12"
 
 
+def test_a_link_names_an_upload_by_its_hash_and_says_when_this_server_lacks_it(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app.run()
+    csv = b"code;nom;lng;lat;places\nS1;Gueret centre;1.8717;46.1714;3\nS2;Limoges centre;1.2611;45.8336;2\n"
+    app.file_uploader(key="layer_upload").set_value(("mine.csv", csv, "text/csv")).run()
+    app.selectbox(key="map_capacity").set_value("places")
+    app.button(key="read_layer").click().run()
+    assert not app.exception
+    link = dict(app.query_params)
+    assert "sites.upload.source" in link, (link, [e.value for e in app.error], [w.value for w in app.warning])
+    source = link["sites.upload.source"]
+    assert re.fullmatch(r'"upload:sites-[0-9a-f]{16}\.geojson"', source), source
+    assert str(tmp_path) not in " ".join(link.values())  # no server path in the link
+    assert link["sites.upload.capacity"] == '"capacity"'  # the mapped column is kept
+
+    # the same link in a new session of this server: the layer is back in the plan
+    again = AppTest.from_file(str(PAGE), default_timeout=60)
+    for key, value in link.items():
+        again.query_params[key] = value
+    again.run()
+    assert not again.exception and not again.warning
+    assert again.query_params["sites.upload.source"] == source
+
+    # on a server without that upload: said, and the rest of the link applies
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "elsewhere"))
+    (tmp_path / "elsewhere").mkdir()
+    other = AppTest.from_file(str(PAGE), default_timeout=60)
+    for key, value in {**link, "objective.max_sites": "7"}.items():
+        other.query_params[key] = value
+    other.run()
+    assert not other.exception
+    warned = " ".join(w.value for w in other.sidebar.warning)
+    assert "not on this server" in warned and "sites-" in warned
+    assert metrics(other)["Open sites"] == "7"
+
+
 def test_heavy_scenarios_solve_on_a_button_press_only(app: AppTest) -> None:
     app.run()
     app.sidebar.selectbox(key="base").set_value("laposte-2021").run()
@@ -147,7 +187,8 @@ def test_exports_are_offered(app: AppTest) -> None:
         "Scenario TOML (runs with coverage-plan run FILE)",
         "Plan GeoPackage",
         "Plan CSV tables (zip)",
-        "HTML map",
+        "Committee report (one HTML file)",
+        "HTML map (opens offline)",
     ]
     assert "max_sites = 12" in app.code[0].value
 
@@ -265,3 +306,34 @@ def test_a_scenario_with_a_rollout_shows_its_curve_and_target_month(app: AppTest
     assert cards["Target reached"] == "2022-12"
     assert any("Rollout solve: optimal" in c.value for c in app.caption)
     assert app.subheader[0].value == "Rollout over time"
+
+
+def test_forced_and_closed_sites_and_a_budget_are_settings_of_the_app(app: AppTest) -> None:
+    app.run()
+    app.sidebar.text_input(key="w:objective.forced").set_value("mairie:23096").run()
+    app.sidebar.text_input(key="w:objective.closed").set_value("mairie:87086, mairie:23024").run()
+    assert not app.exception
+    assert app.query_params["objective.forced"] == '["mairie:23096"]'
+    assert app.query_params["objective.closed"] == '["mairie:87086", "mairie:23024"]'
+    assert metrics(app)["Open sites"] == "12"
+    open_ids = next(set(t.value["Site"]) for t in app.dataframe if "Served" in t.value.columns)
+    assert "mairie:23096" in open_ids and not {"mairie:87086", "mairie:23024"} & open_ids
+    app.sidebar.text_input(key="w:objective.forced").set_value("mairie:2309").run()
+    errors = " ".join(e.value for e in app.error)
+    assert "objective.forced names 1 site id that is not a candidate site: 'mairie:2309'" in errors
+
+
+def test_a_long_solve_shows_its_phases_and_the_time_elapsed(app: AppTest) -> None:
+    # twelve departments: above the app's light limit, so it solves on a press, with a status box
+    departments = '["16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"]'
+    app.query_params["territory.departments"] = departments
+    app.run()
+    assert not app.metric
+    next(b for b in app.button if b.label == "Solve").click().run(timeout=300)
+    assert not app.exception
+    labels = [status.label for status in app.status]
+    assert any(re.fullmatch(r"Done in [\d.,]+ s", label) for label in labels), labels
+    written = " ".join(m.value for m in app.markdown)
+    for phase in ("load", "demand", "sites", "reach", "solve", "plan"):
+        assert f"{phase}..." in written
+    assert metrics(app)["Departments with an open site"].endswith("/ 12")

@@ -307,3 +307,25 @@ def test_run_refuses_to_write_a_plan_that_breaks_its_constraints(tmp_path, capsy
     assert "the solved plan breaks 2 of its model's constraints, so nothing was written" in err
     assert "site count: open sites: open sites 12, above the limit 3" in err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_on_a_terminal_the_phase_under_way_ticks_with_a_bar_and_its_seconds() -> None:
+    import io
+    import time
+
+    from coverage.cli.run import _PhasePrinter
+
+    stream = io.StringIO()
+    printer = _PhasePrinter(("load", "demand", "solve"), live=True, stream=stream)
+    printer("load", 0, 1)
+    printer("load", 1, 1)
+    printer("solve", 0, 1)
+    deadline = time.monotonic() + 30
+    while "solve ... " not in stream.getvalue().split("[3/3] solve ...")[-1] and time.monotonic() < deadline:
+        time.sleep(0.1)  # a long phase: its line is redrawn every second
+    printer("solve", 1, 1)
+    text = stream.getvalue()
+    assert re.search(r"\r\[3/3\] \[##-\] solve \.\.\. \d+ s", text), text
+    assert re.search(r"\r\[3/3\] solve done in \d+\.\d\d s\n$", text), text
+    time.sleep(1.2)
+    assert stream.getvalue() == text  # the ticking stopped with the phase

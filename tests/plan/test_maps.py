@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import folium
 import pytest
 
@@ -47,9 +49,37 @@ def test_layers_stack_on_a_given_map(demo):
 def test_limits_are_named_in_the_layer(demo):
     names = _layers(plan_map(demo.plan, candidates=demo.sites, max_candidates=10, max_unreached=5))
     assert "candidate sites (first 10 of 438)" in names
-    assert any(name.startswith("unreached QPV / rural units (largest 5 of") for name in names)
+    # above the limit every unreached unit is counted, per department, instead of a sample of dots
+    n_unreached = len(demo.plan.explanations)
+    assert f"unreached QPV / rural units ({n_unreached}), by department" in names
+
+
+def test_unreached_units_above_the_limit_are_aggregated_per_department(demo):
+    html = plan_map(demo.plan, max_unreached=5).get_root().render()
+    counts = {dep: int(n) for dep, n in re.findall(r"department (\w+): (\d+) unreached units", html)}
+    explanations = demo.plan.explanations
+    assert counts == explanations.groupby("dep").size().to_dict()
+    assert sum(counts.values()) == len(explanations)
 
 
 def test_bad_shade(demo):
     with pytest.raises(ValueError, match="shade must be 'served' or 'reached'"):
         plan_map(demo.plan, shade="people")  # type: ignore[arg-type]
+
+
+def test_a_national_map_frames_mainland_france_and_links_each_overseas_department():
+    run = run_scenario(
+        load_scenario(
+            shipped_scenario("demo"),
+            overrides=['territory.departments=["23", "971", "974"]', "objective.max_sites=3"],
+        )
+    )
+    m = plan_map(run.plan)
+    html = m.get_root().render()
+    fitted = re.search(r"fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", html)
+    assert fitted is not None
+    south, west, north, east = (float(v) for v in fitted.groups())
+    assert (
+        45 < south < north < 47 and 1 < west < east < 3
+    )  # the Creuse, not the Caribbean or the Indian Ocean
+    assert "Mainland France" in html and "Guadeloupe" in html and "La R\\u00e9union" in html

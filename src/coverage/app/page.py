@@ -10,14 +10,23 @@ tables, comparison and exports are library calls.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx
 
 from coverage.app.roads import roads_panel
 from coverage.app.session import inputs_key, resolve
+from coverage.app.settings import LANG_PARAM
 from coverage.app.sidebar import sidebar
 from coverage.app.uploads import uploads_tab
-from coverage.app.views import compare_tab, export_tab, kpi_cards, map_tab, numbers_tab
+from coverage.app.views import compare_tab, export_tab, kpi_cards, map_tab, numbers_tab, tiles_setting
+from coverage.data.i18n import LANGUAGES, format_number, get_language, set_language
+from coverage.data.i18n import gettext_ as _
+from coverage.data.i18n.errors import frame_error
 from coverage.errors import CoverageError
+from coverage.scenario.progress import Progress
 from coverage.scenario.run import ScenarioRun
 from coverage.scenario.schema import Scenario
 from coverage.scenario.tables import is_path_like
@@ -28,15 +37,58 @@ LIGHT_DEPARTMENTS = 10
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _inputs_run(key: str, data_dir: str, _scenario: Scenario) -> ScenarioRun:
+def _inputs_run(
+    key: str, data_dir: str, _scenario: Scenario, _progress: Progress | None = None
+) -> ScenarioRun:
     """A full run of the first scenario seen with these inputs (demand, sites, reach are reused)."""
-    return resolve(_scenario, data_dir=data_dir or None)
+    return resolve(_scenario, data_dir=data_dir or None, progress=_progress)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _solved(key: str, data_dir: str, _scenario: Scenario) -> ScenarioRun:
-    base = _inputs_run(inputs_key(_scenario), data_dir, _scenario)
-    return base if base.scenario == _scenario else resolve(_scenario, previous=base)
+def _solved(key: str, data_dir: str, _scenario: Scenario, _progress: Progress | None = None) -> ScenarioRun:
+    base = _inputs_run(inputs_key(_scenario), data_dir, _scenario, _progress)
+    if base.scenario == _scenario:
+        return base
+    if _progress is not None:
+        _progress("solve", 0, 1)
+    return resolve(_scenario, previous=base)
+
+
+def _solve_with_progress(key: str, data_dir: str, scenario: Scenario) -> ScenarioRun:
+    """Solve in a worker thread while a status box shows the phases and the time elapsed.
+
+    The worker only records the phases (no Streamlit call leaves this run's
+    thread); the box is redrawn every half second until the plan is made.
+    """
+    events: list[tuple[str, int, int]] = []
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["run"] = _solved(key, data_dir, scenario, lambda *event: events.append(event))
+        except BaseException as exc:  # raised again in this run's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="coverage-solve", daemon=True)
+    add_script_run_ctx(worker)
+    start = time.perf_counter()
+    worker.start()
+    with st.status(_("Solving..."), expanded=True) as box:
+        shown = 0
+        while worker.is_alive() or shown < len(events):
+            worker.join(0.5)
+            for phase, done, _total in events[shown:]:
+                if done == 0:
+                    box.write(_("{phase}...").format(phase=_(phase)))
+            shown = len(events)
+            elapsed = format_number(time.perf_counter() - start, 0)
+            box.update(label=_("Solving... {seconds} s elapsed").format(seconds=elapsed))
+        state = "error" if "error" in outcome else "complete"
+        seconds = format_number(time.perf_counter() - start, 1)
+        box.update(label=_("Done in {seconds} s").format(seconds=seconds), state=state, expanded=False)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["run"]  # type: ignore[return-value]
 
 
 def _is_light(scenario: Scenario) -> bool:
@@ -53,31 +105,49 @@ def _is_light(scenario: Scenario) -> bool:
 def _plan(scenario: Scenario) -> ScenarioRun | None:
     key = scenario.model_dump_json()
     data_dir = st.sidebar.text_input(
-        "Data folder (official files)", key="data_dir", help="default: COVERAGE_DATA_DIR"
+        _("Data folder (official files)"), key="data_dir", help=_("default: COVERAGE_DATA_DIR")
     )
-    if not _is_light(scenario) and st.session_state.get("solved_key") != key:
-        st.info("This scenario reads official files or covers many departments: it solves on demand.")
-        if not st.button("Solve", type="primary"):
+    light = _is_light(scenario)
+    if not light and st.session_state.get("solved_key") != key:
+        st.info(_("This scenario reads official files or covers many departments: it solves on demand."))
+        if not st.button(_("Solve"), type="primary"):
             return None
     try:
-        with st.spinner("Solving..."):
-            run = _solved(key, data_dir, scenario)
+        if light:
+            with st.spinner(_("Solving...")):
+                run = _solved(key, data_dir, scenario)
+        else:  # long work: its phases and the time elapsed
+            run = _solve_with_progress(key, data_dir, scenario)
     except (CoverageError, ValueError) as exc:
-        st.error(f"The plan could not be made:\n\n{exc}")
+        st.error(_("The plan could not be made:") + f"\n\n{frame_error(str(exc))}")
         return None
     st.session_state["solved_key"] = key
     return run
 
 
+def _language() -> None:
+    """The session's language: the URL's ``lang`` on a first run, then the switch (French by default)."""
+    if "lang" not in st.session_state:
+        asked = st.query_params.get(LANG_PARAM, "fr")
+        st.session_state["lang"] = asked if asked in LANGUAGES else "fr"
+    set_language(st.session_state["lang"])
+
+
 def main() -> None:
-    st.set_page_config(page_title="Coverage planning", layout="wide")
-    st.title("Coverage planning")
+    _language()
+    st.set_page_config(page_title=_("Coverage planning"), layout="wide")
+    st.title(_("Coverage planning"))
     view = sidebar({**st.session_state.get("site_layer", {}), **st.session_state.get("demand_layer", {})})
-    tabs = st.tabs(["Map", "Numbers", "Compare", "Your data", "Export"])
+    # the map is drawn only while its tab is open: a map drawn in a hidden tab has a frame of height 0
+    names = [_("Map"), _("Numbers"), _("Compare"), _("Your data"), _("Export")]
+    try:
+        tabs = st.tabs(names, key=f"tab-{get_language()}", on_change="rerun")
+    except TypeError:  # Streamlit before lazy tabs: every tab is drawn
+        tabs = st.tabs(names)
     with tabs[3]:
         uploads_tab()
     if view.scenario is None:
-        st.error(f"These settings are not a valid scenario:\n\n{view.error}")
+        st.error(_("These settings are not a valid scenario:") + f"\n\n{frame_error(str(view.error))}")
         return
     st.caption(view.scenario.description or view.scenario.name)
     run = _plan(view.scenario)
@@ -89,8 +159,9 @@ def main() -> None:
     pinned: ScenarioRun | None = st.session_state.get("pinned")
     with tabs[0]:
         kpi_cards(run, None if pinned is None else pinned.plan)
-        map_tab(run, key, st.session_state.get("demand"), comparison, pinned)
-        roads_panel(run)
+        if getattr(tabs[0], "open", None) is not False:
+            map_tab(run, key, st.session_state.get("demand"), comparison, pinned, tiles_setting())
+            roads_panel(run)
     with tabs[1]:
         numbers_tab(run, key)
     with tabs[4]:

@@ -23,9 +23,13 @@ from coverage.scenario.loading import load_scenario, parse_override
 from coverage.scenario.schema import Scenario
 
 __all__ = [
+    "LANG_PARAM",
     "SCENARIO_PARAM",
     "SHIPPED",
+    "UPLOAD_PREFIX",
     "flatten",
+    "link_overrides",
+    "linked_uploads",
     "from_query_params",
     "load_view",
     "sandbox_folders",
@@ -33,8 +37,13 @@ __all__ = [
     "to_query_params",
 ]
 
-#: Query parameter naming the base scenario; every other parameter is an override.
+#: Query parameter naming the base scenario; every other parameter but :data:`LANG_PARAM` is an override.
 SCENARIO_PARAM = "scenario"
+#: Query parameter of the app's language (``fr``, the default, or ``en``).
+LANG_PARAM = "lang"
+#: How a link names an uploaded file: ``upload:<file name in the server's upload store>``
+#: (the name holds the content's SHA-256), never the server's path.
+UPLOAD_PREFIX = "upload:"
 #: Scenarios shipped with the library, in the order the app lists them.
 SHIPPED = ("demo", "laposte-2021", "national-4000")
 
@@ -120,6 +129,8 @@ def from_query_params(params: Mapping[str, str | list[str]]) -> tuple[str, dict[
     ('demo', {'objective.max_sites': '5'})
     >>> from_query_params({})  # a bare URL shows the demo
     ('demo', {})
+    >>> from_query_params({"scenario": "demo", "lang": "en"})  # the language is not a setting
+    ('demo', {})
     >>> from_query_params({"max sites": "5"})
     Traceback (most recent call last):
     ...
@@ -127,6 +138,7 @@ def from_query_params(params: Mapping[str, str | list[str]]) -> tuple[str, dict[
     """
     values = {key: value[-1] if isinstance(value, list) else value for key, value in params.items()}
     base = values.pop(SCENARIO_PARAM, "demo") or "demo"
+    values.pop(LANG_PARAM, None)
     for key, value in values.items():
         parse_override(f"{key}={value}")
     return base, values
@@ -186,3 +198,59 @@ def sandbox_folders(upload_folder: str | Path) -> list[Path]:
     if data_dir is not None:
         folders.append(Path(data_dir).resolve())
     return folders
+
+
+def link_overrides(overrides: Mapping[str, str], store: str | Path) -> dict[str, str]:
+    """``overrides`` as a link writes them: a path inside ``store`` becomes ``upload:<file name>``.
+
+    Examples
+    --------
+    >>> link_overrides({"sites.upload.source": '"/tmp/store/sites-9f2c.geojson"', "objective.max_sites": "5"},
+    ...                "/tmp/store")
+    {'sites.upload.source': '"upload:sites-9f2c.geojson"', 'objective.max_sites': '5'}
+    """
+    root = Path(store).resolve()
+    out = {}
+    for key, value in overrides.items():
+        try:
+            text = json.loads(value)
+        except ValueError:
+            text = None
+        if isinstance(text, str) and Path(text).is_absolute() and Path(text).resolve().parent == root:
+            value = json.dumps(UPLOAD_PREFIX + Path(text).name)
+        out[key] = value
+    return out
+
+
+def linked_uploads(overrides: Mapping[str, str], store: str | Path) -> tuple[dict[str, str], list[str]]:
+    """Overrides of a link with ``upload:<name>`` turned back into paths of ``store``, and the names absent.
+
+    A name that is not a plain file name of the store is absent too (a link
+    cannot point elsewhere on the server).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> store = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (store / "sites-9f2c.geojson").write_text("{}")
+    >>> found, absent = linked_uploads({"sites.upload.source": '"upload:sites-9f2c.geojson"',
+    ...                                 "demand.source": '"upload:demand-0000.geojson"'}, store)
+    >>> found["sites.upload.source"] == json.dumps(str(store.resolve() / "sites-9f2c.geojson")), absent
+    (True, ['demand-0000.geojson'])
+    """
+    root = Path(store).resolve()
+    out, absent = {}, []
+    for key, value in overrides.items():
+        try:
+            text = json.loads(value)
+        except ValueError:
+            text = None
+        if isinstance(text, str) and text.startswith(UPLOAD_PREFIX):
+            name = text[len(UPLOAD_PREFIX) :]
+            path = root / name
+            if Path(name).name != name or not path.is_file():
+                absent.append(name)
+                continue
+            value = json.dumps(str(path))
+        out[key] = value
+    return out, absent

@@ -18,21 +18,29 @@ import streamlit as st
 
 from coverage.app.roads import ROAD_FIELDS, road_rules
 from coverage.app.settings import (
+    LANG_PARAM,
     SHIPPED,
     flatten,
     from_query_params,
+    link_overrides,
+    linked_uploads,
     load_view,
     overrides_between,
     sandbox_folders,
     to_query_params,
 )
+from coverage.app.upload import upload_store
 from coverage.data.embedded import load_departments
+from coverage.data.i18n import LANGUAGES, format_number, get_language
+from coverage.data.i18n import gettext_ as _
+from coverage.data.i18n.errors import frame_error
+from coverage.data.i18n.names import RULES, model_name, partner_name
 from coverage.errors import CoverageError
 from coverage.scenario.loading import load_scenario
 from coverage.scenario.run import shipped_scenario
 from coverage.scenario.schema import Scenario
 
-UPLOADED = "uploaded TOML"
+UPLOADED = "uploaded TOML"  # the choice's value; shown as _("uploaded TOML")
 #: Largest scenario file accepted (read as TOML text only; nothing in it is executed).
 MAX_TOML_BYTES = 1_000_000
 _PREFIX = "w:"
@@ -61,7 +69,12 @@ def upload_folder() -> Path:
 
 
 def _sandbox() -> list[Path]:
-    return sandbox_folders(upload_folder())
+    """The session's uploads, the server's store of uploaded layers (by hash) and the data folder."""
+    return [*sandbox_folders(upload_folder()), Path(upload_store()).resolve()]
+
+
+def _scenario_name(base: str) -> str:
+    return _("uploaded TOML") if base == UPLOADED else base
 
 
 def _base_path(base: str) -> Path:
@@ -82,8 +95,20 @@ def _restore_from_url() -> None:
     st.session_state["restored"] = True
     try:
         base, overrides = from_query_params(st.query_params.to_dict())
+        overrides, absent = linked_uploads(overrides, upload_store())
+        if "sites.upload.source" not in overrides:  # a layer whose file is absent is left out whole
+            overrides = {k: v for k, v in overrides.items() if not k.startswith("sites.upload.")}
+        _restore_uploads(overrides)
+        if absent:
+            st.session_state["url_error"] = _(
+                "this link uses uploaded data that is not on this server ({names}); upload it again"
+            ).format(names=", ".join(absent))
         if base not in SHIPPED:
-            raise CoverageError(f"unknown scenario {base!r} in the link; shipped: {', '.join(SHIPPED)}")
+            raise CoverageError(
+                _("unknown scenario {base!r} in the link; shipped: {names}").format(
+                    base=base, names=", ".join(SHIPPED)
+                )
+            )
         scenario = load_view(shipped_scenario(base), overrides, allowed_folders=_sandbox())
     except (CoverageError, ValueError) as exc:
         st.session_state["url_error"] = str(exc)
@@ -91,6 +116,16 @@ def _restore_from_url() -> None:
     st.session_state["base"] = base
     for key, value in flatten(scenario).items():
         st.session_state[_PREFIX + key] = _widget_value(key, value)
+
+
+def _restore_uploads(overrides: dict[str, str]) -> None:
+    """The uploaded layers a link names go back where the upload tab keeps them."""
+    sites = {k: v for k, v in overrides.items() if k.startswith("sites.upload.")}
+    if "sites.upload.source" in sites:
+        st.session_state["site_layer"] = sites
+    if "demand.source" in overrides:
+        keys = ("demand.source", "demand.qpv_units", "demand.use_fragility")
+        st.session_state["demand_layer"] = {k: overrides[k] for k in keys if k in overrides}
 
 
 def _widget_value(key: str, value: Any) -> Any:
@@ -108,13 +143,15 @@ def _default(key: str, defaults: dict[str, Any], fallback: Any) -> None:
 
 
 def _scenario_upload() -> None:
-    upload = st.sidebar.file_uploader("...or upload a scenario TOML", type=["toml"], key="toml_upload")
+    upload = st.sidebar.file_uploader(_("...or upload a scenario TOML"), type=["toml"], key="toml_upload")
     if upload is None:
         return
     path = upload_folder() / "uploaded-scenario.toml"
     if upload.size > MAX_TOML_BYTES:
         st.sidebar.error(
-            f"{upload.name}: {upload.size:,} bytes, above the {MAX_TOML_BYTES:,} bytes of a scenario"
+            _("{name}: {size} bytes, above the {limit} bytes of a scenario").format(
+                name=upload.name, size=format_number(upload.size), limit=format_number(MAX_TOML_BYTES)
+            )
         )
         return
     if st.session_state.get("uploaded_toml_name") != upload.name:
@@ -128,19 +165,36 @@ def _scenario_upload() -> None:
 def sidebar(extra: dict[str, str]) -> View:
     """Draw the settings; ``extra`` are overrides from elsewhere (an uploaded site or demand layer)."""
     _restore_from_url()
+    # a link's uploaded layers, restored just now, count on this first run too
+    extra = {**st.session_state.get("site_layer", {}), **st.session_state.get("demand_layer", {}), **extra}
     sb = st.sidebar
-    sb.header("Scenario")
+    sb.radio(
+        "Langue / Language",
+        list(LANGUAGES),
+        format_func={"fr": "Français", "en": "English"}.get,
+        key="lang",
+        horizontal=True,
+    )
+    sb.header(_("Scenario"))
     if "url_error" in st.session_state:
-        sb.warning(f"The link's settings were not applied: {st.session_state['url_error']}")
+        sb.warning(
+            _("The link's settings were not applied:") + f" {frame_error(st.session_state['url_error'])}"
+        )
     _scenario_upload()
     choices = [*SHIPPED, *([UPLOADED] if "uploaded_toml" in st.session_state else [])]
     st.session_state.setdefault("base", "demo")
-    base = sb.selectbox("Scenario", choices, key="base", on_change=_reset_widgets)
+    base = sb.selectbox(
+        _("Scenario"),
+        choices,
+        key="base",
+        on_change=_reset_widgets,
+        format_func={c: _scenario_name(c) for c in choices}.get,  # named now, in the session's language
+    )
     path = _base_path(base)
     try:
         base_scenario = load_scenario(path, allowed_folders=_sandbox())
     except CoverageError as exc:
-        return View(base, path, {}, None, f"The scenario file has problems:\n\n{exc}")
+        return View(base, path, {}, None, _("The scenario file has problems:") + f"\n\n{exc}")
     defaults = flatten(base_scenario)
     values = _widgets(base_scenario, defaults)
     edits = {key: value for key, value in values.items() if value is not None}
@@ -152,8 +206,37 @@ def sidebar(extra: dict[str, str]) -> View:
         return View(base, path, overrides, None, str(exc))
     overrides = overrides_between(base_scenario, scenario)
     if base != UPLOADED:
-        st.query_params.from_dict(to_query_params(base, overrides))
+        params = to_query_params(base, link_overrides(overrides, upload_store()))
+        if get_language() != "fr":  # French is the default: a link without lang opens in French
+            params[LANG_PARAM] = get_language()
+        st.query_params.from_dict(params)
     return View(base, path, overrides, scenario, None)
+
+
+def _site_choices(values: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """Sites kept open (existing ones) or shut, by id, and the budget over the layers' site costs."""
+    sb = st.sidebar
+    with sb.expander(_("Existing, forced and closed sites; budget"), expanded=False):
+        for field, label in (
+            ("forced", _("Sites kept open (ids, comma-separated)")),
+            ("closed", _("Sites kept shut (ids, comma-separated)")),
+        ):
+            key = f"objective.{field}"
+            _default(key, defaults, [])
+            if isinstance(st.session_state[_PREFIX + key], list):
+                st.session_state[_PREFIX + key] = ", ".join(st.session_state[_PREFIX + key])
+            text = st.text_input(label, key=_PREFIX + key, help=_("ids as in the Open sites table"))
+            ids = [part.strip() for part in text.split(",") if part.strip()]
+            values[key] = ids if (ids or key in defaults) else None
+        _default("objective.budget", defaults, 0.0)
+        budget = float(
+            st.number_input(
+                _("Budget (0: none; every site layer needs a cost)"),
+                min_value=0.0,
+                key=_PREFIX + "objective.budget",
+            )
+        )
+        values["objective.budget"] = budget or None
 
 
 def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +245,7 @@ def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
     names = department_names()
     _default("territory.departments", defaults, "all")
     picked = sb.multiselect(
-        "Departments (none: all of France)",
+        _("Departments (none: all of France)"),
         sorted(names),
         format_func=lambda code: f"{code} {names[code]}",
         key=_PREFIX + "territory.departments",
@@ -170,8 +253,8 @@ def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
     values["territory.departments"] = list(picked) or "all"
 
     for partner in base.partners:
-        with sb.expander(f"Partner {partner}", expanded=False):
-            for field, label in (("advisors", "Advisors"), ("slots_per_advisor", "Slots per advisor")):
+        with sb.expander(_("Partner {name}").format(name=partner_name(partner)), expanded=False):
+            for field, label in (("advisors", _("Advisors")), ("slots_per_advisor", _("Slots per advisor"))):
                 key = f"partners.{partner}.{field}"
                 _default(key, defaults, 1)
                 least = 0 if field == "advisors" else 1
@@ -179,22 +262,35 @@ def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
             key = f"sharing.{partner}"
             _default(key, defaults, [])
             others = sorted({*base.partners, *(layer.partner for layer in base.sites.values())} - {partner})
-            shared = st.multiselect("Shares premises of", others, key=_PREFIX + key)
+            shared = st.multiselect(
+                _("Shares premises of"),
+                others,
+                format_func={o: partner_name(o) for o in others}.get,
+                key=_PREFIX + key,
+            )
             values[key] = list(shared) if (shared or key in defaults) else None
 
-    sb.subheader("Access")
+    sb.subheader(_("Access"))
     _default("access.rule", defaults, "zone_radius")
-    rules = ["zone_radius", "radius", "travel_time", *road_rules(defaults)]
-    rule = sb.radio("Access rule", rules, key=_PREFIX + "access.rule", horizontal=True)
+    rule = sb.radio(
+        _("Access rule"),
+        ["zone_radius", "radius", "travel_time", *road_rules(defaults)],
+        format_func=lambda r: _(RULES.get(r, r)),
+        key=_PREFIX + "access.rule",
+        horizontal=True,
+    )
     values["access.rule"] = rule
     fields = {
         "zone_radius": [
-            ("qpv", "QPV radius (m)", 1000.0),
-            ("urban", "Urban radius (m)", 5000.0),
-            ("rural", "Rural radius (m)", 15000.0),
+            ("qpv", _("QPV radius (m)"), 1000.0),
+            ("urban", _("Urban radius (m)"), 5000.0),
+            ("rural", _("Rural radius (m)"), 15000.0),
         ],
-        "radius": [("metres", "Radius (m)", 10000.0)],
-        "travel_time": [("max_minutes", "Max travel time (min)", 20.0), ("detour", "Detour factor", 1.3)],
+        "radius": [("metres", _("Radius (m)"), 10000.0)],
+        "travel_time": [
+            ("max_minutes", _("Max travel time (min)"), 20.0),
+            ("detour", _("Detour factor"), 1.3),
+        ],
         **ROAD_FIELDS,
     }[rule]
     for field, label, fallback in fields:
@@ -202,30 +298,35 @@ def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
         _default(key, defaults if defaults.get("access.rule") == rule else {}, fallback)
         values[key] = float(sb.number_input(label, min_value=0.0, key=_PREFIX + key))
 
-    sb.subheader("Objective")
+    sb.subheader(_("Objective"))
     _default("objective.model", defaults, "maximal_coverage")
     models = ["maximal_coverage", "staffing", "set_cover", "p_median", "p_center"]
-    model = sb.selectbox("Model", models, key=_PREFIX + "objective.model")
+    model = sb.selectbox(
+        _("Model"),
+        models,
+        format_func={m: model_name(m) for m in models}.get,
+        key=_PREFIX + "objective.model",
+    )
     values["objective.model"] = model
     if model == "maximal_coverage":
         _default("objective.max_sites", defaults, 10)
         top = max(200, 2 * int(st.session_state[_PREFIX + "objective.max_sites"]))
         values["objective.max_sites"] = int(
-            sb.slider("Sites to open", 1, top, key=_PREFIX + "objective.max_sites")
+            sb.slider(_("Sites to open"), 1, top, key=_PREFIX + "objective.max_sites")
         )
     if model in ("p_median", "p_center"):
         _default("objective.p", defaults, 10)
         top = max(200, 2 * int(st.session_state[_PREFIX + "objective.p"]))
-        values["objective.p"] = int(sb.slider("Sites to open (p)", 1, top, key=_PREFIX + "objective.p"))
+        values["objective.p"] = int(sb.slider(_("Sites to open (p)"), 1, top, key=_PREFIX + "objective.p"))
     if model in ("set_cover", "staffing"):
         _default("objective.target", defaults, 0.0)
         target = float(
-            sb.number_input("Need to reach (0: none)", min_value=0.0, key=_PREFIX + "objective.target")
+            sb.number_input(_("Need to reach (0: none)"), min_value=0.0, key=_PREFIX + "objective.target")
         )
         values["objective.target"] = target or None
     for field, label in (
-        ("min_sites", "Min sites per department"),
-        ("min_advisors", "Min advisors per department"),
+        ("min_sites", _("Min sites per department")),
+        ("min_advisors", _("Min advisors per department")),
     ):
         key = f"rules.{field}"
         _default(key, defaults, 0)
@@ -233,32 +334,33 @@ def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
         values[key] = int(number) if number or key in defaults else None
     _default("rules.min_share", defaults, 0.0)
     share = sb.number_input(
-        "Min share of need served per department",
+        _("Min share of need served per department"),
         min_value=0.0,
         max_value=1.0,
         step=0.05,
         key=_PREFIX + "rules.min_share",
     )
     values["rules.min_share"] = float(share) if share or "rules.min_share" in defaults else None
+    _site_choices(values, defaults)
     _default("rules.maximise_min_share", defaults, False)
     values["rules.maximise_min_share"] = bool(
-        sb.checkbox("Maximise the worst department's share", key=_PREFIX + "rules.maximise_min_share")
+        sb.checkbox(_("Maximise the worst department's share"), key=_PREFIX + "rules.maximise_min_share")
     )
 
-    sb.subheader("Horizon")
-    for field, label in (("start", "Start"), ("until", "Until")):
+    sb.subheader(_("Horizon"))
+    for field, label in (("start", _("Start")), ("until", _("Until"))):
         key = f"horizon.{field}"
         _default(key, defaults, "2022-01-01")
-        values[key] = sb.date_input(label, key=_PREFIX + key).isoformat()
+        values[key] = sb.date_input(label, key=_PREFIX + key, format=_("YYYY/MM/DD")).isoformat()
     _default("horizon.target", defaults, 0.0)
     target = float(
         sb.number_input(
-            "Target: people by the horizon (0: none)", min_value=0.0, key=_PREFIX + "horizon.target"
+            _("Target: people by the horizon (0: none)"), min_value=0.0, key=_PREFIX + "horizon.target"
         )
     )
     values["horizon.target"] = target or None
     _default("solver.time_limit", defaults, 60.0)
     values["solver.time_limit"] = float(
-        sb.number_input("Solver time limit (s)", min_value=1.0, key=_PREFIX + "solver.time_limit")
+        sb.number_input(_("Solver time limit (s)"), min_value=1.0, key=_PREFIX + "solver.time_limit")
     )
     return values

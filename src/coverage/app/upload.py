@@ -39,10 +39,13 @@ __all__ = [
     "UPLOAD_SUFFIXES",
     "ColumnMapping",
     "columns_of",
+    "detect_encoding",
     "read_demand_upload",
     "read_sites_upload",
     "save_demand_layer",
     "save_upload",
+    "store_layer",
+    "upload_store",
 ]
 
 #: Largest upload accepted, in bytes.
@@ -71,8 +74,99 @@ class ColumnMapping:
     lat: str = "latitude"
 
 
+#: Encodings a planner's CSV comes in, as :func:`detect_encoding` names them, with their Python codec.
+ENCODINGS = {
+    "UTF-8": "utf-8",
+    "UTF-8 with BOM": "utf-8-sig",
+    "Windows-1252": "cp1252",
+    "Latin-1 (ISO-8859-1)": "latin-1",
+    "Latin-9 (ISO-8859-15)": "iso8859-15",
+}
+
+
+def detect_encoding(data: bytes) -> str:
+    """The text encoding of a CSV upload: UTF-8 (with or without BOM), Windows-1252 or Latin-1/9.
+
+    UTF-8 is recognised exactly (a BOM, or bytes that decode); anything else
+    is left to charset-normalizer among the Western European encodings Excel
+    and older tools write, Windows-1252 first when they read the same.
+
+    Examples
+    --------
+    >>> detect_encoding("code;nom\\nA1;Guéret\\n".encode("utf-8"))
+    'UTF-8'
+    >>> detect_encoding("code;nom\\nA1;Guéret\\n".encode("utf-8-sig"))
+    'UTF-8 with BOM'
+    >>> detect_encoding("code;libellé\\nA1;Guéret centre ; à côté de l'église\\n".encode("cp1252"))
+    'Windows-1252'
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "UTF-8 with BOM"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "UTF-8"
+    from charset_normalizer import from_bytes
+
+    codecs = {
+        "cp1252": "Windows-1252",
+        "latin_1": "Latin-1 (ISO-8859-1)",
+        "iso8859_15": "Latin-9 (ISO-8859-15)",
+    }
+    best = from_bytes(data, cp_isolation=list(codecs)).best()
+    if best is None or best.encoding not in codecs:
+        return "Windows-1252"  # decodes every byte but five; the read names any row it cannot use
+    if best.encoding != "cp1252" and data.decode("cp1252", errors="replace") == str(best):
+        return "Windows-1252"
+    return codecs[best.encoding]
+
+
+def upload_store() -> Path:
+    """The server's folder of read upload layers, each named after its content's SHA-256.
+
+    A link names a layer by that file name (``upload:<name>``), never by a
+    path; another server, or this one after a clean-up, says it lacks it.
+
+    Examples
+    --------
+    >>> upload_store().name
+    'coverage-app-uploads'
+    """
+    import tempfile
+
+    store = Path(tempfile.gettempdir()) / "coverage-app-uploads"
+    store.mkdir(parents=True, exist_ok=True)
+    return store
+
+
+def store_layer(path: str | Path, kind: str) -> Path:
+    """Move a written layer into :func:`upload_store` as ``<kind>-<sha256 of its bytes>.geojson``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> written = pathlib.Path(tempfile.mkdtemp()) / "mine.geojson"
+    >>> _ = written.write_text('{"type": "FeatureCollection", "features": []}')
+    >>> stored = store_layer(written, "sites")
+    >>> stored.parent == upload_store(), stored.name.startswith("sites-"), written.exists()
+    (True, True, False)
+    """
+    import hashlib
+    import shutil
+
+    path = Path(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    target = upload_store() / f"{kind}-{digest}.geojson"
+    shutil.move(str(path), target)
+    return target
+
+
 def save_upload(name: str, data: bytes, folder: str | Path) -> Path:
     """Check an upload's size and type, and save it in ``folder`` under a safe name.
+
+    A CSV file is saved as UTF-8 whatever it came in (see :func:`detect_encoding`).
 
     Raises
     ------
@@ -115,6 +209,8 @@ def save_upload(name: str, data: bytes, folder: str | Path) -> Path:
                 f"unsupported file type {suffix or '(none)'!r}; upload one of {', '.join(UPLOAD_SUFFIXES)}",
             )
         )
+    if suffix == ".csv":
+        data = data.decode(ENCODINGS[detect_encoding(data)], errors="replace").encode("utf-8")
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(name).stem)[:60] or "upload"
     path = Path(folder) / f"{stem}{'.geojson' if suffix == '.json' else suffix}"
     path.write_bytes(data)

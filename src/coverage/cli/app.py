@@ -59,6 +59,8 @@ def app_command(
     command = [sys.executable, "-m", "streamlit", "run", str(PAGE)]
     command += ["--server.address", address, "--server.port", str(port)]
     command += ["--browser.gatherUsageStats", "false"]
+    # the map's Leaflet comes from the package's static folder, not a CDN (see coverage.app.assets)
+    command += ["--server.enableStaticServing", "true"]
     if headless:
         command += ["--server.headless", "true"]
     return command + list(extra)

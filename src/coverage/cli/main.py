@@ -22,6 +22,9 @@ from collections.abc import Sequence
 
 from coverage.cli.common import EXIT_BAD_INPUT, EXIT_PLANNING_FAILED
 from coverage.cli.interrupts import Interrupted, clean_interrupts
+from coverage.data.i18n import LANGUAGES, set_language
+from coverage.data.i18n import gettext_ as _
+from coverage.data.i18n.errors import frame_error
 from coverage.errors import CoverageError, InfeasibleScenarioError, PlanVerificationError
 
 __all__ = ["main"]
@@ -79,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     _configure_logging(args.verbose)
+    set_language(args.lang or "en")
     if not hasattr(args, "run"):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
@@ -102,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PLANNING_FAILED
     except InfeasibleScenarioError as exc:
         logger.debug("planning failed", exc_info=True)
-        print(f"planning failed: {exc}", file=sys.stderr)
+        print(_("planning failed:"), frame_error(str(exc)), file=sys.stderr)
         return EXIT_PLANNING_FAILED
     except PlanVerificationError as exc:
         logger.debug("plan verification failed", exc_info=True)
@@ -116,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PLANNING_FAILED
     except (CoverageError, OSError) as exc:
         logger.debug("command failed", exc_info=True)
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error:"), frame_error(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
@@ -142,6 +146,13 @@ def _parser() -> argparse.ArgumentParser:
         default=0,
         help="log to stderr: -v progress and the readers' warnings, -vv debug",
     )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help="language of messages and maps (default en; reports default to fr): fr is French, "
+        "with French number formats",
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     from coverage.cli.data import add_data_command
 
@@ -159,6 +170,10 @@ def _parser() -> argparse.ArgumentParser:
     from coverage.cli.batch import add_batch_command
 
     add_batch_command(commands)
+
+    from coverage.cli.report import add_report_command
+
+    add_report_command(commands)
 
     from coverage.cli.app import add_app_command
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,8 +88,9 @@ def add_run_command(commands: argparse._SubParsersAction[Any]) -> None:
     run.add_argument(
         "--lang",
         choices=("en", "fr"),
-        default="en",
-        help="language of the trajectory chart (trajectory.png, with a [rollout] table); default en",
+        default=argparse.SUPPRESS,  # else it would undo the global 'coverage-plan --lang'
+        help="language of the trajectory chart (trajectory.png, with a [rollout] table), as the global "
+        "--lang; default en",
     )
     run.set_defaults(run=_run)
 
@@ -162,7 +164,7 @@ def _run(args: argparse.Namespace) -> int:
     print_binding(run.analysis)
     used_dir = data_dir if data_dir is not None else _settings_data_dir()
     written = write_run(
-        run, out, force=args.force, with_map=not args.no_map, data_dir=used_dir, lang=args.lang
+        run, out, force=args.force, with_map=not args.no_map, data_dir=used_dir, lang=args.lang or "en"
     )
     print()
     print(f"Output: {out}")
@@ -203,21 +205,55 @@ def _settings_data_dir() -> Path | None:
 
 
 class _PhasePrinter:
-    """Progress callback: one stderr line when a phase starts and one when it ends."""
+    """Progress callback: one stderr line when a phase starts and one when it ends.
 
-    def __init__(self, phases: tuple[str, ...]) -> None:
+    On a terminal (``live``), the line of the phase under way is redrawn every
+    second with a bar of the phases done and the seconds elapsed, so a long
+    shortlist or solve is never silent.
+    """
+
+    def __init__(self, phases: tuple[str, ...], *, live: bool | None = None, stream: Any = None) -> None:
         self.phases = phases
         self.started: dict[str, float] = {}
+        self.stream = stream if stream is not None else sys.stderr
+        self.live = self.stream.isatty() if live is None else live
+        self._ticking: threading.Event | None = None
+
+    def _bar(self, phase: str) -> str:
+        done = self.phases.index(phase) if phase in self.phases else 0
+        return "#" * done + "-" * (len(self.phases) - done)
+
+    def _tick(self, phase: str, number: str, stop: threading.Event) -> None:
+        while not stop.wait(1.0):
+            seconds = time.perf_counter() - self.started[phase]
+            print(
+                f"\r{number} [{self._bar(phase)}] {phase} ... {seconds:.0f} s",
+                end="",
+                file=self.stream,
+                flush=True,
+            )
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         known = phase in self.phases
         number = f"[{self.phases.index(phase) + 1}/{len(self.phases)}]" if known else "[-]"
         if done == 0:
             self.started[phase] = time.perf_counter()
-            print(f"{number} {phase} ...", file=sys.stderr, flush=True)
+            print(f"{number} {phase} ...", file=self.stream, flush=True)
+            if self.live:
+                self._stop()
+                self._ticking = threading.Event()
+                ticker = threading.Thread(target=self._tick, args=(phase, number, self._ticking), daemon=True)
+                ticker.start()
         elif done >= total:
+            self._stop()
             seconds = time.perf_counter() - self.started.get(phase, time.perf_counter())
-            print(f"{number} {phase} done in {seconds:.2f} s", file=sys.stderr, flush=True)
+            prefix = "\r" if self.live else ""
+            print(f"{prefix}{number} {phase} done in {seconds:.2f} s", file=self.stream, flush=True)
+
+    def _stop(self) -> None:
+        if self._ticking is not None:
+            self._ticking.set()
+            self._ticking = None
 
 
 def _print_kpis(plan: Plan, *, scenario_name: str) -> None:

@@ -24,8 +24,13 @@ import folium
 import geopandas as gpd
 import pandas as pd
 from branca.colormap import LinearColormap
+from branca.element import MacroElement
+from jinja2 import Template
 
 from coverage.data.embedded import load_departments
+from coverage.data.i18n import format_number, format_percent
+from coverage.data.i18n import gettext_ as _
+from coverage.data.i18n.names import column_name, partner_name
 from coverage.plan.plan import Plan
 
 logger = logging.getLogger(__name__)
@@ -56,6 +61,7 @@ def plan_map(
     tolerance: float = 0.005,
     max_candidates: int = 5_000,
     max_unreached: int = 2_000,
+    tiles: str | None = "OpenStreetMap",
 ) -> folium.Map:
     """Map a plan: departments by share of need, candidate and open sites, unreached priority units.
 
@@ -76,6 +82,9 @@ def plan_map(
     max_candidates, max_unreached
         Draw at most this many candidate sites and unreached units (the
         largest-need units first); the rest are counted in the layer name.
+    tiles
+        The basemap (a folium tile name or URL template); None draws no
+        basemap, only the department outlines (a map that needs no network).
 
     Returns
     -------
@@ -115,12 +124,21 @@ def plan_map(
         raise ValueError(f"shade must be 'served' or 'reached', got {shade!r}")
     departments = _departments(plan, shade, tolerance)
     if m is None:
-        m = folium.Map(tiles="OpenStreetMap", control_scale=True)
-        if len(departments):
-            west, south, east, north = departments.total_bounds
+        m = folium.Map(tiles=tiles, control_scale=True)
+        # mainland France framed when the territory has it: overseas departments are one click away
+        mainland = departments[~departments["dep"].astype(str).str.startswith("97")]
+        framed = mainland if len(mainland) else departments
+        if len(framed):
+            west, south, east, north = framed.total_bounds
             m.fit_bounds([[south, west], [north, east]])
+        overseas = departments[departments["dep"].astype(str).str.startswith("97")]
+        if len(mainland) and len(overseas):
+            _add_places(m, mainland, overseas)
     scale = LinearColormap(
-        ["#f7fbff", "#6baed6", "#08306b"], vmin=0.0, vmax=1.0, caption=f"share of need {shade}"
+        ["#f7fbff", "#6baed6", "#08306b"],
+        vmin=0.0,
+        vmax=1.0,
+        caption=_("share of need served") if shade == "served" else _("share of need reached"),
     )
     _add_departments(m, departments, scale)
     if candidates is not None:
@@ -149,20 +167,15 @@ def _departments(plan: Plan, shade: str, tolerance: float) -> gpd.GeoDataFrame:
     return outlines.merge(kpis[columns], on="dep", how="left")
 
 
-_ALIASES = {
-    "dep": "department",
-    "need_reached": "reached",
-    "need_served": "served",
-    "share_text": "share",
-    "open_sites": "open sites",
-}
+def _alias(field: str) -> str:
+    return column_name("share" if field == "share_text" else field)
 
 
 def _add_departments(m: folium.Map, departments: gpd.GeoDataFrame, scale: LinearColormap) -> None:
     shown = departments.copy()
     shown["share_text"] = [_percent(v) for v in shown["share_shown"]]
     for column in ("need", "need_reached", "need_served"):
-        shown[column] = [f"{v:,.0f}" for v in shown[column]]
+        shown[column] = [format_number(v) for v in shown[column]]
     fields = ["dep", "name", "need", "need_reached", "need_served", "share_text"]
     fields += [c for c in ("open_sites", "advisors") if c in shown.columns]
     shown = _escaped(shown[[*fields, "share_shown", "geometry"]], fields)
@@ -174,17 +187,19 @@ def _add_departments(m: folium.Map, departments: gpd.GeoDataFrame, scale: Linear
 
     folium.GeoJson(
         shown,
-        name="departments",
+        name=_("departments"),
         style_function=style,
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[_ALIASES.get(f, f) for f in fields]),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[_alias(f) for f in fields]),
     ).add_to(m)
 
 
 def _add_candidates(m: folium.Map, candidates: gpd.GeoDataFrame, plan: Plan, limit: int) -> None:
     closed = candidates[~candidates["site_id"].astype(str).isin(plan.open_site_ids)]
-    name = f"candidate sites ({len(closed):,})"
+    name = _("candidate sites ({n})").format(n=format_number(len(closed)))
     if len(closed) > limit:
-        name = f"candidate sites (first {limit:,} of {len(closed):,})"
+        name = _("candidate sites (first {limit} of {n})").format(
+            limit=format_number(limit), n=format_number(len(closed))
+        )
         closed = closed.iloc[:limit]
     fields = [c for c in ("site_id", "name", "partner", "kind") if c in closed.columns]
     points = _escaped(_points(closed[[*fields, "geometry"]]), fields)
@@ -192,7 +207,7 @@ def _add_candidates(m: folium.Map, candidates: gpd.GeoDataFrame, plan: Plan, lim
         points,
         name=name,
         marker=folium.CircleMarker(radius=2, color="#888888", weight=1, fill=True, fill_opacity=0.6),
-        tooltip=folium.GeoJsonTooltip(fields=fields),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[_alias(f) for f in fields]),
         show=len(points) <= 2_000,
     ).add_to(m)
 
@@ -200,7 +215,7 @@ def _add_candidates(m: folium.Map, candidates: gpd.GeoDataFrame, plan: Plan, lim
 def _add_open_sites(m: folium.Map, plan: Plan, colours: dict[str, str]) -> None:
     sites = _points(plan.sites)
     main_partner = _main_partner(plan)
-    layer = folium.FeatureGroup(name=f"open sites ({len(sites):,})")
+    layer = folium.FeatureGroup(name=_("open sites ({n})").format(n=format_number(len(sites))))
     for row in sites.itertuples(index=False):
         site_id = str(row.site_id)
         partner = main_partner.get(site_id, str(getattr(row, "partner", "")))
@@ -232,20 +247,108 @@ def _add_unreached(m: folium.Map, plan: Plan, limit: int) -> None:
     unreached = plan.explanations
     if not isinstance(unreached, gpd.GeoDataFrame) or not len(unreached):
         return
-    name = f"unreached QPV / rural units ({len(unreached):,})"
+    name = _("unreached QPV / rural units ({n})").format(n=format_number(len(unreached)))
+    if len(unreached) > limit and "dep" in unreached.columns:
+        _add_unreached_by_department(m, unreached, name)
+        return
     if len(unreached) > limit:
-        name = f"unreached QPV / rural units (largest {limit:,} of {len(unreached):,})"
+        name = _("unreached QPV / rural units (largest {limit} of {n})").format(
+            limit=format_number(limit), n=format_number(len(unreached))
+        )
         unreached = unreached.iloc[:limit]
     shown = unreached[[c for c in ("unit_id", "name", "dep", "need", "reason") if c in unreached.columns]]
-    shown = shown.assign(need=[f"{v:,.0f}" for v in unreached["need"]], geometry=unreached.geometry)
+    shown = shown.assign(need=[format_number(v) for v in unreached["need"]], geometry=unreached.geometry)
+    if "reason" in shown.columns:
+        shown = shown.assign(reason=[_(str(r)) for r in shown["reason"]])
     fields = [c for c in shown.columns if c != "geometry"]
     points = _escaped(_points(gpd.GeoDataFrame(shown, geometry="geometry", crs=unreached.crs)), fields)
     folium.GeoJson(
         points,
         name=name,
         marker=folium.CircleMarker(radius=3, color="#d62728", weight=1, fill=True, fill_opacity=0.8),
-        tooltip=folium.GeoJsonTooltip(fields=fields),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[_alias(c) for c in fields]),
     ).add_to(m)
+
+
+def _add_unreached_by_department(m: folium.Map, unreached: gpd.GeoDataFrame, name: str) -> None:
+    """Every unreached unit counted, one circle per department (area by need) instead of sampled dots."""
+    points = _points(unreached[["dep", "need", "geometry"]])
+    frame = pd.DataFrame(
+        {
+            "dep": points["dep"].astype(str),
+            "need": points["need"],
+            "x": points.geometry.x,
+            "y": points.geometry.y,
+        }
+    )
+    groups = frame.groupby("dep").agg(
+        units=("need", "size"), need=("need", "sum"), x=("x", "mean"), y=("y", "mean")
+    )
+    largest = float(groups["need"].max()) or 1.0
+    layer = folium.FeatureGroup(name=_("{name}, by department").format(name=name))
+    for dep, row in groups.iterrows():
+        tip = _("department {dep}: {units} unreached units, need {need}").format(
+            dep=html.escape(str(dep)), units=format_number(row["units"]), need=format_number(row["need"])
+        )
+        folium.CircleMarker(
+            location=(row["y"], row["x"]),
+            radius=4 + 16 * math.sqrt(float(row["need"]) / largest),
+            color="#d62728",
+            weight=1,
+            fill=True,
+            fill_opacity=0.5,
+            tooltip=tip,
+        ).add_to(layer)
+    layer.add_to(m)
+
+
+class _Places(MacroElement):
+    """Links that frame mainland France or one overseas department (a Leaflet control)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            var box = L.control({position: "topleft"});
+            box.onAdd = function() {
+                var div = L.DomUtil.create("div", "coverage-places");
+                div.style.cssText = "background:white;padding:4px 6px;border:1px solid #999;"
+                    + "font:12px sans-serif";
+                L.DomEvent.disableClickPropagation(div);
+                {{ this.places|tojson }}.forEach(function(place) {
+                    var link = L.DomUtil.create("a", "", div);
+                    link.href = "#";
+                    link.textContent = place[0];
+                    link.style.cssText = "display:block";
+                    L.DomEvent.on(link, "click", function(event) {
+                        L.DomEvent.preventDefault(event);
+                        map.fitBounds(place[1]);
+                    });
+                });
+                return div;
+            };
+            box.addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, places: list[tuple[str, list[list[float]]]]) -> None:
+        super().__init__()
+        self._name = "Places"
+        self.places = places
+
+
+def _add_places(m: folium.Map, mainland: gpd.GeoDataFrame, overseas: gpd.GeoDataFrame) -> None:
+    def bounds(frame: gpd.GeoDataFrame) -> list[list[float]]:
+        west, south, east, north = (float(v) for v in frame.total_bounds)
+        return [[south, west], [north, east]]
+
+    places = [(_("Mainland France"), bounds(mainland))]
+    places += [
+        (str(row["name"]), bounds(overseas[overseas["dep"] == row["dep"]])) for _i, row in overseas.iterrows()
+    ]
+    _Places(places).add_to(m)
 
 
 def _add_colour_scale(m: folium.Map, scale: LinearColormap) -> None:
@@ -261,25 +364,29 @@ def _add_colour_scale(m: folium.Map, scale: LinearColormap) -> None:
         f"{html.escape(scale.caption)}<br>"
         '<span style="display:inline-block;width:160px;height:10px;'
         f'background:linear-gradient(to right, {stops})"></span><br>'
-        f'{scale.vmin:.0%}<span style="float:right">{scale.vmax:.0%}</span></div>'
+        f"{format_percent(scale.vmin, 0)}"
+        f'<span style="float:right">{format_percent(scale.vmax, 0)}</span></div>'
     )
     m.get_root().html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
 
 
 def _add_partner_legend(m: folium.Map, colours: dict[str, str]) -> None:
+    title, shared = _("open sites by partner"), _("shared site")
+    unreached = _("unreached QPV / rural unit")
     rows = "".join(
         f'<div><span style="background:{colour};width:10px;height:10px;display:inline-block;'
-        f'border-radius:5px;margin-right:4px"></span>{html.escape(partner)}</div>'
+        f'border-radius:5px;margin-right:4px"></span>{html.escape(partner_name(partner))}</div>'
         for partner, colour in colours.items()
     )
     legend = (
         '<div style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
         'padding:6px 8px;border:1px solid #999;font:12px sans-serif">'
-        f"<b>open sites by partner</b>{rows}"
+        f"<b>{html.escape(title)}</b>{rows}"
         '<div><span style="border:3px solid black;width:6px;height:6px;display:inline-block;'
-        'border-radius:5px;margin-right:4px"></span>shared site</div>'
+        f'border-radius:5px;margin-right:4px"></span>{html.escape(shared)}</div>'
         '<div><span style="background:#d62728;width:6px;height:6px;display:inline-block;'
-        'border-radius:3px;margin-right:4px"></span>unreached QPV / rural unit</div></div>'
+        'border-radius:3px;margin-right:4px"></span>'
+        f"{html.escape(unreached)}</div></div>"
     )
     m.get_root().html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
 
@@ -325,4 +432,4 @@ def _escaped(frame: gpd.GeoDataFrame, fields: list[str]) -> gpd.GeoDataFrame:
 
 
 def _percent(share: float) -> str:
-    return "n/a" if share is None or (isinstance(share, float) and math.isnan(share)) else f"{share:.1%}"
+    return format_percent(share)

@@ -47,6 +47,7 @@ __all__ = [
     "ScenarioRun",
     "run_scenario",
     "shipped_scenario",
+    "site_choices",
     "solve_scenario",
 ]
 
@@ -341,15 +342,18 @@ def _solve(
     objective = scenario.objective
     rules = scenario.to_rules()
     options = scenario.to_solver_options()
-    if objective.model == "maximal_coverage":
-        return maximal_coverage(
-            demand, sites, reach, max_sites=objective.max_sites or 10, rules=rules, options=options
-        )
-    if objective.model == "set_cover":
-        return set_cover(demand, sites, reach, target=objective.target, rules=rules, options=options)
+    sites = site_choices(scenario, sites)
+    fixed: dict[str, Any] = {"forced": objective.forced, "closed": objective.closed}
     if objective.model in ("p_median", "p_center"):
         solve = p_median if objective.model == "p_median" else p_center
-        return solve(demand, sites, reach, p=int(objective.p or 1), options=options)
+        return solve(demand, sites, reach, p=int(objective.p or 1), options=options, **fixed)
+    fixed["budget"] = objective.budget
+    if objective.model == "maximal_coverage":
+        return maximal_coverage(
+            demand, sites, reach, max_sites=objective.max_sites or 10, rules=rules, options=options, **fixed
+        )
+    if objective.model == "set_cover":
+        return set_cover(demand, sites, reach, target=objective.target, rules=rules, options=options, **fixed)
     return staffing(
         demand,
         sites,
@@ -363,4 +367,54 @@ def _solve(
         tie_break=tie_break,
         options=options,
         rollout=scenario.to_rollout(),
+        **fixed,
     )
+
+
+def site_choices(scenario: Scenario, sites: pd.DataFrame) -> pd.DataFrame:
+    """Check ``objective.forced``/``closed`` name candidate sites; add each site's ``cost`` for a budget.
+
+    Raises
+    ------
+    ScenarioError
+        A forced or closed id is not a candidate site (named, with the closest
+        ids), or a budget is set while a site layer has no ``cost``.
+
+    Examples
+    --------
+    >>> from coverage.scenario.loading import load_scenario
+    >>> demo = load_scenario(shipped_scenario("demo"), overrides=['objective.forced=["mairie:23096", "x"]'])
+    >>> site_choices(demo, pd.DataFrame({"site_id": ["mairie:23096", "mairie:23097"]}))
+    Traceback (most recent call last):
+    ...
+    coverage.errors.ScenarioError: objective.forced names 1 site id that is not a candidate site: 'x'...
+    """
+    from coverage.errors import ScenarioError
+    from coverage.scenario.tables import closest
+
+    ids = sites["site_id"].astype(str)
+    known = set(ids)
+    problems = []
+    for key in ("forced", "closed"):
+        unknown = [s for s in getattr(scenario.objective, key) if s not in known]
+        if unknown:
+            sample = sorted(known)[:2000]
+            hints = "; ".join(f"{s!r}: {closest(s, sample)}" for s in unknown[:5])
+            problems.append(
+                f"objective.{key} names {len(unknown)} site id{'s' if len(unknown) > 1 else ''} that "
+                f"{'are' if len(unknown) > 1 else 'is'} not a candidate site: {hints}; "
+                "see the candidate ids in the run's sites.csv"
+            )
+    if scenario.objective.budget is not None:
+        costs = {name: layer.cost for name, layer in scenario.sites.items()}
+        missing = sorted(name for name, cost in costs.items() if cost is None)
+        if missing:
+            problems.append(
+                f"objective.budget needs a cost on every site layer; set [sites.{missing[0]}] cost "
+                f"(layers without one: {', '.join(missing)})"
+            )
+        elif "source_layer" in sites.columns:
+            sites = sites.assign(cost=sites["source_layer"].map(costs).astype(float))
+    if problems:
+        raise ScenarioError(problems)
+    return sites

@@ -226,13 +226,18 @@ class SiteLayerSpec(_Table):
     that reach the most need (a maximal-coverage solve over this layer alone),
     spread over exactly ``shortlist_departments`` departments when given: the
     founding case's 400 offices in 57 departments.
+
+    ``capacity`` is the slots of every site, or, for a file source, the name
+    of the file's column that holds each site's capacity. ``cost`` is what
+    opening one of its sites costs, counted against ``objective.budget``.
     """
 
     source: str
     partner: str = Field(min_length=1)
     kinds: list[str] = Field(default_factory=list)
     owners: list[str] = Field(default_factory=list)
-    capacity: int = Field(default=1, ge=1)
+    capacity: Annotated[int, Field(ge=1)] | Annotated[str, Field(min_length=1)] = 1
+    cost: float | None = Field(default=None, ge=0)
     eligible_only: bool = False
     shortlist: int | None = Field(default=None, ge=1)
     shortlist_departments: int | None = Field(default=None, ge=1)
@@ -246,6 +251,15 @@ class SiteLayerSpec(_Table):
                 "(or give a file path such as 'sites.csv')"
             )
         return value
+
+    @model_validator(mode="after")
+    def _capacity_column_of_a_file(self) -> SiteLayerSpec:
+        if isinstance(self.capacity, str) and not is_path_like(self.source):
+            raise ValueError(
+                f"capacity {self.capacity!r} names a column, which only a file source has; "
+                f"give a number of slots for source {self.source!r}"
+            )
+        return self
 
 
 class PartnerSpec(_Table):
@@ -321,12 +335,30 @@ class AccessSpec(_Table):
 
 
 class ObjectiveSpec(_Table):
-    """``[objective]``: the model and its size (``max_sites``, ``p``) or ``target``."""
+    """``[objective]``: the model and its size (``max_sites``, ``p``) or ``target``.
+
+    ``forced`` and ``closed`` are candidate site ids kept open (existing
+    sites) or kept shut; ``budget`` bounds the total ``cost`` of the open
+    sites, each site costing its layer's ``cost`` (``[sites.<layer>] cost``;
+    maximal coverage, set cover and staffing).
+    """
 
     model: Literal["maximal_coverage", "set_cover", "staffing", "p_median", "p_center"] = "maximal_coverage"
     max_sites: int | None = Field(default=None, ge=1)
     p: int | None = Field(default=None, ge=1)
     target: float | None = Field(default=None, gt=0)
+    forced: list[str] = Field(default_factory=list)
+    closed: list[str] = Field(default_factory=list)
+    budget: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _forced_or_closed(self) -> ObjectiveSpec:
+        both = sorted(set(self.forced) & set(self.closed))
+        if both:
+            raise ValueError(f"site ids both forced and closed: {', '.join(both)}; keep each in one list")
+        if self.budget is not None and self.model in ("p_median", "p_center"):
+            raise ValueError(f"budget applies to maximal_coverage, set_cover and staffing, not {self.model}")
+        return self
 
     @model_validator(mode="before")
     @classmethod
