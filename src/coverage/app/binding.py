@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from coverage.data.i18n import gettext_ as _
 from coverage.plan.binding import binding_constraints
 from coverage.scenario.marginal import what_binds
 from coverage.scenario.run import ScenarioRun
@@ -18,18 +19,18 @@ from coverage.scenario.run import ScenarioRun
 
 def binding_section(run: ScenarioRun, key: str) -> None:
     """Draw the section for ``run``; ``key`` identifies its settings (the scenario as JSON)."""
-    st.subheader("What binds")
+    st.subheader(_("What binds"))
     groups = binding_constraints(run.plan, run.sites)
     if not groups:
-        st.caption("This model has no constraint group to report.")
+        st.caption(_("This model has no constraint group to report."))
         return
     st.dataframe(
         pd.DataFrame(
             {
-                "constraint": [b.group for b in groups],
-                "applies to": [b.subject for b in groups],
-                "use against its limit": [b.detail for b in groups],
-                "tight": ["yes" if b.tight else "" for b in groups],
+                _("constraint"): [b.group for b in groups],
+                _("applies to"): [b.subject for b in groups],
+                _("use against its limit"): [b.detail for b in groups],
+                _("tight"): [_("yes") if b.tight else "" for b in groups],
             }
         ),
         hide_index=True,
@@ -38,12 +39,14 @@ def binding_section(run: ScenarioRun, key: str) -> None:
     measured = st.session_state.get("marginal")
     if measured is None or measured[0] != key:
         if st.button(
-            "Measure what one more buys",
+            _("Measure what one more buys"),
             key="measure_marginal",
-            help="solve again once per resource: one more advisor per partner, slot per site, site, "
-            "km of radius",
+            help=_(
+                "solve again once per resource: one more advisor per partner, slot per site, site, "
+                "km of radius"
+            ),
         ):
-            with st.spinner("Solving again once per resource..."):
+            with st.spinner(_("Solving again once per resource...")):
                 measured = (key, what_binds(run))
             st.session_state["marginal"] = measured
         else:
