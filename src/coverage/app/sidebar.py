@@ -272,10 +272,11 @@ def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
 
     sb.subheader(_("Access"))
     _default("access.rule", defaults, "zone_radius")
+    rules = ["zone_radius", "radius", "travel_time", *road_rules(defaults)]
     rule = sb.radio(
         _("Access rule"),
-        ["zone_radius", "radius", "travel_time", *road_rules(defaults)],
-        format_func=lambda r: _(RULES.get(r, r)),
+        rules,
+        format_func={r: _(RULES.get(r, r)) for r in rules}.get,
         key=_PREFIX + "access.rule",
         horizontal=True,
     )

@@ -219,8 +219,8 @@ def kpi_cards(run: ScenarioRun, pinned: Plan | None) -> None:
 
 def numbers_tab(run: ScenarioRun, key: str) -> None:
     plan = run.plan
-    binding_section(run, key)
     trajectory_section(plan)
+    binding_section(run, key)
     tables: list[tuple[str, Literal["department", "partner", "zone"]]] = [
         (_("By department"), "department"),
         (_("By partner"), "partner"),

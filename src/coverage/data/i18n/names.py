@@ -50,6 +50,7 @@ RULES = {
     "zone_radius": "Radius by zone",
     "radius": "One radius",
     "travel_time": "Travel time",
+    "road_time": "Road travel time",
 }
 
 #: Zones of the demand units -> display name.
