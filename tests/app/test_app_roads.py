@@ -36,9 +36,12 @@ def test_app_runs_a_road_time_scenario_and_shows_straight_line_vs_road(
     app.session_state["uploaded_toml"] = str(scenario)
     app.session_state["base"] = "uploaded TOML"
     app.session_state["restored"] = True  # no URL to restore the demo from
+    # Uploaded scenarios are sandboxed: their files must lie in the session's upload folder.
+    app.session_state["upload_dir"] = str(tmp_path)
+    app.query_params["lang"] = "en"
     app.run()
     assert not app.exception, app.exception
-    assert "road_time" in app.sidebar.radio(key="w:access.rule").options
+    assert "Road travel time" in app.sidebar.radio(key="w:access.rule").options
     assert app.sidebar.number_input(key="w:access.rural").value == 10.0
     app.checkbox(key="roads_compare").check().run()
     assert not app.exception, app.exception
