@@ -26,6 +26,7 @@ are kept on the exception as :class:`Problem` records.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "PlanVerificationError",
     "Problem",
     "ScenarioError",
+    "out_of_resources",
 ]
 
 
@@ -150,3 +152,50 @@ class PlanVerificationError(CoverageError):
         shown = "; ".join(str(v) for v in self.violations[:20])
         more = f"; and {len(self.violations) - 20} more" if len(self.violations) > 20 else ""
         super().__init__(f"the plan breaks {len(self.violations)} of its model's constraints: {shown}{more}")
+
+
+#: Words of the messages that pyarrow, GEOS and the threading module give when
+#: the machine (or the process's address-space cap) has no memory or thread left.
+_EXHAUSTED = (
+    "out of memory",
+    "failed to allocate",
+    "unable to allocate",
+    "cannot allocate memory",
+    "malloc",
+    "failed to launch worker thread",
+    "can't start new thread",
+    "resource temporarily unavailable",
+)
+
+
+def out_of_resources(exc: BaseException) -> bool:
+    """Whether ``exc`` says the machine ran out of memory or threads, whatever library raised it.
+
+    ``MemoryError`` is the plain case; pyarrow raises ``ArrowException`` ("Failed
+    to launch worker thread") and the threading module ``RuntimeError`` ("can't
+    start new thread") when a memory cap leaves no room for a thread's stack, and
+    the operating system ``OSError`` with ``ENOMEM``/``EAGAIN``. The command line
+    and the app turn each into one readable message instead of a traceback.
+
+    Parameters
+    ----------
+    exc
+        Any exception.
+
+    Examples
+    --------
+    >>> from coverage.errors import out_of_resources
+    >>> out_of_resources(MemoryError()), out_of_resources(RuntimeError("can't start new thread"))
+    (True, True)
+    >>> out_of_resources(ValueError("need must be a number"))
+    False
+    """
+    if isinstance(exc, MemoryError):
+        return True
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOMEM, errno.EAGAIN):
+        return True
+    arrow = any(kind.__name__ == "ArrowException" for kind in type(exc).__mro__)
+    if arrow or isinstance(exc, (RuntimeError, OSError)):
+        text = str(exc).lower()
+        return any(words in text for words in _EXHAUSTED)
+    return False

@@ -128,6 +128,40 @@ def test_out_of_memory_is_a_readable_message(tmp_path):
     assert "error: out of memory" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("headroom_mb", [20, 50])
+def test_a_tight_memory_cap_at_the_first_read_is_a_message_not_a_hang(tmp_path, headroom_mb):
+    """Issue 13: with little room left, pyarrow's scanner raised ``ArrowException: Failed to launch
+    worker thread`` (50 MB) or waited forever on its thread pool, deaf to SIGTERM (20 MB)."""
+    script = textwrap.dedent(
+        f"""
+        import resource, sys
+        import psutil
+        import coverage.models.location, coverage.reach.layers, coverage.scenario.run
+        from coverage.cli.main import main
+        limit = psutil.Process().memory_info().vms + {headroom_mb} * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
+        sys.exit(main(["run", "demo", "--no-map", "--out", "out", "--marginal", "off"]))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=240
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "error: out of memory" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_resource_exhaustion_is_recognised_in_every_library_s_words():
+    import pyarrow as pa
+
+    from coverage.errors import out_of_resources
+
+    assert out_of_resources(pa.ArrowException("Unknown error: Failed to launch worker thread: x"))
+    assert out_of_resources(OSError(12, "Cannot allocate memory"))
+    assert not out_of_resources(pa.ArrowInvalid("Parquet magic bytes not found in footer"))
+    assert not out_of_resources(OSError(2, "No such file or directory"))
+
+
 def test_plan_stopped_at_a_time_limit_says_it_may_differ(tmp_path):
     from coverage.scenario.output import repeatability_note
 

@@ -25,7 +25,7 @@ from coverage.app.views import compare_tab, export_tab, kpi_cards, map_tab, numb
 from coverage.data.i18n import LANGUAGES, format_number, get_language, set_language
 from coverage.data.i18n import gettext_ as _
 from coverage.data.i18n.errors import frame_error
-from coverage.errors import CoverageError
+from coverage.errors import CoverageError, out_of_resources
 from coverage.scenario.progress import Progress
 from coverage.scenario.run import ScenarioRun
 from coverage.scenario.schema import Scenario
@@ -120,6 +120,16 @@ def _plan(scenario: Scenario) -> ScenarioRun | None:
             run = _solve_with_progress(key, data_dir, scenario)
     except (CoverageError, ValueError) as exc:
         st.error(_("The plan could not be made:") + f"\n\n{frame_error(str(exc))}")
+        return None
+    except Exception as exc:  # MemoryError, or pyarrow's and threading's words for it
+        if not out_of_resources(exc):
+            raise
+        st.error(
+            _(
+                "The plan could not be made: the server ran out of memory. Plan fewer departments, "
+                "fewer candidate sites or a shorter reach."
+            )
+        )
         return None
     st.session_state["solved_key"] = key
     return run

@@ -25,7 +25,12 @@ from coverage.cli.interrupts import Interrupted, clean_interrupts
 from coverage.data.i18n import LANGUAGES, set_language
 from coverage.data.i18n import gettext_ as _
 from coverage.data.i18n.errors import frame_error
-from coverage.errors import CoverageError, InfeasibleScenarioError, PlanVerificationError
+from coverage.errors import (
+    CoverageError,
+    InfeasibleScenarioError,
+    PlanVerificationError,
+    out_of_resources,
+)
 
 __all__ = ["main"]
 
@@ -95,15 +100,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Interrupted as exc:
         print(_STOPPED.format(signal=str(exc)), file=sys.stderr)
         return exc.exit_code
-    except MemoryError:
-        logger.debug("out of memory", exc_info=True)
-        print(
-            "error: out of memory: this scenario needs more memory than the machine has; "
-            "plan fewer departments, fewer candidate sites or a shorter reach "
-            "(rerun with -vv to see the step that ran out)",
-            file=sys.stderr,
-        )
-        return EXIT_PLANNING_FAILED
     except InfeasibleScenarioError as exc:
         logger.debug("planning failed", exc_info=True)
         print(_("planning failed:"), frame_error(str(exc)), file=sys.stderr)
@@ -119,9 +115,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {violation}", file=sys.stderr)
         return EXIT_PLANNING_FAILED
     except (CoverageError, OSError) as exc:
+        if out_of_resources(exc):
+            return _out_of_memory()
         logger.debug("command failed", exc_info=True)
         print(_("error:"), frame_error(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Exception as exc:  # MemoryError, or pyarrow's and threading's words for it
+        if not out_of_resources(exc):
+            raise
+        return _out_of_memory()
+
+
+def _out_of_memory() -> int:
+    logger.debug("out of memory", exc_info=True)
+    print(
+        _(
+            "error: out of memory: this scenario needs more memory than the machine has; "
+            "plan fewer departments, fewer candidate sites or a shorter reach "
+            "(rerun with -vv to see the step that ran out)"
+        ),
+        file=sys.stderr,
+    )
+    return EXIT_PLANNING_FAILED
 
 
 def _version() -> str:

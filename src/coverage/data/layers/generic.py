@@ -37,7 +37,7 @@ from coverage.data.layers._common import (
     row_numbers,
 )
 from coverage.data.layers.limits import MAX_LAYER_ROWS, check_rows
-from coverage.errors import CRSError, LayerValidationError, Problem
+from coverage.errors import CRSError, LayerValidationError, Problem, out_of_resources
 
 __all__ = ["SUFFIXES", "combine_layers", "read_layer", "read_points_csv"]
 
@@ -236,7 +236,7 @@ def read_layer(
     no_crs_fix = _SET_CRS_FIX
     if suffix in (".parquet", ".geoparquet"):
         check_rows(checked, max_rows)
-        frame = _open(source, lambda: gpd.read_parquet(checked))
+        frame = _open(source, lambda: gpd.read_parquet(checked, use_threads=False))
     elif suffix == ".zip":
         inner = _shapefile_in_zip(checked, layer)
         check_rows(checked, max_rows, layer=inner)
@@ -311,6 +311,8 @@ def _open(source: str, reader: Callable[[], object]) -> gpd.GeoDataFrame:
     try:
         frame = reader()
     except (RuntimeError, OSError, ValueError) as exc:
+        if out_of_resources(exc):
+            raise
         message = str(exc).split("; It might help")[0].strip()
         raise LayerValidationError(
             Problem(source, f"cannot be read as a geographic layer: {message}")
@@ -324,6 +326,8 @@ def _gpkg_layer(path: Path, layer: str | None) -> str:
     try:
         listed = pyogrio.list_layers(path)
     except (RuntimeError, OSError) as exc:
+        if out_of_resources(exc):
+            raise
         raise LayerValidationError(Problem(str(path), f"cannot be read as a GeoPackage: {exc}")) from None
     names = [str(name) for name, geometry_type in listed if geometry_type is not None]
     return _choose(str(path), "layer", names, layer)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coverage.errors import LayerValidationError, LimitExceededError, Problem
+from coverage.errors import LayerValidationError, LimitExceededError, Problem, out_of_resources
 
 __all__ = ["MAX_LAYER_ROWS", "check_rows", "count_rows"]
 
@@ -48,6 +48,8 @@ def count_rows(path: str | Path, *, layer: str | None = None) -> int:
         try:
             return int(pq.ParquetFile(path).metadata.num_rows)
         except Exception as exc:  # pyarrow raises ArrowInvalid and OSError subclasses
+            if out_of_resources(exc):
+                raise
             raise LayerValidationError(Problem(str(path), f"cannot read the file: {exc}")) from None
     import pyogrio
 
@@ -62,6 +64,8 @@ def count_rows(path: str | Path, *, layer: str | None = None) -> int:
     try:
         count = int(pyogrio.read_info(location, layer=layer, force_feature_count=True)["features"])
     except Exception as exc:  # pyogrio raises its own DataSourceError family
+        if out_of_resources(exc):
+            raise
         raise LayerValidationError(Problem(str(path), f"cannot read the file: {exc}")) from None
     return max(0, count)
 

@@ -27,7 +27,7 @@ from coverage.data.layers._common import (
     require_columns,
     row_numbers,
 )
-from coverage.errors import CRSError, LayerValidationError, Problem
+from coverage.errors import CRSError, LayerValidationError, Problem, out_of_resources
 
 __all__ = [
     "QPV_COLUMN_SETS",
@@ -137,6 +137,8 @@ def read_qpv_polygons(path: str | Path) -> gpd.GeoDataFrame:
     try:
         raw = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises its own DataSourceError family
+        if out_of_resources(exc):
+            raise
         raise LayerValidationError(
             Problem(source, f"cannot be read as a GeoJSON, GeoPackage or shapefile: {exc}")
         ) from None
