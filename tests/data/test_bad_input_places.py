@@ -62,6 +62,23 @@ def test_file_cut_in_its_last_row_is_refused(tmp_path):
     assert len(read_layer(path, id_column="site_id", lon="longitude", lat="latitude")) == 2  # complete
 
 
+def test_file_cut_inside_its_last_number_is_refused(tmp_path):
+    """Issue 13: every field present, but the last longitude cut from 2.1686 to 2.1."""
+    path = tmp_path / "sites.csv"
+    rows = "site_id;name;latitude;longitude\nA;Gueret;46.1703;1.8717\nB;Aubusson;45.9563;2.1686\n"
+    path.write_bytes((rows + "C;Bourganeuf;45.9526;1.7").encode())
+    with pytest.raises(
+        LayerValidationError,
+        match=r"sites.csv, row 3, column 'longitude': the file ends in the middle of a line and the last "
+        r"value '1.7' has 1 decimals where every other row has at least 4",
+    ):
+        read_layer(path, id_column="site_id")
+    path.write_bytes((rows + "C;Bourganeuf;45.9526;1.7\n").encode())  # the planner confirms the row
+    assert read_layer(path, id_column="site_id").geometry.x.round(4).tolist() == [1.8717, 2.1686, 1.7]
+    path.write_bytes((rows + "C;Bourganeuf;45.9526;1.7545").encode())  # whole, without a line break
+    assert len(read_layer(path, id_column="site_id")) == 3
+
+
 def test_corsican_codes_of_department_20_are_normalised():
     codes = normalise_insee(pd.Series(["20004", "20033", "2a004", "20999", "1001"]))
     assert codes.tolist() == ["2A004", "2B033", "2A004", "20999", "01001"]

@@ -230,7 +230,7 @@ def read_text_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame
     except pd.errors.EmptyDataError:
         raise LayerValidationError(Problem(str(path), "the file has no header line")) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    _check_last_row(path, sep, len(frame.columns), len(frame))
+    _check_last_row(path, sep, frame)
     return frame
 
 
@@ -246,8 +246,19 @@ def _read_csv(path: Path, sep: str) -> pd.DataFrame:
     )
 
 
-def _check_last_row(path: Path, sep: str, n_columns: int, n_rows: int) -> None:
-    """A file cut short ends mid-line with a last row missing fields: refuse it, naming the row."""
+_DECIMAL = re.compile(r"^\s*[+-]?\d+(?:[.,](\d*))?\s*$")
+
+
+def _check_last_row(path: Path, sep: str, frame: pd.DataFrame) -> None:
+    """A file cut short ends mid-line: refuse it, naming the row (and the column when a number was cut).
+
+    Two signs, both only when the file does not end with a line break: the last
+    row has fewer fields than the header, or its last field is a number with
+    fewer decimals than that column has in every other row (``9.5`` where the
+    others read ``9.5432``). A complete file can end without a line break; the
+    message says to add one when the row is whole.
+    """
+    n_rows, n_columns = len(frame), len(frame.columns)
     with path.open("rb") as handle:
         handle.seek(0, 2)
         size = handle.tell()
@@ -266,6 +277,31 @@ def _check_last_row(path: Path, sep: str, n_columns: int, n_rows: int) -> None:
                 row=n_rows,
             )
         )
+    if len(fields) != n_columns or n_rows < 3:
+        return
+    column = frame.columns[-1]
+    cut = _decimals(str(frame[column].iloc[-1]))
+    others = [_decimals(value) for value in frame[column].iloc[:-1].astype(str) if value.strip()]
+    if cut is None or len(others) < 2 or None in others or cut >= min(others):  # type: ignore[type-var]
+        return
+    raise LayerValidationError(
+        Problem(
+            str(path),
+            f"the file ends in the middle of a line and the last value '{frame[column].iloc[-1]}' has "
+            f"{cut} decimals where every other row has at least {min(others)}: the file looks cut short; "
+            "copy or download it again (if this row is complete, end the file with a line break)",
+            row=n_rows,
+            column=str(column),
+        )
+    )
+
+
+def _decimals(text: str) -> int | None:
+    """Digits after the decimal mark of a number written as text (0 for an integer); None if not a number."""
+    match = _DECIMAL.match(text)
+    if match is None:
+        return None
+    return len(match.group(1) or "")
 
 
 def load_json(path: Path) -> object:
