@@ -104,10 +104,12 @@ def test_p_larger_than_candidates(line, model):
         model(demand, sites, full, p=3, closed=["s2"])
 
 
-def test_max_sites_larger_than_candidates(line):
+def test_max_sites_above_the_candidates_is_an_upper_bound_not_an_infeasibility(line):
+    """Issue 13: ``max_sites = 5000`` over 3 candidates was called infeasible; it only fails to bind."""
     demand, sites, reach = line
-    with pytest.raises(InfeasibleScenarioError, match=r"max_sites=4 .* only 3 candidate sites"):
-        maximal_coverage(demand, sites, reach, max_sites=4)
+    plan = maximal_coverage(demand, sites, reach, max_sites=5000, closed=["s0"])
+    assert plan.status == "optimal" and plan.objective == pytest.approx(60)
+    assert set(plan.open_site_ids) <= {"s1", "s2"}
 
 
 @pytest.mark.parametrize("model", [p_median, p_center])

@@ -335,7 +335,14 @@ def _check_count(inst: Instance, count: int, name: str, *, exact: bool) -> None:
     closed = inst.n_sites - candidates
     if count < 0:
         raise InfeasibleScenarioError(f"site count: {name} must be >= 0, got {count}")
-    if count > candidates:
+    if count > candidates and not exact:  # an upper bound: it does not bind
+        logger.info(
+            "site count: %s=%d is above the %d candidate sites, so it does not limit the plan",
+            name,
+            count,
+            candidates,
+        )
+    elif count > candidates:
         raise InfeasibleScenarioError(
             f"site count: {name}={count} sites asked for but only {candidates} candidate sites "
             f"({inst.n_sites} in all, {closed} closed)"
