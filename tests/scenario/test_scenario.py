@@ -287,6 +287,16 @@ def test_missing_extends(tmp_path: Path) -> None:
         load_scenario(path)
 
 
+def test_extends_a_shipped_scenario_by_its_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "mine.toml", 'name = "mine"\nextends = "demo"\n[objective]\nmax_sites = 20\n')
+    scenario = load_scenario(path)
+    assert scenario.objective.max_sites == 20 and scenario.departments() == ["23", "87"]
+    assert load_scenario(path, allowed_folders=[tmp_path]).objective.max_sites == 20  # sandboxed too
+    path = write(tmp_path, "typo.toml", 'extends = "dmeo"')
+    with pytest.raises(MissingDataError, match=r"or the name of a shipped scenario \(.*demo.*laposte-2021"):
+        load_scenario(path)
+
+
 def test_extends_cycle(tmp_path: Path) -> None:
     write(tmp_path, "a.toml", 'extends = "b.toml"')
     write(tmp_path, "b.toml", 'extends = "a.toml"')

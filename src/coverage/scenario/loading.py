@@ -273,12 +273,34 @@ def _read_chain(
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: `extends`: expected a file name, received {parent!r}")
     parent_path = path.parent / parent
-    if allowed is not None and not _inside(parent_path, allowed):
+    shipped = _shipped(parent) if not parent_path.is_file() else None
+    if shipped is not None:  # a shipped scenario by its name: `extends = "demo"`
+        parent_path = shipped
+    elif allowed is not None and not _inside(parent_path, allowed):
         raise ScenarioError(f"{path}: `extends`: {parent_path} {_OUTSIDE}")
     if not parent_path.is_file():
-        raise MissingDataError(f"{path}: `extends` names {parent_path}, which does not exist")
+        raise MissingDataError(
+            f"{path}: `extends` names {parent_path}, which does not exist; give a path relative to "
+            f"{path.name} or the name of a shipped scenario ({', '.join(_shipped_names())})"
+        )
     base, base_provenance = _read_chain(parent_path, (*chain, resolved), allowed)
     return _merge(base, data), {**base_provenance, **provenance}
+
+
+def _shipped(name: str) -> Path | None:
+    """The shipped scenario called ``name`` (``demo`` or ``demo.toml``), when it is one."""
+    if "/" in name or "\\" in name:
+        return None
+    from coverage.data.embedded import geodata_dir
+
+    path = geodata_dir() / "scenarios" / (name if name.endswith(".toml") else f"{name}.toml")
+    return path if path.is_file() else None
+
+
+def _shipped_names() -> list[str]:
+    from coverage.data.embedded import geodata_dir
+
+    return sorted(p.stem for p in (geodata_dir() / "scenarios").glob("*.toml"))
 
 
 _OUTSIDE = (
