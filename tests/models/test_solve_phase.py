@@ -46,8 +46,21 @@ def test_a_better_incumbent_and_proofs_of_infeasibility_stand():
     best = SolveResult("optimal", 3.0, 3.0, 1.0, "cbc")
     assert _never_worse_than_start(problem, best, [(a, 0.0), (b, 1.0)]) is best
     infeasible = SolveResult("infeasible", None, None, 1.0, "cbc")
-    assert _never_worse_than_start(problem, infeasible, [(a, 0.0), (b, 1.0)]) is infeasible
+    assert (
+        _never_worse_than_start(problem, infeasible, [(a, 1.0), (b, 1.0)]) is infeasible
+    )  # breaks a + b <= 1
+    assert _never_worse_than_start(problem, infeasible, []) is infeasible
     assert _never_worse_than_start(problem, best, []) is best
+
+
+def test_an_infeasibility_claim_that_the_start_disproves_gives_the_start():
+    """Issue 13: CBC 2.10 said "Pre-processing says infeasible" when its limit stopped the cut generators
+    of a feasible 100,000-site maximal coverage; a start that satisfies every row disproves it."""
+    problem, a, b = small_problem()
+    claimed = SolveResult("infeasible", None, None, 13.1, "cbc")
+    kept = _never_worse_than_start(problem, claimed, [(a, 0.0), (b, 1.0)])
+    assert (kept.status, kept.objective) == ("feasible", 2.0)
+    assert (a.varValue, b.varValue) == (0.0, 1.0)
 
 
 def test_the_time_limit_counts_from_the_start_of_the_solve_phase():

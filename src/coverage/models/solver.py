@@ -231,13 +231,34 @@ def cbc_status(status: Status, log: str) -> Status:
     'infeasible'
     >>> cbc_status("optimal", "Result - Stopped on time limit")
     'feasible'
+
+    CBC 2.10 also says "Pre-processing says infeasible" when its limit stops
+    the cut generators of a feasible model; that is no proof once the limit
+    is spent:
+
+    >>> log = "cbc m.mps -sec 13.1 -solve\\nPre-processing says infeasible\\n(Wallclock seconds):  17.78"
+    >>> cbc_status("infeasible", log)
+    'not_solved'
     """
     stopped = re.search(r"^Result - Stopped", log, re.M) is not None
+    limit = re.search(r" -sec (\S+)", log)
+    wall = re.search(r"\(Wallclock seconds\):\s+(\S+)", log)
+    if limit and wall and _number(wall.group(1)) >= 0.9 * _number(limit.group(1)):
+        stopped = stopped or not re.search(
+            r"^Result - (Problem proven infeasible|Linear relaxation)", log, re.M
+        )
     if status == "optimal" and stopped:
         return "feasible"
     if status == "infeasible" and (stopped or not _PROVEN_INFEASIBLE.search(log)):
         return "not_solved"
     return status
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
 
 
 def _within_gap(

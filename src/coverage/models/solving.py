@@ -209,6 +209,15 @@ def _never_worse_than_start(
     The start is feasible by construction, so it is put back in the variables
     and reported ``'feasible'`` with the solver's bound.
     """
+    if result.status == "infeasible" and warm and _satisfies_every_row(problem, warm):
+        # CBC 2.10 says "Pre-processing says infeasible" when its limit stops the cut
+        # generators: a start that satisfies every row disproves it.
+        logger.warning(
+            "%s: the solver said infeasible, but its warm start satisfies every constraint: "
+            "the claim is wrong (a solver stopped in pre-processing by its limit); the plan keeps the start",
+            problem.name,
+        )
+        result = SolveResult("not_solved", None, None, result.seconds, result.solver)
     if not warm or result.status in ("infeasible", "unbounded"):
         return result
     start_value = float(
@@ -235,6 +244,24 @@ def _never_worse_than_start(
     for var, value in warm:
         var.varValue = value
     return SolveResult("feasible", start_value, result.bound, result.seconds, result.solver)
+
+
+def _satisfies_every_row(problem: pulp.LpProblem, warm: Sequence[tuple[pulp.LpVariable, float]]) -> bool:
+    """Whether the start (every other variable at 0) satisfies every constraint and bound of ``problem``."""
+    start = {var.name: value for var, value in warm}
+    saved = {var.name: var.varValue for var in problem.variables()}
+    try:
+        for var in problem.variables():
+            var.varValue = start.get(var.name, 0.0)
+            low, up = var.lowBound, var.upBound
+            if (low is not None and var.varValue < low - 1e-6) or (
+                up is not None and var.varValue > up + 1e-6
+            ):
+                return False
+        return all(row.valid(eps=1e-6 * max(1.0, abs(row.constant or 0.0))) for row in problem.constraints())
+    finally:
+        for var in problem.variables():
+            var.varValue = saved[var.name]
 
 
 def _unsolved(
