@@ -337,3 +337,20 @@ def test_a_long_solve_shows_its_phases_and_the_time_elapsed(app: AppTest) -> Non
     for phase in ("load", "demand", "sites", "reach", "solve", "plan"):
         assert f"{phase}..." in written
     assert metrics(app)["Departments with an open site"].endswith("/ 12")
+
+
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe\x00binary\x00scenario", b"name = 'x'\n[objective\n", "é".encode("latin-1")]
+)
+def test_an_uploaded_scenario_that_is_not_toml_is_a_message(app: AppTest, tmp_path: Path, content) -> None:
+    """Issue 13: a binary or non-UTF-8 scenario in the sidebar was a UnicodeDecodeError traceback."""
+    path = tmp_path / "uploaded-scenario.toml"
+    path.write_bytes(content)
+    app.session_state["uploaded_toml"] = str(path)
+    app.session_state["base"] = "uploaded TOML"
+    app.session_state["restored"] = True
+    app.session_state["upload_dir"] = str(tmp_path)
+    app.run()
+    assert not app.exception, app.exception
+    shown = " ".join(e.value for e in app.error)
+    assert "The scenario file has problems" in shown and "uploaded-scenario.toml" in shown
