@@ -18,6 +18,7 @@ Objectives:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Literal
@@ -36,10 +37,12 @@ from coverage.models.instance import Instance, prepare
 from coverage.models.rules import add_department_rules, check_department_rules
 from coverage.models.solver import SolverOptions, values
 from coverage.models.solving import Builder, Readout, by_department, common_rows, solve_model
+from coverage.models.staffing_fast import proven_plan
+from coverage.models.staffing_greedy import StaffingStart, greedy_start, slot_bounds
 from coverage.plan.plan import Plan
 from coverage.reach.pairs import Reach
 
-__all__ = ["HIGHS_STAFFING_PAIRS", "staffing"]
+__all__ = ["FAST_STAFFING_PAIRS", "HIGHS_STAFFING_PAIRS", "staffing"]
 
 
 def staffing(
@@ -60,6 +63,7 @@ def staffing(
     tie_break: bool = True,
     options: SolverOptions | None = None,
     rollout: Rollout | None = None,
+    method: Literal["auto", "mip", "greedy_bound"] = "auto",
 ) -> Plan:
     """Place partners' advisors on sites to serve the most need (or a target with the fewest advisors).
 
@@ -91,6 +95,13 @@ def staffing(
         As in :func:`coverage.models.location.maximal_coverage`; advisor quotas count
         slots / slots per advisor. With ``solver='auto'``, models of
         :data:`HIGHS_STAFFING_PAIRS` unit-site pairs or more go to HiGHS.
+    method
+        How ``'max_served'`` is solved: ``'mip'``, the MIP (with a greedy plan as its
+        warm start and floor); ``'greedy_bound'``, first a greedy plan that an upper
+        bound proves optimal (:mod:`coverage.models.staffing_fast`), the MIP only when
+        no bound proves it; ``'auto'`` (default), ``'greedy_bound'`` from
+        :data:`FAST_STAFFING_PAIRS` unit-site pairs, ``'mip'`` below.
+        :attr:`~coverage.plan.plan.Plan.method` says which method gave the plan.
     rollout
         Training waves, ramp-up and attrition: the solved plan is then phased over the
         months (:func:`coverage.models.rollout.rollout_plan`, against ``horizon.target``)
@@ -139,14 +150,49 @@ def staffing(
     every_owner = set(inst.sites["partner"].astype(str)) if "partner" in inst.sites.columns else set()
     allowed = _allowed(partners, owners, sharing, every_owner)
     _check_staffing(inst, partners, allowed, capacity, work_months, target, rules)
-    builder = _builder(inst, partners, allowed, capacity, work_months, objective, target, rules, tie_break)
+    bounds = slot_bounds(partners, _full(allowed, len(partners), inst.n_model_sites), capacity)
+    limits = inst.constraints(rules, sharing=sharing, target=target)
+    start = None
+    if objective == "max_served":
+        started = time.perf_counter()
+        build_seconds = inst.timer()()
+        start = greedy_start(inst, partners, bounds, capacity, work_months, rules)
+        fast = method == "greedy_bound" or (method == "auto" and len(inst.cols) >= FAST_STAFFING_PAIRS)
+        if start is not None and fast:
+            proven = proven_plan(
+                inst,
+                partners,
+                bounds,
+                start,
+                work_months,
+                tie_break=tie_break,
+                horizon=horizon,
+                constraints=limits,
+                build_seconds=build_seconds,
+                started=started,
+            )
+            if proven is not None:
+                return _rolled_out(proven, inst, rollout, horizon, options)
+    builder = _builder(
+        inst, partners, allowed, capacity, work_months, objective, target, rules, tie_break, start
+    )
     options = options or SolverOptions()
     if options.solver == "auto" and len(inst.cols) >= HIGHS_STAFFING_PAIRS:
         options = replace(options, solver="highs")
-    limits = inst.constraints(rules, sharing=sharing, target=target)
     plan = solve_model(
         "staffing", inst, builder, options, partners=partners, horizon=horizon, constraints=limits
     )
+    return _rolled_out(plan, inst, rollout, horizon, options)
+
+
+def _rolled_out(
+    plan: Plan,
+    inst: Instance,
+    rollout: Rollout | None,
+    horizon: Horizon | None,
+    options: SolverOptions | None,
+) -> Plan:
+    """``plan`` phased over the months by ``rollout`` (unchanged without one or without a solution)."""
     if rollout is None or plan.status not in ("optimal", "feasible"):
         return plan
     from coverage.models.rollout import rollout_plan
@@ -155,11 +201,21 @@ def staffing(
     return replace(plan, trajectory=rollout_plan(plan, inst.reach, rollout, target=target, options=options))
 
 
+def _full(allowed: npt.NDArray[np.bool_], n_partners: int, n_sites: int) -> npt.NDArray[np.bool_]:
+    """``allowed``, or every partner at every site where sites have no owners."""
+    return np.ones((n_partners, n_sites), dtype=bool) if allowed.shape[1] == 0 else allowed
+
+
 #: Unit-site pairs from which ``solver='auto'`` solves staffing with HiGHS rather than CBC.
 #: Measured: the founding case (17,191 pairs) solves in 4-5.5 s with CBC and 11 s with
 #: HiGHS; national-4000 (156,199 pairs) has no CBC incumbent after 300 s, while HiGHS
 #: proves the first phase optimal in 64 s. Sizes in between were not measured.
 HIGHS_STAFFING_PAIRS = 50_000
+
+#: Unit-site pairs from which ``method='auto'`` tries the greedy plan proven by a bound
+#: before the MIP. Measured: national staffing of the founding case's partners (800,987
+#: pairs) is proven in about a second this way; the MIP returned no plan in 900 s (CBC).
+FAST_STAFFING_PAIRS = 50_000
 
 
 def _check_partners(partners: Sequence[Partner]) -> tuple[Partner, ...]:
@@ -306,6 +362,7 @@ def _builder(
     target: float | None,
     rules: DepartmentRules,
     tie_break: bool = True,
+    start: StaffingStart | None = None,
 ) -> Builder:
     n_sites = inst.n_model_sites
     full = np.ones((len(partners), n_sites), dtype=bool) if allowed.shape[1] == 0 else allowed
@@ -413,6 +470,9 @@ def _builder(
             )
         )
 
+        if start is not None and (not second or start.served >= float(state["floor"]) - 1e-6):  # type: ignore[arg-type]
+            state["warm"] = _warm(start, y, t, x, slot_partner, slot_site)
+
         def read() -> Readout:
             slot_values = np.rint(values(t)).astype(np.int64)
             # Solver noise (49.999999 for 50 people, -1e-12) is rounded away: need is in people.
@@ -431,3 +491,21 @@ def _builder(
 
     build.state = state  # type: ignore[attr-defined]
     return build  # type: ignore[return-value]
+
+
+def _warm(
+    start: StaffingStart,
+    y: Sequence[pulp.LpVariable],
+    t: Sequence[pulp.LpVariable],
+    x: Sequence[pulp.LpVariable],
+    slot_partner: npt.NDArray[np.int64],
+    slot_site: npt.NDArray[np.int64],
+) -> list[tuple[pulp.LpVariable, float]]:
+    """The greedy plan as ``(variable, value)`` pairs for the solver's warm start."""
+    opened = start.open.astype(float).tolist()
+    slots = start.slots[slot_partner, slot_site].astype(float).tolist()
+    return [
+        *zip(y, opened, strict=True),
+        *zip(t, slots, strict=True),
+        *zip(x, start.flow.tolist(), strict=True),
+    ]
