@@ -267,4 +267,4 @@ def greedy_start(
     for dep, wanted in greedy.min_advisors.items():
         if greedy.dep_advisors.get(dep, 0.0) < wanted - 1e-9:
             return None
-    return StaffingStart(slots=greedy.t, flow=np.floor(greedy.flow * 1e4) / 1e4)
+    return StaffingStart(slots=greedy.t, flow=np.round(greedy.flow, 4))
