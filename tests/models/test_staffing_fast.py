@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from model_cases import FEW, options, solve_like_brute
 from test_staffing_properties import Staffing, check_staffing_plan, staffing_case
 
 from coverage import Reach
@@ -27,6 +26,7 @@ from coverage.models.staffing import _allowed, _capacity, _full, _owners, staffi
 from coverage.models.staffing_fast import lp_bound
 from coverage.models.staffing_greedy import greedy_start, served_bound, slot_bounds
 from coverage.plan.verify import verify_plan
+from model_cases import FEW, solve_like_brute
 
 
 def _greedy(case: Staffing):
