@@ -70,7 +70,7 @@ def test_greedy_holds_every_constraint_and_bounds_hold_the_optimum(case):
     _check_start(case, inst, bounds, capacity, start)
     assert start.served <= best + 1e-6
     assert served_bound(inst, case.partners, bounds, case.months) >= best - 1e-6
-    lp = lp_bound(inst, case.partners, bounds, case.months)
+    lp = lp_bound(inst, case.partners, bounds, capacity, case.months)
     assert lp is not None and lp >= best - 1e-6
 
 
@@ -150,3 +150,34 @@ def test_greedy_bound_with_department_rules_matches_the_mip(seed):
     assert fast.status == mip.status == "optimal"
     assert fast.served_need == pytest.approx(mip.served_need, rel=1e-4)
     assert verify_plan(fast) == []
+
+
+def _two_units(capacity: list[int], metres: list[list[float]]):
+    demand = pd.DataFrame({"unit_id": ["a", "b"], "need": [50.0, 50.0]})
+    sites = pd.DataFrame({"site_id": ["s1", "s2"], "capacity": capacity})
+    reach = Reach.from_dense(demand["unit_id"], sites["site_id"], metres, max_distance=10)
+    return demand, sites, reach
+
+
+def test_a_greedy_short_of_every_bound_falls_back_to_the_mip():
+    """s1 reaches a (1 m) and b (2 m), s2 only a: the greedy's one slot at s1 serves a, and s2 then
+    has nothing left to serve; no bound proves 50 optimal, so the MIP finds 100 (s1 serves b)."""
+    demand, sites, reach = _two_units([1, 1], [[1, 3], [2, 99]])
+    partners = [Partner("p", 2, people_per_slot_month=50)]
+    plan = staffing(demand, sites, reach, partners, method="greedy_bound")
+    assert plan.method == "mip"
+    assert plan.status == "optimal"
+    assert plan.served_need == pytest.approx(100.0)
+    assert verify_plan(plan) == []
+
+
+def test_the_lp_bound_proves_a_greedy_that_the_slots_bound_does_not():
+    """One site of one slot reaches 100 people: two partners' slots would serve 100, one fits (60)."""
+    demand, sites, reach = _two_units([1, 0], [[1, 99], [2, 99]])
+    partners = [Partner("p", 1, people_per_slot_month=30), Partner("q", 1, people_per_slot_month=30)]
+    plan = staffing(demand, sites, reach, partners, months=2, method="greedy_bound")
+    assert plan.method == "greedy_lp_bound"
+    assert plan.status == "optimal"
+    assert plan.served_need == pytest.approx(60.0)
+    assert plan.bound == pytest.approx(60.0)
+    assert verify_plan(plan) == []

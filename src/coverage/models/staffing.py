@@ -163,6 +163,7 @@ def staffing(
                 inst,
                 partners,
                 bounds,
+                capacity,
                 start,
                 work_months,
                 tie_break=tie_break,

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -55,7 +56,11 @@ def _within(served: float, bound: float) -> bool:
 
 
 def lp_bound(
-    inst: Instance, partners: Sequence[Partner], bounds: npt.NDArray[np.int64], months: float
+    inst: Instance,
+    partners: Sequence[Partner],
+    bounds: npt.NDArray[np.int64],
+    capacity: npt.NDArray[np.int64],
+    months: float,
 ) -> float | None:
     """The LP relaxation's need served, site openings and side rules dropped (None if HiGHS fails).
 
@@ -84,12 +89,12 @@ def lp_bound(
             ),
             shape=(n_sites, n_pairs + n_t),
         ),
-        # capacity_j: sum_p t_pj <= max_p bound (the capacity, or less)
+        # capacity_j: sum_p t_pj <= c_j
         sp.csr_matrix((np.ones(n_t), (sp_j, n_pairs + np.arange(n_t))), shape=(n_sites, n_pairs + n_t)),
         # partner p: sum_j t_pj <= slots_p
         sp.csr_matrix((np.ones(n_t), (sp_p, n_pairs + np.arange(n_t))), shape=(len(partners), n_pairs + n_t)),
     ]
-    site_cap = bounds.max(axis=0).astype(np.float64)
+    site_cap = capacity.astype(np.float64)
     rhs = np.concatenate(
         [inst.row_need, np.zeros(n_sites), site_cap, np.array([p.slots for p in partners], dtype=float)]
     )
@@ -145,8 +150,10 @@ def nearest_flows(
         return start.flow
     flow = np.zeros(len(inst.cols))
     flow[keep] = np.round(np.maximum(result.x, 0.0), 4)
-    # Never less served than the start (the floor of 1e-4 person per pair may cost a few).
-    if flow.sum() < served - 1e-6 * max(1.0, served) or flow @ inst.dist > start.flow @ inst.dist:
+    tolerance = 1e-6 * max(1.0, served)
+    if flow.sum() < served - tolerance:
+        return start.flow
+    if flow.sum() <= served + tolerance and flow @ inst.dist > start.flow @ inst.dist:
         return start.flow
     return flow
 
@@ -155,6 +162,7 @@ def proven_plan(
     inst: Instance,
     partners: Sequence[Partner],
     bounds: npt.NDArray[np.int64],
+    capacity: npt.NDArray[np.int64],
     start: StaffingStart,
     months: float,
     *,
@@ -169,17 +177,20 @@ def proven_plan(
     ``started`` is the :func:`time.perf_counter` reading when the greedy began
     (its time counts as solving).
     """
-    served = start.served
+    per_slot = np.array([p.people_per_slot_month for p in partners]) * months
     bound = served_bound(inst, partners, bounds, months)
     method = "greedy_bound"
+    if not _within(start.served, bound) or tie_break:
+        # The most need the greedy's slots serve, then the least distance.
+        start = replace(start, flow=nearest_flows(inst, start, per_slot))
+    served = start.served
     if not _within(served, bound):
-        lp = lp_bound(inst, partners, bounds, months)
+        lp = lp_bound(inst, partners, bounds, capacity, months)
         if lp is None or not _within(served, lp):
             logger.info("staffing: greedy serves %.1f, bounds %.1f and %s: no proof", served, bound, lp)
             return None
         bound, method = lp, "greedy_lp_bound"
-    per_slot = np.array([p.people_per_slot_month for p in partners]) * months
-    flow = nearest_flows(inst, start, per_slot) if tie_break else start.flow
+    flow = start.flow
     site_of, partner_of = np.nonzero(start.slots.T)
     slots = pd.DataFrame(
         {
