@@ -28,15 +28,15 @@ import numpy.typing as npt
 import pandas as pd
 import pulp
 
-from coverage.errors import InfeasibleScenarioError
 from coverage.inputs.partners import Horizon, Partner, Sharing
 from coverage.inputs.rollout import Rollout
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.formulation import binaries, column_expressions, continuous, expression, row_expressions
 from coverage.models.instance import Instance, prepare
-from coverage.models.rules import add_department_rules, check_department_rules
+from coverage.models.rules import add_department_rules
 from coverage.models.solver import SolverOptions, values
 from coverage.models.solving import Builder, Readout, by_department, common_rows, solve_model
+from coverage.models.staffing_checks import check_partners, check_staffing
 from coverage.models.staffing_fast import proven_plan
 from coverage.models.staffing_greedy import StaffingStart, greedy_start, slot_bounds
 from coverage.plan.plan import Plan
@@ -133,10 +133,17 @@ def staffing(
     [60.0, 50.0, 10.0]
     >>> plan.slots["slots"].tolist()
     [1, 1]
+
+    The same, proven by a greedy plan that serves as much as the advisors can (120)
+    rather than by the MIP:
+
+    >>> fast = staffing(demand, sites, reach, advisors, months=12, method="greedy_bound")
+    >>> fast.status, fast.method, round(fast.served_need), round(fast.bound)
+    ('optimal', 'greedy_bound', 120, 120)
     """
     inst = prepare(demand, sites, reach, forced=forced, closed=closed, budget=budget, rules=rules)
     rules = rules or DepartmentRules()
-    partners = _check_partners(partners)
+    partners = check_partners(partners)
     sharing = sharing or Sharing.none()
     work_months = months if months is not None else horizon.months if horizon is not None else 1.0
     if work_months <= 0:
@@ -149,7 +156,7 @@ def staffing(
     capacity = _capacity(inst)
     every_owner = set(inst.sites["partner"].astype(str)) if "partner" in inst.sites.columns else set()
     allowed = _allowed(partners, owners, sharing, every_owner)
-    _check_staffing(inst, partners, allowed, capacity, work_months, target, rules)
+    check_staffing(inst, partners, allowed, capacity, work_months, target, rules)
     bounds = slot_bounds(partners, _full(allowed, len(partners), inst.n_model_sites), capacity)
     limits = inst.constraints(rules, sharing=sharing, target=target)
     start = None
@@ -219,17 +226,6 @@ HIGHS_STAFFING_PAIRS = 50_000
 FAST_STAFFING_PAIRS = 50_000
 
 
-def _check_partners(partners: Sequence[Partner]) -> tuple[Partner, ...]:
-    partners = tuple(partners)
-    if not partners:
-        raise ValueError("staffing needs at least one partner")
-    names = [p.name for p in partners]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise ValueError(f"partner names must be unique; repeated: {', '.join(repeated)}")
-    return partners
-
-
 def _owners(inst: Instance) -> npt.NDArray[np.object_] | None:
     if "partner" not in inst.sites.columns:
         return None
@@ -271,61 +267,6 @@ def _allowed(
         owners_ok = [o for o in set(owners.tolist()) if sharing.may_use(partner.name, o)]
         rows.append(np.isin(owners, owners_ok))
     return np.vstack(rows)
-
-
-def _check_staffing(
-    inst: Instance,
-    partners: Sequence[Partner],
-    allowed: npt.NDArray[np.bool_],
-    capacity: npt.NDArray[np.int64],
-    months: float,
-    target: float | None,
-    rules: DepartmentRules,
-) -> None:
-    full = np.ones((len(partners), inst.n_model_sites), dtype=bool) if allowed.shape[1] == 0 else allowed
-    forced = inst.model_forced
-    problems = []
-    nobody = np.flatnonzero(forced & ~full.any(axis=0))
-    if len(nobody):
-        ids = ", ".join(inst.sites["site_id"].iloc[inst.model_sites[nobody]].head(5))
-        problems.append(f"forced sites: no partner may staff {ids} (check the sharing matrix)")
-    closed_forced = np.flatnonzero(forced & (capacity == 0))
-    if len(closed_forced):
-        ids = ", ".join(inst.sites["site_id"].iloc[inst.model_sites[closed_forced]].head(5))
-        problems.append(f"forced sites: {ids} have capacity 0")
-    slots_for_forced = sum(p.slots for k, p in enumerate(partners) if (full[k] & forced).any())
-    if int(forced.sum()) > slots_for_forced:
-        problems.append(
-            f"forced sites need {int(forced.sum())} slots, partners allowed there have {slots_for_forced}"
-        )
-    for k, partner in enumerate(partners):
-        may_staff = int((full[k] & (capacity > 0)).sum())
-        if partner.min_sites > may_staff:
-            problems.append(
-                f"partner minimum sites: {partner.name} must staff at least {partner.min_sites} sites "
-                f"but may staff {may_staff} (check the sharing matrix and the site capacities)"
-            )
-    if target is not None:
-        coverable = float(inst.need[inst.row_units].sum())
-        serve_max = months * sum(p.slots * p.people_per_slot_month for p in partners)
-        if target > coverable:
-            problems.append(f"target: {target:,.0f} need to serve but sites in reach reach {coverable:,.0f}")
-        if target > serve_max:
-            problems.append(
-                f"target: {target:,.0f} need to serve but all partners' slots serve at most {serve_max:,.0f} "
-                f"in {months:g} months"
-            )
-    if problems:
-        raise InfeasibleScenarioError("; ".join(problems))
-    per_site = float(capacity.max(initial=0)) / min(p.slots_per_advisor for p in partners)
-    check_department_rules(
-        rules,
-        site_dep=inst.site_dep,
-        usable=inst.usable,
-        forced=inst.forced,
-        max_sites=None,
-        advisor_capacity=per_site,
-    )
 
 
 def _slot_bound(partner: Partner, capacity: int) -> int:
