@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 from test_staffing_properties import Staffing, check_staffing_plan, staffing_case
 
@@ -181,3 +181,52 @@ def test_the_lp_bound_proves_a_greedy_that_the_slots_bound_does_not():
     assert plan.served_need == pytest.approx(60.0)
     assert plan.bound == pytest.approx(60.0)
     assert verify_plan(plan) == []
+
+
+@FEW
+@given(
+    seed=st.integers(0, 10_000),
+    min_advisors=st.sampled_from([None, 1, 2]),
+    max_sites=st.sampled_from([None, 1, 3]),
+    budget=st.sampled_from([None, 4.0, 8.0]),
+    advisors=st.integers(1, 6),
+    rate=st.sampled_from([10.0, 40.0, 200.0]),
+)
+def test_greedy_bound_with_random_rules_serves_what_the_mip_serves(
+    seed, min_advisors, max_sites, budget, advisors, rate
+):
+    """Department quotas, a budget, scarce or plentiful advisors: the same need served as the MIP
+    (or the same refusal), and every constraint held."""
+    from coverage.errors import InfeasibleScenarioError
+
+    demand, sites, reach = _grid(40, 12, seed)
+    sites["cost"] = 1.0 + np.arange(len(sites)) % 3
+    partners = [
+        Partner("poste", advisors, slots_per_advisor=2, people_per_slot_month=rate),
+        Partner("sos", advisors, people_per_slot_month=rate / 2, max_slots_per_site=1),
+    ]
+    rules = DepartmentRules(min_advisors=min_advisors, max_sites=max_sites)
+    common = dict(
+        sharing=Sharing.from_pairs([("poste", "sos")]),
+        months=6,
+        rules=rules,
+        budget=budget,
+        options=SolverOptions(solver="highs"),
+        tie_break=False,
+    )
+
+    def solve(method):
+        try:
+            return staffing(demand, sites, reach, partners, method=method, **common)
+        except InfeasibleScenarioError:
+            return None
+
+    mip = solve("mip")
+    fast = solve("greedy_bound")
+    assert (mip is None) == (fast is None)
+    if mip is None:
+        return
+    event(fast.method)
+    assert fast.status == mip.status == "optimal"
+    assert fast.served_need == pytest.approx(mip.served_need, rel=1e-4, abs=1e-3)
+    assert verify_plan(fast) == []
