@@ -173,6 +173,7 @@ def staffing(
                 capacity,
                 start,
                 work_months,
+                rules=rules,
                 tie_break=tie_break,
                 horizon=horizon,
                 constraints=limits,

@@ -37,6 +37,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from coverage.inputs.partners import Horizon, Partner
+from coverage.inputs.rules import DepartmentRules, quota
 from coverage.models.instance import Instance
 from coverage.models.solver import SolveResult
 from coverage.models.staffing_greedy import StaffingStart, served_bound
@@ -61,50 +62,76 @@ def lp_bound(
     bounds: npt.NDArray[np.int64],
     capacity: npt.NDArray[np.int64],
     months: float,
+    rules: DepartmentRules | None = None,
 ) -> float | None:
-    """The LP relaxation's need served, site openings and side rules dropped (None if HiGHS fails).
+    """The LP relaxation's need served (None if HiGHS fails).
 
-    Columns: flow per pair, then slots per allowed (partner, site). Rows: need
-    per unit, people per site, slots per site (capacity), slots per partner.
-    Dropping constraints only raises the optimum, so the value bounds every plan.
+    Columns: flow per pair, slots per allowed (partner, site), site opening
+    ``y`` in [0, 1] (1 where forced). Rows: need per unit, people per site,
+    slots per site (at most ``c_j y_j``), slots per partner, the budget over
+    ``y``, and the departments' maximum sites and advisors. The MIP's other
+    rows (minimums) are dropped: dropping rows only raises the optimum, so
+    the value bounds every plan.
     """
     n_pairs, n_sites, n_rows = len(inst.cols), inst.n_model_sites, len(inst.row_units)
     if n_pairs == 0 or not bounds.any():
         return 0.0
     sp_p, sp_j = np.nonzero(bounds)
     n_t = len(sp_p)
+    width = n_pairs + n_t + n_sites
+    t_col = n_pairs + np.arange(n_t)
+    y_col = n_pairs + n_t + np.arange(n_sites)
     per_slot = np.array([p.people_per_slot_month for p in partners]) * months
-    pair_rows = inst.pair_rows
+    per_advisor = np.array([1.0 / p.slots_per_advisor for p in partners])
+
+    def rows(values: np.ndarray, row: np.ndarray, col: np.ndarray, count: int) -> sp.csr_matrix:
+        return sp.csr_matrix((values, (row, col)), shape=(count, width))
+
     blocks = [
-        # need_i: sum_j x_ij <= need_i
-        sp.csr_matrix((np.ones(n_pairs), (pair_rows, np.arange(n_pairs))), shape=(n_rows, n_pairs + n_t)),
-        # people_j: sum_i x_ij - sum_p v_p t_pj <= 0
-        sp.csr_matrix(
-            (
-                np.concatenate([np.ones(n_pairs), -per_slot[sp_p]]),
-                (
-                    np.concatenate([inst.cols, sp_j]),
-                    np.concatenate([np.arange(n_pairs), n_pairs + np.arange(n_t)]),
-                ),
-            ),
-            shape=(n_sites, n_pairs + n_t),
+        rows(np.ones(n_pairs), inst.pair_rows, np.arange(n_pairs), n_rows),  # need_i
+        rows(  # people_j: sum_i x_ij - sum_p v_p t_pj <= 0
+            np.concatenate([np.ones(n_pairs), -per_slot[sp_p]]),
+            np.concatenate([inst.cols, sp_j]),
+            np.concatenate([np.arange(n_pairs), t_col]),
+            n_sites,
         ),
-        # capacity_j: sum_p t_pj <= c_j
-        sp.csr_matrix((np.ones(n_t), (sp_j, n_pairs + np.arange(n_t))), shape=(n_sites, n_pairs + n_t)),
-        # partner p: sum_j t_pj <= slots_p
-        sp.csr_matrix((np.ones(n_t), (sp_p, n_pairs + np.arange(n_t))), shape=(len(partners), n_pairs + n_t)),
+        rows(  # capacity_j: sum_p t_pj - c_j y_j <= 0
+            np.concatenate([np.ones(n_t), -capacity.astype(np.float64)]),
+            np.concatenate([sp_j, np.arange(n_sites)]),
+            np.concatenate([t_col, y_col]),
+            n_sites,
+        ),
+        rows(np.ones(n_t), sp_p, t_col, len(partners)),  # slots_p
     ]
-    site_cap = capacity.astype(np.float64)
-    rhs = np.concatenate(
-        [inst.row_need, np.zeros(n_sites), site_cap, np.array([p.slots for p in partners], dtype=float)]
+    rhs = [inst.row_need, np.zeros(2 * n_sites), np.array([p.slots for p in partners], dtype=float)]
+    if inst.budget is not None:
+        blocks.append(rows(inst.model_cost, np.zeros(n_sites, dtype=np.int64), y_col, 1))
+        rhs.append(np.array([inst.budget]))
+    rules = rules or DepartmentRules()
+    dep = inst.model_site_dep
+    for value, on_t in ((rules.max_sites, False), (rules.max_advisors, True)):
+        for name, most in sorted(quota(value, sorted(set(dep.tolist()))).items()):
+            if on_t:
+                members = np.flatnonzero(dep[sp_j] == name)
+                blocks.append(
+                    rows(per_advisor[sp_p[members]], np.zeros(len(members), np.int64), t_col[members], 1)
+                )
+            else:
+                members = np.flatnonzero(dep == name)
+                blocks.append(
+                    rows(np.ones(len(members)), np.zeros(len(members), np.int64), y_col[members], 1)
+                )
+            rhs.append(np.array([most]))
+    cost = np.concatenate([-np.ones(n_pairs), np.zeros(n_t + n_sites)])
+    lower = np.concatenate([np.zeros(n_pairs + n_t), inst.model_forced.astype(np.float64)])
+    upper = np.concatenate(
+        [np.full(n_pairs, np.inf), bounds[sp_p, sp_j].astype(np.float64), np.ones(n_sites)]
     )
-    cost = np.concatenate([-np.ones(n_pairs), np.zeros(n_t)])
-    upper = np.concatenate([np.full(n_pairs, np.inf), bounds[sp_p, sp_j].astype(np.float64)])
     result = linprog(
         cost,
         A_ub=sp.vstack(blocks, format="csr"),
-        b_ub=rhs,
-        bounds=np.column_stack([np.zeros(len(cost)), upper]),
+        b_ub=np.concatenate(rhs),
+        bounds=np.column_stack([lower, upper]),
     )
     if result.status != 0:
         logger.warning("staffing LP bound: HiGHS ended with '%s'", result.message)
@@ -166,6 +193,7 @@ def proven_plan(
     start: StaffingStart,
     months: float,
     *,
+    rules: DepartmentRules | None = None,
     tie_break: bool,
     horizon: Horizon | None,
     constraints: Constraints,
@@ -185,7 +213,7 @@ def proven_plan(
         start = replace(start, flow=nearest_flows(inst, start, per_slot))
     served = start.served
     if not _within(served, bound):
-        lp = lp_bound(inst, partners, bounds, capacity, months)
+        lp = lp_bound(inst, partners, bounds, capacity, months, rules)
         if lp is None or not _within(served, lp):
             logger.info("staffing: greedy serves %.1f, bounds %.1f and %s: no proof", served, bound, lp)
             return None
