@@ -97,6 +97,8 @@ class _Greedy:
         self.value = np.array([p.people_per_slot_month for p in partners]) * months
         self.advisor = np.array([1.0 / p.slots_per_advisor for p in partners])
         self.left = np.array([p.slots for p in partners], dtype=np.int64)
+        #: The largest slot output among partners with slots left.
+        self.top_value = float(self.value[self.left > 0].max(initial=0.0))
         self.need = inst.row_need.astype(np.float64).copy()
         self.rows = inst.pair_rows
         self.order = np.lexsort((inst.dist, inst.cols))
@@ -152,6 +154,8 @@ class _Greedy:
         self.t[p, j] += 1
         self.used[j] += 1
         self.left[p] -= 1
+        if self.left[p] == 0:
+            self.top_value = float(self.value[self.left > 0].max(initial=0.0))
         self.dep_advisors[dep] += float(self.advisor[p])
         self.spare[j] += self.value[p]
         for k in self.order[self.ptr[j] : self.ptr[j + 1]].tolist():
@@ -196,23 +200,36 @@ class _Greedy:
                 self.place(*choice)
         return True
 
+    def key(self, j: int, residual: float) -> tuple[float, float]:
+        """Heap key of site ``j`` (negated): what its next slot serves, per cost when the budget
+        binds and ``j`` is not open yet; then the need left in its reach."""
+        gain = min(residual, self.top_value)
+        if self.inst.budget is not None and self.used[j] == 0:
+            gain /= max(float(self.cost[j]), 1e-9)
+        return (-gain, -residual)
+
     def fill(self) -> None:
-        """Lazy greedy: the site with the most need left in reach takes the next slot."""
-        heap = [(-self.residual(j), j) for j in range(len(self.used))]
+        """Lazy greedy: the site whose next slot serves the most (per cost, under a budget) takes it.
+
+        Keys only fall as need is served and partners run out of slots, so a popped
+        site whose fresh key is still the best is the best.
+        """
+        heap = [(*self.key(j, self.residual(j)), j) for j in range(len(self.used))]
         heapq.heapify(heap)
         while heap and (self.left > 0).any():
-            _, j = heapq.heappop(heap)
+            j = heapq.heappop(heap)[2]
             r = self.residual(j)
             if r <= EPS:
                 continue
-            if heap and r < -heap[0][0] - EPS:
-                heapq.heappush(heap, (-r, j))
+            fresh = self.key(j, r)
+            if heap and fresh > heap[0][:2]:
+                heapq.heappush(heap, (*fresh, j))
                 continue
             p = self.partner_for(j, r)
             if p is None:
                 continue
             self.place(p, j)
-            heapq.heappush(heap, (-self.residual(j), j))
+            heapq.heappush(heap, (*self.key(j, self.residual(j)), j))
 
     def partner_floors(self) -> bool:
         """Partners' minimum advisors and sites: spare slots go where they serve the most."""
