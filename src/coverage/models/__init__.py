@@ -48,6 +48,13 @@ Capacitated staffing with sharing (:func:`coverage.models.staffing.staffing`)
     level (two solves); or minimise advisors :math:`\sum_p a_p` with
     :math:`m_p a_p \ge \sum_j t_{pj}` and :math:`\sum x_{ij} \ge R`.
 
+    A greedy plan (:mod:`coverage.models.staffing_greedy`) places slots where
+    they serve the most need left; when it serves as much as an upper bound
+    (:math:`\sum_p T k_p m_p B_p`, the need in reach, or the LP relaxation
+    without :math:`y`), it is optimal with no MIP (``method='greedy_bound'``,
+    :mod:`coverage.models.staffing_fast`); otherwise it warm-starts and floors
+    the MIP.
+
 Rollout over time (:func:`~coverage.models.rollout.rollout_plan`, ``staffing(..., rollout=...)``)
     The static staffing plan's slots are filled by training waves :math:`c`
     (integer :math:`s_{pjc}`, :math:`\sum_c s_{pjc} \le t_{pj}`,
@@ -83,6 +90,8 @@ The modules, in the order a solve goes through them:
 - :mod:`coverage.models.radius`: p-median by radius (covering) formulation;
 - :mod:`coverage.models.solver`: CBC and HiGHS through PuLP, options and status;
 - :mod:`coverage.models.solving`: solve, explain infeasibility, make the plan;
+- :mod:`coverage.models.staffing_greedy` and :mod:`coverage.models.staffing_fast`:
+  the greedy staffing plan, its bounds, and the plan they prove optimal;
 - :mod:`coverage.models.location` and :mod:`coverage.models.staffing`: the
   public models;
 - :mod:`coverage.models.rollout` (with :mod:`coverage.models.rollout_tables`): a

@@ -128,7 +128,9 @@ def solve_model(
         started = time.perf_counter()
         problem, groups, first_read = builder(frozenset())
         build_seconds += time.perf_counter() - started
-        first = run_solver(problem, options, cbc_options=hints)
+        first_warm = state.pop("warm", ())
+        first = run_solver(problem, options, cbc_options=hints, warm_start=first_warm)  # type: ignore[arg-type]
+        first = _never_worse_than_start(problem, first, first_warm)  # type: ignore[arg-type]
         first_sense = "max" if problem.sense == pulp.LpMaximize else "min"
         solve_seconds += first.seconds
         if first.status == "infeasible":

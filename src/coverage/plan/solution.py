@@ -77,7 +77,9 @@ class Solution:
         How the answer was found and proven: ``'mip'`` (the model's MIP through the
         solver), ``'radius'`` (p-median by its radius formulation), ``'bisection'``
         (p-center by set covers), ``'warm_start'`` (the solver returned nothing
-        better than the start it was given).
+        better than the start it was given), ``'greedy_bound'`` and
+        ``'greedy_lp_bound'`` (staffing: a greedy plan that serves as much as an
+        upper bound, proven with no MIP; :mod:`coverage.models.staffing_fast`).
     """
 
     model: str
