@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import threading
+
 import numpy as np
 import pulp
 import pytest
 
-from long_solve import long_scenario
-
-from coverage.models.live import SolverProgress, SolveWatch, parse_cbc_line, watching
+from coverage.models.live import SolverProgress, SolveWatch, current_watch, parse_cbc_line, watching
 from coverage.models.solver import SolverOptions, run_solver
 from coverage.plan.verify import check_plan
 from coverage.scenario.loading import load_scenario
 from coverage.scenario.output import run_summary
 from coverage.scenario.run import run_scenario
+from long_solve import long_scenario
 
 SOLVERS = ("cbc", "highs")
 
@@ -138,10 +138,6 @@ def test_a_watch_is_current_only_in_its_own_thread():
     watch = SolveWatch()
     seen: list[object] = []
     with watching(watch):
-        from long_solve import long_scenario
-
-from coverage.models.live import current_watch
-
         thread = threading.Thread(target=lambda: seen.append(current_watch()))
         thread.start()
         thread.join()
