@@ -141,7 +141,7 @@ def solve_live(key: str, solve: Solve, *, quiet: bool = False) -> ScenarioRun:
             phases.markdown("  \n".join(_("{phase}...").format(phase=_(phase)) for phase in started))
             figures.markdown(figures_text(job.watch.latest))
             elapsed = format_number(time.perf_counter() - job.started, 0)
-            box.update(label=_("Solving... {seconds} s elapsed").format(seconds=elapsed))
+            box.update(label=_("Solving... {seconds} s elapsed").format(seconds=elapsed), expanded=True)
         state = "error" if "error" in job.outcome else "complete"
         seconds = format_number(time.perf_counter() - job.started, 1)
         box.update(label=_("Done in {seconds} s").format(seconds=seconds), state=state, expanded=False)
