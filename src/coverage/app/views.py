@@ -243,7 +243,7 @@ def numbers_tab(run: ScenarioRun, key: str) -> None:
             "Solver {solver}, status {status}, objective {objective}, bound {bound}, gap {gap}; {timings}"
         ).format(
             solver=plan.solver,
-            status=_(STATUSES.get(plan.status, plan.status)),
+            status=_("stopped by the planner") if plan.stopped else _(STATUSES.get(plan.status, plan.status)),
             objective=format_number(plan.objective, 2),
             bound=format_number(plan.bound, 2),
             gap=format_percent(plan.gap, 2),
