@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
-from long_solve import long_scenario
 
 from coverage.cli.progress import STOPPING
+from long_solve import long_scenario
 
 
 class Terminal:

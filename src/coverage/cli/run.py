@@ -49,7 +49,10 @@ def add_run_command(commands: argparse._SubParsersAction[Any]) -> None:
             "month against the target). "
             "Rerun a locked scenario with 'coverage-plan run RUN_FOLDER/scenario.lock.toml'. "
             "Demand is built from the communes, or read from the file named by demand.source "
-            "(CSV, GeoJSON, GeoPackage or zipped shapefile of units with their need)."
+            "(CSV, GeoJSON, GeoPackage or zipped shapefile of units with their need). "
+            "On a terminal the solve shows the best plan found so far, the bound and the gap, and the "
+            "first Ctrl-C during the solve stops at that plan (labelled stopped by the planner); a second "
+            "aborts."
         ),
     )
     run.add_argument(

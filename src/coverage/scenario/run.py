@@ -306,8 +306,9 @@ def solve_scenario(
     A solved plan is checked by :func:`coverage.plan.verify.check_plan` before it
     is returned. Under a :class:`~coverage.models.live.SolveWatch` made current with
     :func:`~coverage.models.live.watching`, the solver reports its progress to it and a
-    plan it stopped early says so (:attr:`~coverage.plan.plan.Plan.stopped`). ``tie_break=False`` skips staffing's second solve (distance at
-    equal need served; see :func:`coverage.models.staffing.staffing`).
+    plan it stopped early says so (:attr:`~coverage.plan.plan.Plan.stopped`).
+    ``tie_break=False`` skips staffing's second solve (distance at equal need
+    served; see :func:`coverage.models.staffing.staffing`).
 
     Raises
     ------
