@@ -48,7 +48,7 @@ def figures(event: SolverProgress | None) -> str:
     >>> from coverage.data.i18n import language
     >>> event = SolverProgress("cbc", "max", 12.0, incumbent=64387.0, bound=66941.3, nodes=1000)
     >>> figures(event)
-    'best 64,387 · bound 66,941 · gap 4.0 %'
+    'best 64,387 · bound 66,941 · gap 4.0%'
     >>> with language("fr"):
     ...     figures(event).replace("\\u202f", " ").replace("\\xa0", " ")
     'best 64 387 · bound 66 941 · gap 4,0 %'
