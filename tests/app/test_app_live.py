@@ -47,6 +47,8 @@ def test_a_stopped_solve_shows_the_plan_found_so_far_labelled(long_app: AppTest,
     stopping = "Stopping at the current plan..." if lang == "en" else "Arrêt au plan actuel…"
     assert stopping in [caption.value for caption in long_app.caption]
     assert any(stopped in caption.value for caption in long_app.caption)  # the Numbers tab's solver line
+    again = "Solve again without stopping" if lang == "en" else "Résoudre à nouveau sans arrêt"
+    assert again in [button.label for button in long_app.button]
 
 
 def test_the_demo_solves_without_a_status_box(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -80,6 +80,12 @@ def _plan(scenario: Scenario) -> ScenarioRun | None:
         st.error(_("The plan could not be made:") + f"\n\n{frame_error(str(exc))}")
         return None
     st.session_state["solved_key"] = key
+    if run.plan.stopped:  # kept for this setting until the planner asks for the whole solve
+        again = _("Solve again without stopping")
+        if st.button(again, key="solve_again", help=_("Forget the stopped plan and solve to the end.")):
+            _solved.clear(key, data_dir, scenario)
+            _inputs_run.clear(inputs_key(scenario), data_dir, scenario)  # it may hold the stopped run
+            st.rerun()
     return run
 
 
