@@ -184,7 +184,7 @@ class SolveWatch:
     def __init__(self, on_progress: Callable[[SolverProgress], None] | None = None) -> None:
         self._on_progress = on_progress
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # stop() may run in a signal handler of the thread holding it
         self._pid_files: list[Path] = []
         self.latest: SolverProgress | None = None
         self.stopped = 0
