@@ -104,7 +104,7 @@ def test_a_long_solve_reports_progress_and_stops_at_its_incumbent(solver):
     assert result.bound is not None and result.bound > result.objective
 
 
-def test_a_stop_asked_before_the_solve_still_gives_a_plan():
+def test_a_stop_asked_before_the_cbc_solve_still_gives_a_plan():
     watch = SolveWatch()
     watch.stop()
     with watching(watch):
@@ -142,3 +142,21 @@ def test_a_watch_is_current_only_in_its_own_thread():
         thread.start()
         thread.join()
     assert seen == [None]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_stop_before_any_solution_is_not_solved_or_a_real_plan(solver):
+    """Stopped before its first incumbent, a solve never passes off stray values as a plan."""
+    watch = SolveWatch()
+    watch.stop()
+    problem = coverage_problem(seed=2)
+    with watching(watch):
+        result = run_solver(problem, SolverOptions(solver=solver, time_limit=300))
+    assert result.stopped
+    if result.status == "feasible":  # an incumbent found before the stop took effect: a true one
+        values = {v.name: v.varValue for v in problem.variables()}
+        opened = sum(values[f"y{j}"] for j in range(250))
+        assert opened <= 12 + 1e-6
+        assert all(abs(values[f"y{j}"] - round(values[f"y{j}"])) < 1e-6 for j in range(250))
+    else:
+        assert result.status == "not_solved" and result.objective is None

@@ -319,8 +319,8 @@ def _run_highs(
         with quiet_native_stdout():  # HiGHS prints its banner before any option is read
             problem.solve(solver)
     status = _status(problem)
-    if status == "optimal" and problem.solverModel.getModelStatus() == highspy_status("kInterrupt"):
-        # PuLP calls an interrupted solve optimal: it is an incumbent (or nothing, before the first).
+    if problem.solverModel.getModelStatus() == _highspy_status("kInterrupt"):
+        # Stopped by the watch: PuLP takes whatever values HiGHS holds; a plan only when it had one.
         found = problem.solverModel.getInfo().primal_solution_status == 2
         status = "feasible" if found else "not_solved"
     objective = _objective(problem) if status in ("optimal", "feasible") else None
@@ -335,7 +335,7 @@ def _run_highs(
     return _within_gap(status, objective, bound)
 
 
-def highspy_status(name: str) -> object:
+def _highspy_status(name: str) -> object:
     """HiGHS's model status called ``name`` (``'kInterrupt'``...)."""
     import highspy
 
