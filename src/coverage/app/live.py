@@ -115,6 +115,9 @@ def solve_live(key: str, solve: Solve, *, quiet: bool = False) -> ScenarioRun:
 
     ``quiet``: show the box only when the solve lasts more than :data:`QUIET_SECONDS`.
     """
+    # one place in the page whether a box is drawn or not: the elements after it (the map) keep
+    # their positions, so a quick solve does not make Streamlit draw the map anew in a new frame
+    slot = st.empty()
     job = _job(key, solve)
     if st.session_state.get("stop_solve") and not job.done:
         job.watch.stop()  # the button of the box was pressed: this rerun found the same job
@@ -122,7 +125,7 @@ def solve_live(key: str, solve: Solve, *, quiet: bool = False) -> ScenarioRun:
         job.thread.join(max(0.0, QUIET_SECONDS - (time.perf_counter() - job.started)))
     if job.done:
         return _finish(key, job)
-    with st.status(_("Solving..."), expanded=True) as box:
+    with slot.container(), st.status(_("Solving..."), expanded=True) as box:
         phases = st.empty()
         figures = st.empty()
         stopping = job.watch.stop_requested
