@@ -232,7 +232,8 @@ class SolveWatch:
     def cbc_run(self, cbc: str, log_path: str, sense: Literal["max", "min"]) -> Iterator[str]:
         """The path to run CBC by (a wrapper that line-buffers it), its log followed while inside.
 
-        Yields ``cbc`` itself where no ``sh`` is available.
+        Yields ``cbc`` itself where no ``sh`` is available or the temporary folder
+        cannot hold a program (mounted ``noexec``): the figures then come at the end.
         """
         shell = shutil.which("sh")
         if shell is None:
@@ -245,6 +246,10 @@ class SolveWatch:
         run = f"{shlex.quote(buffered)} -oL -eL {shlex.quote(cbc)}" if buffered else shlex.quote(cbc)
         wrapper.write_text(f'#!{shell}\necho $$ > {shlex.quote(str(pid_file))}\nexec {run} "$@"\n')
         wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+        if not os.access(wrapper, os.X_OK):  # a temporary folder mounted noexec: CBC as before
+            shutil.rmtree(folder, ignore_errors=True)
+            yield cbc
+            return
         with self._lock:
             self._pid_files.append(pid_file)
         done = threading.Event()
