@@ -10,19 +10,16 @@ tables, comparison and exports are library calls.
 
 from __future__ import annotations
 
-import threading
-import time
-
 import streamlit as st
-from streamlit.runtime.scriptrunner import add_script_run_ctx
 
+from coverage.app.live import solve_live
 from coverage.app.roads import roads_panel
 from coverage.app.session import inputs_key, resolve
 from coverage.app.settings import LANG_PARAM
 from coverage.app.sidebar import sidebar
 from coverage.app.uploads import uploads_tab
 from coverage.app.views import compare_tab, export_tab, kpi_cards, map_tab, numbers_tab, tiles_setting
-from coverage.data.i18n import LANGUAGES, format_number, get_language, set_language
+from coverage.data.i18n import LANGUAGES, get_language, set_language
 from coverage.data.i18n import gettext_ as _
 from coverage.data.i18n.errors import frame_error
 from coverage.errors import CoverageError, out_of_resources
@@ -54,43 +51,6 @@ def _solved(key: str, data_dir: str, _scenario: Scenario, _progress: Progress | 
     return resolve(_scenario, previous=base)
 
 
-def _solve_with_progress(key: str, data_dir: str, scenario: Scenario) -> ScenarioRun:
-    """Solve in a worker thread while a status box shows the phases and the time elapsed.
-
-    The worker only records the phases (no Streamlit call leaves this run's
-    thread); the box is redrawn every half second until the plan is made.
-    """
-    events: list[tuple[str, int, int]] = []
-    outcome: dict[str, object] = {}
-
-    def work() -> None:
-        try:
-            outcome["run"] = _solved(key, data_dir, scenario, lambda *event: events.append(event))
-        except BaseException as exc:  # raised again in this run's thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=work, name="coverage-solve", daemon=True)
-    add_script_run_ctx(worker)
-    start = time.perf_counter()
-    worker.start()
-    with st.status(_("Solving..."), expanded=True) as box:
-        shown = 0
-        while worker.is_alive() or shown < len(events):
-            worker.join(0.5)
-            for phase, done, _total in events[shown:]:
-                if done == 0:
-                    box.write(_("{phase}...").format(phase=_(phase)))
-            shown = len(events)
-            elapsed = format_number(time.perf_counter() - start, 0)
-            box.update(label=_("Solving... {seconds} s elapsed").format(seconds=elapsed))
-        state = "error" if "error" in outcome else "complete"
-        seconds = format_number(time.perf_counter() - start, 1)
-        box.update(label=_("Done in {seconds} s").format(seconds=seconds), state=state, expanded=False)
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["run"]  # type: ignore[return-value]
-
-
 def _is_light(scenario: Scenario) -> bool:
     departments = scenario.departments()
     # town halls, or the planner's own uploaded layers (at most MAX_UPLOAD_BYTES each)
@@ -112,12 +72,10 @@ def _plan(scenario: Scenario) -> ScenarioRun | None:
         st.info(_("This scenario reads official files or covers many departments: it solves on demand."))
         if not st.button(_("Solve"), type="primary"):
             return None
-    try:
-        if light:
-            with st.spinner(_("Solving...")):
-                run = _solved(key, data_dir, scenario)
-        else:  # long work: its phases and the time elapsed
-            run = _solve_with_progress(key, data_dir, scenario)
+    try:  # in a worker thread: its phases, the solver's figures and a button to stop it
+        run = solve_live(
+            f"{data_dir}\n{key}", lambda progress: _solved(key, data_dir, scenario, progress), quiet=light
+        )
     except (CoverageError, ValueError) as exc:
         st.error(_("The plan could not be made:") + f"\n\n{frame_error(str(exc))}")
         return None
@@ -132,6 +90,12 @@ def _plan(scenario: Scenario) -> ScenarioRun | None:
         )
         return None
     st.session_state["solved_key"] = key
+    if run.plan.stopped:  # kept for this setting until the planner asks for the whole solve
+        again = _("Solve again without stopping")
+        if st.button(again, key="solve_again", help=_("Forget the stopped plan and solve to the end.")):
+            _solved.clear(key, data_dir, scenario)
+            _inputs_run.clear(inputs_key(scenario), data_dir, scenario)  # it may hold the stopped run
+            st.rerun()
     return run
 
 

@@ -194,11 +194,14 @@ def kpi_cards(run: ScenarioRun, pinned: Plan | None) -> None:
     gap = plan.gap
     cols[3].metric(
         _("Solve status"),
-        _(STATUSES.get(plan.status, plan.status)),
+        _("stopped by the planner") if plan.stopped else _(STATUSES.get(plan.status, plan.status)),
         None if gap is None else _("gap {gap}").format(gap=format_percent(gap, 2)),
         delta_color="off",
     )
     note = repeatability_note(plan.status, gap, deterministic=run.scenario.solver.deterministic)
+    if plan.stopped:  # the planner stopped the solver: this plan, its gap and the bound no plan beats
+        note = _("You stopped the solver at this plan: gap {gap} to the bound {bound}, which no plan beats")
+        note = note.format(gap=format_percent(gap, 2), bound=format_number(plan.bound))
     if note:
         st.info(note[0].upper() + note[1:] + ".")
     partners = plan.kpis("partner")
@@ -240,7 +243,7 @@ def numbers_tab(run: ScenarioRun, key: str) -> None:
             "Solver {solver}, status {status}, objective {objective}, bound {bound}, gap {gap}; {timings}"
         ).format(
             solver=plan.solver,
-            status=_(STATUSES.get(plan.status, plan.status)),
+            status=_("stopped by the planner") if plan.stopped else _(STATUSES.get(plan.status, plan.status)),
             objective=format_number(plan.objective, 2),
             bound=format_number(plan.bound, 2),
             gap=format_percent(plan.gap, 2),

@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +21,8 @@ import pandas as pd
 
 from coverage.cli.binding import add_marginal_option, analyse, print_binding
 from coverage.cli.common import EXIT_OK, EXIT_PLANNING_FAILED, percent, points, table
+from coverage.cli.progress import PhasePrinter as _PhasePrinter
+from coverage.cli.progress import interactive, stop_on_first_interrupt
 from coverage.cli.trajectory import figure as _figure
 from coverage.cli.trajectory import print_trajectory, trajectory_rows
 
@@ -49,7 +49,10 @@ def add_run_command(commands: argparse._SubParsersAction[Any]) -> None:
             "month against the target). "
             "Rerun a locked scenario with 'coverage-plan run RUN_FOLDER/scenario.lock.toml'. "
             "Demand is built from the communes, or read from the file named by demand.source "
-            "(CSV, GeoJSON, GeoPackage or zipped shapefile of units with their need)."
+            "(CSV, GeoJSON, GeoPackage or zipped shapefile of units with their need). "
+            "On a terminal the solve shows the best plan found so far, the bound and the gap, and the "
+            "first Ctrl-C during the solve stops at that plan (labelled stopped by the planner); a second "
+            "aborts."
         ),
     )
     run.add_argument(
@@ -137,7 +140,15 @@ def _run(args: argparse.Namespace) -> int:
         print(f"data folder from the lock file: {data_dir}", file=sys.stderr)
 
     print(f"scenario {scenario.name}: {path}", file=sys.stderr)
-    run = run_scenario(scenario, data_dir=data_dir, progress=_PhasePrinter(phases(scenario)))
+    printer = _PhasePrinter(phases(scenario))
+    if printer.live and interactive():  # the solver's figures, and Ctrl-C to stop at the best plan
+        from coverage.models.live import SolveWatch, watching
+
+        watch = SolveWatch(printer.solver)
+        with watching(watch), stop_on_first_interrupt(watch, printer):
+            run = run_scenario(scenario, data_dir=data_dir, progress=printer)
+    else:
+        run = run_scenario(scenario, data_dir=data_dir, progress=printer)
     plan = run.plan
     if plan.status not in ("optimal", "feasible"):
         print(
@@ -149,7 +160,9 @@ def _run(args: argparse.Namespace) -> int:
     _print_kpis(plan, scenario_name=scenario.name)
     if scenario.access.rule == "road_time":
         print(f"access: {run.reach.rule}")
-    note = repeatability_note(plan.status, plan.gap, deterministic=scenario.solver.deterministic)
+    note = repeatability_note(
+        plan.status, plan.gap, deterministic=scenario.solver.deterministic, stopped=plan.stopped
+    )
     if note:
         print()
         print(f"note: {note}")
@@ -204,66 +217,15 @@ def _settings_data_dir() -> Path | None:
         return None
 
 
-class _PhasePrinter:
-    """Progress callback: one stderr line when a phase starts and one when it ends.
-
-    On a terminal (``live``), the line of the phase under way is redrawn every
-    second with a bar of the phases done and the seconds elapsed, so a long
-    shortlist or solve is never silent.
-    """
-
-    def __init__(self, phases: tuple[str, ...], *, live: bool | None = None, stream: Any = None) -> None:
-        self.phases = phases
-        self.started: dict[str, float] = {}
-        self.stream = stream if stream is not None else sys.stderr
-        self.live = self.stream.isatty() if live is None else live
-        self._ticking: threading.Event | None = None
-
-    def _bar(self, phase: str) -> str:
-        done = self.phases.index(phase) if phase in self.phases else 0
-        return "#" * done + "-" * (len(self.phases) - done)
-
-    def _tick(self, phase: str, number: str, stop: threading.Event) -> None:
-        while not stop.wait(1.0):
-            seconds = time.perf_counter() - self.started[phase]
-            print(
-                f"\r{number} [{self._bar(phase)}] {phase} ... {seconds:.0f} s",
-                end="",
-                file=self.stream,
-                flush=True,
-            )
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        known = phase in self.phases
-        number = f"[{self.phases.index(phase) + 1}/{len(self.phases)}]" if known else "[-]"
-        if done == 0:
-            self.started[phase] = time.perf_counter()
-            print(f"{number} {phase} ...", file=self.stream, flush=True)
-            if self.live:
-                self._stop()
-                self._ticking = threading.Event()
-                ticker = threading.Thread(target=self._tick, args=(phase, number, self._ticking), daemon=True)
-                ticker.start()
-        elif done >= total:
-            self._stop()
-            seconds = time.perf_counter() - self.started.get(phase, time.perf_counter())
-            prefix = "\r" if self.live else ""
-            print(f"{prefix}{number} {phase} done in {seconds:.2f} s", file=self.stream, flush=True)
-
-    def _stop(self) -> None:
-        if self._ticking is not None:
-            self._ticking.set()
-            self._ticking = None
-
-
 def _print_kpis(plan: Plan, *, scenario_name: str) -> None:
     unit = plan.distance_unit
     departments = plan.kpis("department")
     rows = [
         ["scenario", scenario_name],
         ["model", f"{plan.model} ({plan.solver})"],
-        ["status", plan.status],
+        ["status", f"{plan.status} (stopped by the planner)" if plan.stopped else plan.status],
         ["gap", "n/a" if plan.gap is None else percent(plan.gap)],
+        *([["bound", _figure(plan.bound)]] if plan.stopped and plan.bound is not None else []),
         ["objective", _figure(plan.objective)],
         ["need (people)", _figure(plan.total_need)],
         ["need reached", f"{_figure(plan.reached_need)} ({_share(plan.reached_need, plan.total_need)})"],

@@ -32,6 +32,8 @@ import numpy as np
 import numpy.typing as npt
 import pulp
 
+from coverage.models.live import SolverProgress, SolveWatch, current_watch
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["SolveResult", "SolverOptions", "cbc_status", "quiet_native_stdout", "run_solver"]
@@ -91,6 +93,8 @@ class SolveResult:
     bound: float | None
     seconds: float
     solver: str
+    #: Stopped early at its incumbent by :meth:`coverage.models.live.SolveWatch.stop`.
+    stopped: bool = False
 
 
 def run_solver(
@@ -107,15 +111,21 @@ def run_solver(
     """
     for var, value in warm_start:
         var.setInitialValue(value)
+    watch = current_watch()
     started = time.perf_counter()
     if options.solver_name == "highs":
-        result = _run_highs(problem, options)
+        result = _run_highs(problem, options, watch)
     else:
-        result = _run_cbc(problem, options, warm=bool(warm_start), extra=list(cbc_options))
+        result = _run_cbc(problem, options, warm=bool(warm_start), extra=list(cbc_options), watch=watch)
     seconds = time.perf_counter() - started
     logger.debug("%s: %s in %.2f s", result[0], problem.name, seconds)
     status, objective, bound = result
-    return SolveResult(status, objective, bound, seconds, options.solver_name)
+    stopped = watch is not None and watch.stop_requested and status != "optimal"
+    if watch is not None:
+        watch.stopped += int(stopped)
+        sense: Literal["max", "min"] = "max" if problem.sense == pulp.LpMaximize else "min"
+        watch.emit(SolverProgress(options.solver_name, sense, seconds, objective, bound))
+    return SolveResult(status, objective, bound, seconds, options.solver_name, stopped)
 
 
 def values(variables: Sequence[pulp.LpVariable]) -> npt.NDArray[np.float64]:
@@ -169,23 +179,24 @@ def cbc_path() -> str:
 
 
 def _run_cbc(
-    problem: pulp.LpProblem, options: SolverOptions, *, warm: bool, extra: list[str]
+    problem: pulp.LpProblem,
+    options: SolverOptions,
+    *,
+    warm: bool,
+    extra: list[str],
+    watch: SolveWatch | None = None,
 ) -> tuple[Status, float | None, float | None]:
     fd, log_path = tempfile.mkstemp(prefix="coverage-cbc-", suffix=".log")
     os.close(fd)
+    sense: Literal["max", "min"] = "max" if problem.sense == pulp.LpMaximize else "min"
     try:
-        solver = pulp.COIN_CMD(
-            path=cbc_path(),
-            msg=False,
-            timeLimit=options.time_limit,
-            gapRel=options.gap,
-            threads=options.threads,
-            maxNodes=options.node_limit,
-            warmStart=warm,
-            logPath=log_path,
-            options=extra,
+        followed = (
+            contextlib.nullcontext(cbc_path())
+            if watch is None
+            else watch.cbc_run(cbc_path(), log_path, sense)
         )
-        problem.solve(solver)
+        with followed as path:
+            _solve_cbc(problem, options, path, log_path, warm=warm, extra=extra)
         with open(log_path, encoding="utf-8", errors="replace") as handle:
             log = handle.read()
     finally:
@@ -204,6 +215,23 @@ def _run_cbc(
             except ValueError:
                 bound = None if status == "feasible" else bound
     return _within_gap(status, objective, bound)
+
+
+def _solve_cbc(
+    problem: pulp.LpProblem, options: SolverOptions, path: str, log_path: str, *, warm: bool, extra: list[str]
+) -> None:
+    solver = pulp.COIN_CMD(
+        path=path,
+        msg=False,
+        timeLimit=options.time_limit,
+        gapRel=options.gap,
+        threads=options.threads,
+        maxNodes=options.node_limit,
+        warmStart=warm,
+        logPath=log_path,
+        options=extra,
+    )
+    problem.solve(solver)
 
 
 #: CBC's log lines that prove infeasibility (presolve, the root LP, or the search).
@@ -288,13 +316,22 @@ def quiet_native_stdout() -> Iterator[None]:
         os.close(saved)
 
 
-def _run_highs(problem: pulp.LpProblem, options: SolverOptions) -> tuple[Status, float | None, float | None]:
+def _run_highs(
+    problem: pulp.LpProblem, options: SolverOptions, watch: SolveWatch | None = None
+) -> tuple[Status, float | None, float | None]:
+    callbacks: dict[str, object] = {}
+    if watch is not None and problem.isMIP():
+        kinds = pulp.HiGHS.hscb.HighsCallbackType
+        sense: Literal["max", "min"] = "max" if problem.sense == pulp.LpMaximize else "min"
+        callbacks["callbackTuple"] = watch.highs_callback(sense)
+        callbacks["callbacksToActivate"] = [kinds.kCallbackMipInterrupt, kinds.kCallbackMipImprovingSolution]
     solver = pulp.HiGHS(
         msg=options.msg,
         timeLimit=options.time_limit,
         # HiGHS stops at a 0.01 % gap by default; the library promises optima.
         gapRel=0.0 if options.gap is None else options.gap,
         threads=options.threads,
+        **callbacks,
         **({} if options.node_limit is None else {"mip_max_nodes": options.node_limit}),
     )
     if options.msg:
@@ -303,6 +340,10 @@ def _run_highs(problem: pulp.LpProblem, options: SolverOptions) -> tuple[Status,
         with quiet_native_stdout():  # HiGHS prints its banner before any option is read
             problem.solve(solver)
     status = _status(problem)
+    if problem.solverModel.getModelStatus() == _highspy_status("kInterrupt"):
+        # Stopped by the watch: PuLP takes whatever values HiGHS holds; a plan only when it had one.
+        found = problem.solverModel.getInfo().primal_solution_status == 2
+        status = "feasible" if found else "not_solved"
     objective = _objective(problem) if status in ("optimal", "feasible") else None
     bound: float | None = objective if status == "optimal" else None
     # A solve stopped at the time limit, or at a requested gap, states its own bound.
@@ -313,3 +354,10 @@ def _run_highs(problem: pulp.LpProblem, options: SolverOptions) -> tuple[Status,
             # PuLP hands HiGHS a minimisation; flip back for maximisation.
             bound = -raw if problem.sense == pulp.LpMaximize else raw
     return _within_gap(status, objective, bound)
+
+
+def _highspy_status(name: str) -> object:
+    """HiGHS's model status called ``name`` (``'kInterrupt'``...)."""
+    import highspy
+
+    return getattr(highspy.HighsModelStatus, name)

@@ -89,6 +89,8 @@ class Plan:
     method: str = "mip"
     #: The plan phased over the months of its horizon (staffing with a rollout), else None.
     trajectory: Trajectory | None = field(default=None, repr=False)
+    #: The planner stopped the solver at this plan (its best so far; ``status`` is then ``'feasible'``).
+    stopped: bool = False
 
     @classmethod
     def from_solution(
@@ -293,6 +295,7 @@ class Plan:
                 "sense": self.sense,
                 "solver": self.solver,
                 "method": self.method,
+                "stopped_by_planner": self.stopped,
                 "build_seconds": self.build_seconds,
                 "solve_seconds": self.solve_seconds,
                 "reach_rule": self.reach_rule,

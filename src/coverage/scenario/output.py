@@ -184,13 +184,17 @@ def check_out_folder(folder: str | Path, *, force: bool = False) -> None:
         )
 
 
-def repeatability_note(status: str, gap: float | None, *, deterministic: bool) -> str | None:
+def repeatability_note(
+    status: str, gap: float | None, *, deterministic: bool, stopped: bool = False
+) -> str | None:
     """What to say of a plan stopped at a limit before it was proven optimal (None: nothing to say).
 
     Examples
     --------
     >>> repeatability_note("optimal", 0.0, deterministic=False) is None
     True
+    >>> print(repeatability_note("feasible", 0.0123, deterministic=False, stopped=True))
+    the planner stopped the solver at this plan with a gap of 1.23% before it was proven optimal: ...
     >>> print(repeatability_note("feasible", 0.0123, deterministic=False))
     the solver stopped at its time limit with a gap of 1.23% before proving this plan optimal: another
     run may give a different plan ... set solver.deterministic = true ...
@@ -198,6 +202,11 @@ def repeatability_note(status: str, gap: float | None, *, deterministic: bool) -
     if status != "feasible":
         return None
     gap_text = "" if gap is None else f" with a gap of {gap:.2%}"
+    if stopped:
+        return (
+            f"the planner stopped the solver at this plan{gap_text} before it was proven optimal: "
+            "no plan can do better than its bound; solve again without stopping for the optimum"
+        )
     if deterministic:
         return (
             f"the solver stopped at its node limit{gap_text} before proving this plan optimal; the "
@@ -221,8 +230,10 @@ def run_summary(run: ScenarioRun) -> dict[str, Any]:
     return {
         "scenario": {"name": run.scenario.name, "description": run.scenario.description},
         "summary": plan.summary(),
-        "repeatable": plan.status != "feasible" or run.scenario.solver.deterministic,
-        "note": repeatability_note(plan.status, plan.gap, deterministic=run.scenario.solver.deterministic),
+        "repeatable": plan.status != "feasible" or (run.scenario.solver.deterministic and not plan.stopped),
+        "note": repeatability_note(
+            plan.status, plan.gap, deterministic=run.scenario.solver.deterministic, stopped=plan.stopped
+        ),
         "kpis": {by: records(plan.kpis(by)) for by in KPI_TABLES},
         "timings": {phase: round(seconds, 4) for phase, seconds in run.timings.items()},
         "projection": None if projection is None else jsonable(projection.to_dict()),

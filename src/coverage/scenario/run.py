@@ -18,6 +18,7 @@ in the installed wheel).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ import pandas as pd
 
 from coverage.data.catalogue import entry
 from coverage.errors import MissingDataError
+from coverage.models.live import current_watch, watching
 from coverage.plan.analysis import WhatBinds
 from coverage.plan.plan import Plan
 from coverage.reach.pairs import Reach
@@ -247,7 +249,8 @@ def run_scenario(
     # -- shortlist
     start = time.perf_counter()
     rule = access_rule(scenario, paths)
-    sites, shortlists = shortlist_sites(scenario, demand, sites, report, rule=rule)
+    with watching(None):  # a stop asked for applies to the plan's solve, not to the shortlist
+        sites, shortlists = shortlist_sites(scenario, demand, sites, report, rule=rule)
     if shortlists:
         timings["shortlist"] = time.perf_counter() - start
 
@@ -301,8 +304,11 @@ def solve_scenario(
     For callers that keep the inputs of an earlier :func:`run_scenario` and
     change only the objective, rules, partners, horizon or solver (the map app).
     A solved plan is checked by :func:`coverage.plan.verify.check_plan` before it
-    is returned. ``tie_break=False`` skips staffing's second solve (distance at
-    equal need served; see :func:`coverage.models.staffing.staffing`).
+    is returned. Under a :class:`~coverage.models.live.SolveWatch` made current with
+    :func:`~coverage.models.live.watching`, the solver reports its progress to it and a
+    plan it stopped early says so (:attr:`~coverage.plan.plan.Plan.stopped`).
+    ``tie_break=False`` skips staffing's second solve (distance at equal need
+    served; see :func:`coverage.models.staffing.staffing`).
 
     Raises
     ------
@@ -325,7 +331,11 @@ def solve_scenario(
     >>> round(run.plan.served_share, 3), round(plan.served_share, 3)
     (0.632, 0.744)
     """
+    watch = current_watch()
+    stopped_before = 0 if watch is None else watch.stopped
     plan = _solve(scenario, demand, sites, reach, tie_break=tie_break)
+    if watch is not None and watch.stopped > stopped_before and plan.status == "feasible":
+        plan = dataclasses.replace(plan, stopped=True)
     if plan.status in ("optimal", "feasible"):
         from coverage.plan.verify import check_plan
 
