@@ -258,3 +258,9 @@ def test_a_first_phase_that_ends_with_nothing_better_keeps_the_greedy_plan(monke
     assert plan.status == "feasible"
     assert plan.served_need >= greedy.served_need - 1e-3 > 0
     assert verify_plan(plan) == []
+
+
+def test_an_unknown_method_is_refused():
+    demand, sites, reach = _two_units([1, 1], [[1, 3], [2, 99]])
+    with pytest.raises(ValueError, match="method must be 'auto', 'mip' or 'greedy_bound', got 'fast'"):
+        staffing(demand, sites, reach, [Partner("p", 1)], method="fast")  # type: ignore[arg-type]
