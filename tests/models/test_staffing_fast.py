@@ -230,3 +230,37 @@ def test_greedy_bound_with_random_rules_serves_what_the_mip_serves(
     assert fast.status == mip.status == "optimal"
     assert fast.served_need == pytest.approx(mip.served_need, rel=1e-4, abs=1e-3)
     assert verify_plan(fast) == []
+
+
+@pytest.mark.parametrize("status", ["not_solved", "feasible"])
+def test_a_first_phase_that_ends_with_nothing_better_keeps_the_greedy_plan(monkeypatch, status):
+    """The national HiGHS run once ended 'feasible' with nobody served: the greedy plan is the floor."""
+    import coverage.models.solving as solving
+
+    demand, sites, reach = _grid(120, 30, 3)
+    partners = [Partner("poste", 4, people_per_slot_month=40), Partner("sos", 3)]
+    common = dict(sharing=Sharing.from_pairs([("poste", "sos"), ("sos", "poste")]), months=12)
+    real = solving.run_solver
+    calls = []
+
+    def first_phase_serves_nobody(problem, options, **kwargs):
+        calls.append(problem.name)
+        if len(calls) == 1:
+            return solving.SolveResult(status, 0.0 if status == "feasible" else None, 1e9, 1.0, "highs")
+        return real(problem, options, **kwargs)
+
+    monkeypatch.setattr(solving, "run_solver", first_phase_serves_nobody)
+    plan = staffing(demand, sites, reach, partners, method="mip", **common)
+    monkeypatch.setattr(solving, "run_solver", real)
+    greedy = staffing(demand, sites, reach, partners, method="greedy_bound", **common)
+    assert len(calls) == 2
+    assert greedy.method == "greedy_bound"  # the greedy plan itself, proven optimal
+    assert plan.status == "feasible"
+    assert plan.served_need >= greedy.served_need - 1e-3 > 0
+    assert verify_plan(plan) == []
+
+
+def test_an_unknown_method_is_refused():
+    demand, sites, reach = _two_units([1, 1], [[1, 3], [2, 99]])
+    with pytest.raises(ValueError, match="method must be 'auto', 'mip' or 'greedy_bound', got 'fast'"):
+        staffing(demand, sites, reach, [Partner("p", 1)], method="fast")  # type: ignore[arg-type]

@@ -148,6 +148,8 @@ def staffing(
     work_months = months if months is not None else horizon.months if horizon is not None else 1.0
     if work_months <= 0:
         raise ValueError(f"months of work must be > 0, got {work_months}")
+    if method not in ("auto", "mip", "greedy_bound"):
+        raise ValueError(f"method must be 'auto', 'mip' or 'greedy_bound', got {method!r}")
     if objective not in ("max_served", "min_advisors"):
         raise ValueError(f"objective must be 'max_served' or 'min_advisors', got {objective!r}")
     if objective == "min_advisors" and target is None:
