@@ -123,20 +123,29 @@ def detect_encoding(data: bytes) -> str:
     return codecs[best.encoding]
 
 
+#: The environment variable naming the folder of uploaded layers (see :func:`upload_store`).
+UPLOADS_ENV = "COVERAGE_UPLOADS"
+
+
 def upload_store() -> Path:
     """The server's folder of read upload layers, each named after its content's SHA-256.
 
     A link names a layer by that file name (``upload:<name>``), never by a
     path; another server, or this one after a clean-up, says it lacks it.
+    The folder is ``COVERAGE_UPLOADS`` when set (``coverage-plan app`` sets it
+    to a cache folder that outlives the server, so links survive a restart),
+    else ``coverage-app-uploads`` in the temp folder.
 
     Examples
     --------
     >>> upload_store().name
     'coverage-app-uploads'
     """
+    import os
     import tempfile
 
-    store = Path(tempfile.gettempdir()) / "coverage-app-uploads"
+    chosen = os.environ.get(UPLOADS_ENV)
+    store = Path(chosen) if chosen else Path(tempfile.gettempdir()) / "coverage-app-uploads"
     store.mkdir(parents=True, exist_ok=True)
     return store
 

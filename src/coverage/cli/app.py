@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import subprocess
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from coverage.cli.common import EXIT_BAD_INPUT
 
-__all__ = ["add_app_command", "app_command"]
+__all__ = ["add_app_command", "app_command", "app_environment"]
 
 #: The modules of the ``app`` extra that the app cannot start without.
 APP_MODULES = ("streamlit", "streamlit_folium")
@@ -66,6 +69,30 @@ def app_command(
     return command + list(extra)
 
 
+def app_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The app server's environment: ``environ`` with a lasting folder for uploaded layers.
+
+    Links name uploaded layers by their content's hash; the layers are kept in
+    ``COVERAGE_UPLOADS``, by default ``coverage-planning/uploads`` in the user's
+    cache folder (``XDG_CACHE_HOME`` or ``~/.cache``), so that a link still opens
+    after the server restarts. A ``COVERAGE_UPLOADS`` already set is kept.
+
+    Examples
+    --------
+    >>> app_environment({"XDG_CACHE_HOME": "/srv/cache"})["COVERAGE_UPLOADS"]
+    '/srv/cache/coverage-planning/uploads'
+    >>> app_environment({"COVERAGE_UPLOADS": "/data/uploads"})["COVERAGE_UPLOADS"]
+    '/data/uploads'
+    """
+    from coverage.app.upload import UPLOADS_ENV
+
+    env = dict(environ)
+    if not env.get(UPLOADS_ENV):
+        cache = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        env[UPLOADS_ENV] = str(Path(cache) / "coverage-planning" / "uploads")
+    return env
+
+
 def _run_app(args: argparse.Namespace) -> int:
     absent = [name for name in APP_MODULES if importlib.util.find_spec(name) is None]
     if absent:
@@ -77,7 +104,7 @@ def _run_app(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     extra = tuple(a for a in args.streamlit_options if a != "--")
     command = app_command(port=args.port, address=args.address, headless=args.headless, extra=extra)
-    process = subprocess.Popen(command)
+    process = subprocess.Popen(command, env=app_environment(os.environ))
     try:
         return process.wait()
     except KeyboardInterrupt:  # Ctrl-C reaches streamlit too (same process group): let it stop
