@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from coverage.data.i18n import N_
 from coverage.inputs.demand import DEFAULT_ILLECTRONISME_RATE
 
 __all__ = [
@@ -79,8 +80,8 @@ def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """Hint for an unknown name: ``"did you mean `x`?"`` or the list of valid names."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if match:
-        return f"did you mean `{match[0]}`?"
-    return "valid: " + (", ".join(f"`{c}`" for c in choices) if choices else "none")
+        return N_("did you mean `{name}`?").format(name=match[0])
+    return N_("valid: {names}").format(names=", ".join(f"`{c}`" for c in choices) if choices else "none")
 
 
 def is_path_like(source: str) -> bool:
