@@ -65,7 +65,7 @@ def test_compare_in_french(
     assert re.search(r"^Lieux ouverts\s+8\s+12\s+\+4$", text, re.MULTILINE)
     assert re.search(r"^part servie\s+\d+,\d\xa0%\s+85,2\xa0%\s+\+\d+,\d pts$", text, re.MULTILINE)
     assert re.search(r"^Lieux ouverts dans B: \d+$", text, re.MULTILINE)
-    assert re.search(r"^Site\s+Nom\s+Partenaire\s+Département$", text, re.MULTILINE)
+    assert re.search(r"^Lieu\s+Nom\s+Partenaire\s+Département$", text, re.MULTILINE)
     assert f"Comparaison écrite dans {tmp_path / 'c.csv'}" in text
 
 
