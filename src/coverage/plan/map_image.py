@@ -14,6 +14,7 @@ import io
 import geopandas as gpd
 import pandas as pd
 
+from coverage.data.i18n import format_percent
 from coverage.data.i18n import gettext_ as _
 
 __all__ = ["map_image"]
@@ -78,6 +79,10 @@ def map_image(
             legend_kwds={"label": _("Share of need served"), "shrink": 0.6},
             missing_kwds={"color": "#eeeeee"},
         )
+        from matplotlib.ticker import FuncFormatter
+
+        scale = figure.axes[-1]  # the colour bar geopandas added
+        scale.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: format_percent(value, 0)))
     out_of_reach = units[~units["reached"].astype(bool) & (units["need"] > 0)]
     if len(out_of_reach):
         ax.scatter(
@@ -88,8 +93,8 @@ def map_image(
             sites.geometry.x,
             sites.geometry.y,
             s=36,
-            c="#1f4e9e",
-            edgecolors="white",
+            c="#ff7f0e",
+            edgecolors="black",
             linewidths=0.8,
             label=_("Open sites") + f" ({len(sites)})",
             zorder=3,
