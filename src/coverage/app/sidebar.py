@@ -262,7 +262,7 @@ def _site_choices(values: dict[str, Any], defaults: dict[str, Any], base: Scenar
             if isinstance(spec.cost, str):
                 st.caption(
                     _("Layer {name}: each site's cost from column {column}").format(
-                        name=layer, column=spec.cost
+                        name=partner_name(layer), column=spec.cost
                     )
                 )
                 continue
@@ -270,7 +270,7 @@ def _site_choices(values: dict[str, Any], defaults: dict[str, Any], base: Scenar
             _default(key, defaults, 0.0)
             cost = float(
                 st.number_input(
-                    _("Cost of one site of layer {name} (0: none)").format(name=layer),
+                    _("Cost of one site of layer {name} (0: none)").format(name=partner_name(layer)),
                     min_value=0.0,
                     key=_PREFIX + key,
                 )
