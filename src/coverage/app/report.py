@@ -1,9 +1,12 @@
 """The committee report: one HTML file a planner can send as is (French by default).
 
-It holds the plan's key figures, the map (inline, with Leaflet inside the
-file: it opens offline), the tables by department and by partner, the
+It holds the plan's key figures, the map as a picture
+(:func:`coverage.plan.map_image.map_image`, a PNG inside the file: it prints)
+and as the interactive map (inline, with Leaflet inside the file: it opens
+offline; left out when printed), the tables by department and by partner, the
 scenario's assumptions, the binding constraints when the summary lists them
-(a ``"binding"`` entry) and the solve's status and gap.
+(``summary.json``'s ``"binding"`` record, in the report's language) and the
+solve's status and gap.
 
 :func:`committee_report` writes it from plain data; :func:`report_from_run`
 from a run folder (``coverage-plan report RUN_DIR``), and the app's Export
