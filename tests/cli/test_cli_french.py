@@ -133,3 +133,16 @@ def test_an_unknown_line_stays_english_and_numbers_follow_the_language() -> None
         )
         framed = frame_error("1 problem:\n  a.csv, row 7, column 'need': value is missing")
     assert framed == "1 problème :\n  a.csv, ligne 7, colonne 'need': valeur manquante"
+
+
+def test_a_batch_summary_in_french(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    grid = tmp_path / "grid.toml"
+    grid.write_text('[grid]\n"objective.max_sites" = [4, 8]\n', encoding="utf-8")
+    argv = ["--lang", "fr", "batch", "demo", str(grid), "--workers", "1", "--out", str(tmp_path / "b")]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "fait 2/2, en échec 0, restants 0" in text
+    assert re.search(r"^cas\s+libellé\s+statut\s+besoin servi\s+part\s+coût$", text, re.MULTILINE)
+    assert re.search(
+        rf"^2\s+max_sites=8\s+optimal\s+69{NNBSP}661\s+74,4\xa0%\s+8 lieux ouverts$", text, re.MULTILINE
+    )

@@ -78,7 +78,8 @@ def _batch(args: argparse.Namespace) -> int:
     out = args.out or Path(f"batch-{scenario.stem}-{args.grid.stem}")
 
     def progress(done: int, failed: int, left: int) -> None:
-        print(f"done {done}/{done + left}, failed {failed}, left {left}", flush=True)
+        text = _("done {done}/{total}, failed {failed}, left {left}")
+        print(text.format(done=done, total=done + left, failed=failed, left=left), flush=True)
 
     result = run_batch(
         scenario,
@@ -101,7 +102,7 @@ def _batch(args: argparse.Namespace) -> int:
             _cell(row["served_share"] * 100, "{:.1f} %")
             if english()
             else _number(row["served_share"], percent),
-            _cell(row["cost"], "{} " + str(row["cost_kind"])),
+            _cell(row["cost"], "{} " + (str(row["cost_kind"]) if english() else _(str(row["cost_kind"])))),
         ]
         for row in summary.to_dict(orient="records")
     ]
