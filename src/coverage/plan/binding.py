@@ -223,7 +223,7 @@ def _partners(plan: Plan, candidates: pd.DataFrame | None) -> list[Binding]:
                 if partner.max_slots_per_site is None
                 else N_(
                     "{num_used} slots staffed; the {num_sites} candidate sites it may staff hold {num_room} "
-                    "of its slots (site capacity, at most {num_max}, each)"
+                    "of its slots (site capacity, at most {num_max} each)"
                 )
             )
             out.append(
