@@ -3,7 +3,8 @@
     python scripts/update_catalogue.py          # writes coverage/data/i18n/locales/fr/LC_MESSAGES/coverage.po
     python scripts/update_catalogue.py --check  # exit 1 when a text has no translation
 
-Texts are the ``_("...")``, ``gettext_("...")`` and ``N_("...")`` (templates translated where shown) literals of ``src/coverage``
+Texts are the ``_("...")``, ``gettext_("...")`` and ``N_("...")`` (templates translated
+where shown) literals of ``src/coverage``
 (extracted by Babel) and the display names of :mod:`coverage.data.i18n.names`
 and other tables of identifiers (statuses, phases, encodings, reasons).
 """
