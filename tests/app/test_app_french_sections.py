@@ -75,3 +75,17 @@ def test_the_rollout_curve_and_cards_read_in_french(app: AppTest) -> None:
     assert cards["Objectif atteint"] == "12/2022"
     assert any("Calcul du déploiement : optimal" in c.value for c in app.caption)
     assert app.subheader[0].value == "Déploiement dans le temps"
+
+
+def test_layer_and_site_costs_are_settings_of_the_sidebar(app: AppTest) -> None:
+    app.run()
+    app.sidebar.number_input(key="w:sites.mairie.cost").set_value(100.0).run()
+    app.sidebar.text_input(key="w:objective.site_costs").set_value("mairie:23096=1, mairie:87085=2").run()
+    app.sidebar.number_input(key="w:objective.budget").set_value(3.0).run()
+    assert not app.exception, app.exception
+    assert app.query_params["objective.site_costs"] == '{"mairie:23096" = 1.0, "mairie:87085" = 2.0}'
+    open_ids = next(set(t.value["Lieu"]) for t in app.dataframe if "Servi" in t.value.columns)
+    assert open_ids == {"mairie:23096", "mairie:87085"}  # 1 + 2 fit a budget of 3; a town hall costs 100
+    app.sidebar.text_input(key="w:objective.site_costs").set_value("mairie:2309=1").run()
+    errors = " ".join(e.value for e in app.error)
+    assert "objective.site_costs names 1 site id that is not a candidate site: 'mairie:2309'" in errors

@@ -216,7 +216,8 @@ def sidebar(extra: dict[str, str]) -> View:
 def _override(value: Any) -> str:
     """A widget's value as a ``--set`` value: JSON, but a TOML inline table for a mapping (site costs)."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))} = {json.dumps(v)}" for k, v in value.items()) + "}"
+        items = (f"{json.dumps(str(k), ensure_ascii=False)} = {json.dumps(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
     return json.dumps(value)
 
 
