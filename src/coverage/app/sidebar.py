@@ -133,6 +133,11 @@ def _widget_value(key: str, value: Any) -> Any:
         return dt.date.fromisoformat(value)
     if key == "territory.departments":
         return [] if value == "all" else list(value)
+    if key == "objective.site_costs" and isinstance(value, dict):  # a text input: "id=cost, id=cost"
+        return ", ".join(
+            f"{site}={cost:g}" if isinstance(cost, float | int) else f"{site}={cost}"
+            for site, cost in value.items()
+        )
     return value
 
 
@@ -278,9 +283,7 @@ def _site_choices(values: dict[str, Any], defaults: dict[str, Any], base: Scenar
             )
             values[key] = cost if (cost or key in defaults) else None
         key = "objective.site_costs"
-        if _PREFIX + key not in st.session_state:
-            given = base.objective.site_costs
-            st.session_state[_PREFIX + key] = ", ".join(f"{k}={v:g}" for k, v in given.items())
+        _default(key, defaults, {})
         text = st.text_input(
             _("Costs of given sites (id=cost, comma-separated)"),
             key=_PREFIX + key,
