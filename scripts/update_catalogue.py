@@ -3,7 +3,8 @@
     python scripts/update_catalogue.py          # writes coverage/data/i18n/locales/fr/LC_MESSAGES/coverage.po
     python scripts/update_catalogue.py --check  # exit 1 when a text has no translation
 
-Texts are the ``_("...")`` and ``gettext_("...")`` literals of ``src/coverage``
+Texts are the ``_("...")``, ``gettext_("...")`` and ``N_("...")`` (templates translated
+where shown) literals of ``src/coverage``
 (extracted by Babel) and the display names of :mod:`coverage.data.i18n.names`
 and other tables of identifiers (statuses, phases, encodings, reasons).
 """
@@ -38,7 +39,7 @@ def identifiers() -> list[str]:
 
 
 def extracted() -> list[str]:
-    keywords = {"_": None, "gettext_": None}
+    keywords = {"_": None, "gettext_": None, "N_": None}
     found = [
         message
         for _, _, message, _, _ in extract_from_dir(

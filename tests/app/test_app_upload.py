@@ -133,3 +133,37 @@ def test_a_geojson_without_crs_is_named(tmp_path: Path) -> None:
         _points(crs=None).to_file(tmp_path / "nocrs.gpkg", engine="pyogrio")
     with pytest.raises(CRSError, match="has no CRS"):
         read_demand_upload(tmp_path / "nocrs.gpkg", ColumnMapping(id="uid", need="pop"))
+
+
+def test_a_mapped_cost_column_is_each_sites_cost_and_bad_costs_name_the_uploaded_row(tmp_path: Path) -> None:
+    data = (
+        "code;nom;longitude;latitude;coût\n"
+        "A;Limoges;1.2611;45.8336;1 200,5\n"
+        "B;Guéret;1.8717;46.1703;gratuit\n"
+    )
+    path = save_upload("lieux.csv", data.encode("utf-8"), tmp_path)
+    mapping = ColumnMapping(id="code", name="nom", cost="coût")
+    with pytest.raises(LayerValidationError) as caught:
+        read_sites_upload(path, mapping, partner="asso", out=tmp_path / "asso.geojson")
+    assert f"{path}, row 2, column 'coût': a cost must be a number >= 0 (received 'gratuit')" in str(
+        caught.value
+    )
+    good = save_upload("lieux2.csv", data.replace("gratuit", "800").encode("utf-8"), tmp_path)
+    sites = read_sites_upload(good, mapping, partner="asso", out=tmp_path / "asso.geojson")
+    assert sites["cost"].tolist() == [1200.5, 800.0]
+    # the layer the scenario reads keeps the cost column: a budget counts it
+    scenario = load_view(
+        shipped_scenario("demo"),
+        {
+            "sites.upload.source": json.dumps(str(tmp_path / "asso.geojson")),
+            "sites.upload.partner": '"asso"',
+            "sites.upload.cost": '"cost"',
+            "sites.mairie.cost": "5000",
+            "objective.budget": "1000",
+        },
+        allowed_folders=[tmp_path],
+    )
+    run = run_scenario(scenario)
+    assert set(run.plan.open_site_ids) == {
+        "asso:B"
+    }  # 800 fits a budget of 1,000; 1,200.5 or a town hall do not

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from coverage.data.i18n import gettext_ as _
+from coverage.data.i18n.errors import translate_text
 from coverage.plan.binding import binding_constraints
 from coverage.scenario.marginal import what_binds
 from coverage.scenario.run import ScenarioRun
@@ -27,9 +28,9 @@ def binding_section(run: ScenarioRun, key: str) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                _("constraint"): [b.group for b in groups],
-                _("applies to"): [b.subject for b in groups],
-                _("use against its limit"): [b.detail for b in groups],
+                _("constraint"): [_(b.group) for b in groups],
+                _("applies to"): [translate_text(b.subject) for b in groups],
+                _("use against its limit"): [translate_text(b.detail) for b in groups],
                 _("tight"): [_("yes") if b.tight else "" for b in groups],
             }
         ),
@@ -55,4 +56,4 @@ def binding_section(run: ScenarioRun, key: str) -> None:
     for marginal in analysis.marginal:
         st.markdown(f"- {marginal.line()}")
     if analysis.note:
-        st.caption(analysis.note)
+        st.caption(translate_text(analysis.note))

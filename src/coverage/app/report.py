@@ -1,9 +1,12 @@
 """The committee report: one HTML file a planner can send as is (French by default).
 
-It holds the plan's key figures, the map (inline, with Leaflet inside the
-file: it opens offline), the tables by department and by partner, the
+It holds the plan's key figures, the map as a picture
+(:func:`coverage.plan.map_image.map_image`, a PNG inside the file: it prints)
+and as the interactive map (inline, with Leaflet inside the file: it opens
+offline; left out when printed), the tables by department and by partner, the
 scenario's assumptions, the binding constraints when the summary lists them
-(a ``"binding"`` entry) and the solve's status and gap.
+(``summary.json``'s ``"binding"`` record, in the report's language) and the
+solve's status and gap.
 
 :func:`committee_report` writes it from plain data; :func:`report_from_run`
 from a run folder (``coverage-plan report RUN_DIR``), and the app's Export
@@ -38,6 +41,7 @@ th{background:#f2f2f2;text-align:left} td.n{text-align:right}
 .kpis{display:flex;flex-wrap:wrap;gap:12px}
 .kpi{border:1px solid #ccc;border-radius:6px;padding:8px 12px;min-width:180px}
 .kpi b{display:block;font-size:1.4em} iframe{width:100%;height:560px;border:1px solid #ccc}
+img.map{max-width:100%;border:1px solid #ccc} @media print{iframe,.interactive{display:none}}
 """
 
 
@@ -105,6 +109,44 @@ def _assumptions(scenario_toml: str) -> str:
     return f"<table><tr><th>{setting}</th><th>{value}</th></tr>{''.join(rows)}</table>"
 
 
+def _binding(binding: object) -> str:
+    """What binds: a ``summary.json`` ``"binding"`` record (groups and marginal values) or a list of lines."""
+    from coverage.data.i18n.errors import translate_text
+    from coverage.plan.analysis import Marginal
+
+    if not isinstance(binding, dict):
+        items = binding if isinstance(binding, list) else [binding]
+        return "<ul>" + "".join(f"<li>{html.escape(translate_text(str(i)))}</li>" for i in items) + "</ul>"
+    groups = [g for g in binding.get("binding", []) if isinstance(g, dict)]
+    head = "".join(
+        f"<th>{html.escape(_(t))}</th>"
+        for t in ("constraint", "applies to", "use against its limit", "tight")
+    )
+    rows = [
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(text)}</td>"
+            for text in (
+                _(str(g.get("group", ""))),
+                translate_text(str(g.get("subject", ""))),
+                translate_text(str(g.get("detail", ""))),
+                _("yes") if g.get("tight") else "",
+            )
+        )
+        + "</tr>"
+        for g in groups
+    ]
+    out = f"<table><tr>{head}</tr>{''.join(rows)}</table>" if rows else ""
+    fields = set(Marginal.__dataclass_fields__)
+    lines = [
+        Marginal(**{k: v for k, v in m.items() if k in fields}).line() for m in binding.get("marginal", [])
+    ]
+    if lines:
+        out += f"<h3>{html.escape(_('What one more buys'))}</h3><ul>"
+        out += "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+    return out
+
+
 def committee_report(
     *,
     name: str,
@@ -114,6 +156,7 @@ def committee_report(
     scenario_toml: str,
     map_page: str | None = None,
     made: dt.date | None = None,
+    map_png: bytes | None = None,
 ) -> str:
     """The report's HTML page, in the language in use.
 
@@ -132,6 +175,8 @@ def committee_report(
         The map as a standalone HTML page, put inline (see :func:`offline_map`).
     made
         The report's date (today when None).
+    map_png
+        The map as a still picture (:func:`coverage.plan.map_image.map_image`), inline: it prints.
 
     Examples
     --------
@@ -185,14 +230,20 @@ def committee_report(
         + "".join(f'<div class="kpi">{html.escape(k)}<b>{html.escape(v)}</b></div>' for k, v in cards)
         + "</div>",
     ]
+    if map_png:
+        image = base64.b64encode(map_png).decode("ascii")
+        parts += [
+            heading(_("Map")),
+            f'<img class="map" alt="{html.escape(_("Map"))}" src="data:image/png;base64,{image}">',
+        ]
     if map_page:
-        parts += [heading(_("Map")), f'<iframe srcdoc="{html.escape(offline_map(map_page))}"></iframe>']
+        parts += [
+            f'<h2 class="interactive">{html.escape(_("Interactive map"))}</h2>',
+            f'<iframe srcdoc="{html.escape(offline_map(map_page))}"></iframe>',
+        ]
     binding = summary.get("binding")
     if binding:
-        items = binding if isinstance(binding, list) else [binding]
-        parts += [heading(_("What binds")), "<ul>"]
-        parts += [f"<li>{html.escape(str(item))}</li>" for item in items]
-        parts += ["</ul>"]
+        parts += [heading(_("What binds")), _binding(binding)]
     if departments is not None and len(departments):
         parts += [heading(_("By department")), _table(departments)]
     if partners is not None and len(partners):
@@ -241,13 +292,24 @@ def report_from_run(folder: str | Path) -> str:
 
     lock = folder / "scenario.lock.toml"
     page = folder / "map.html"
+    departments = table("kpis_department.csv")
+    picture = None
+    if (folder / "plan.gpkg").is_file():
+        import geopandas as gpd
+
+        from coverage.plan.map_image import map_image
+
+        units = gpd.read_file(folder / "plan.gpkg", layer="units")
+        sites = gpd.read_file(folder / "plan.gpkg", layer="sites")
+        picture = map_image(units, sites, departments)
     return committee_report(
         name=str(document.get("scenario", {}).get("name", folder.name))
         if isinstance(document.get("scenario"), dict)
         else str(document.get("scenario", folder.name)),
         summary=summary,
-        departments=table("kpis_department.csv"),
+        departments=departments,
         partners=table("kpis_partner.csv"),
         scenario_toml=lock.read_text(encoding="utf-8") if lock.is_file() else "",
         map_page=page.read_text(encoding="utf-8") if page.is_file() else None,
+        map_png=picture,
     )

@@ -63,7 +63,7 @@ def flatten(scenario: Scenario) -> dict[str, Any]:
     out: dict[str, Any] = {}
 
     def walk(prefix: str, value: object) -> None:
-        if isinstance(value, dict):
+        if isinstance(value, dict) and prefix not in _MAPPINGS:
             for key, item in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), item)
         elif value is not None:
@@ -73,8 +73,18 @@ def flatten(scenario: Scenario) -> dict[str, Any]:
     return out
 
 
+#: Settings whose value is a mapping keyed by site id: one leaf each (a site id is no TOML bare key).
+_MAPPINGS = frozenset({"objective.site_costs"})
+
+
 def _literal(value: object) -> str:
-    """A TOML literal for an override value (JSON strings, numbers, booleans and arrays are TOML)."""
+    """A TOML literal for an override value (JSON strings, numbers, booleans and arrays are TOML).
+
+    A mapping is an inline table: ``{"mairie:23096" = 8000.0}``.
+    """
+    if isinstance(value, dict):
+        items = (f"{json.dumps(str(k), ensure_ascii=False)} = {_literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
     return json.dumps(value, ensure_ascii=False)
 
 

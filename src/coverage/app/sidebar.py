@@ -133,6 +133,11 @@ def _widget_value(key: str, value: Any) -> Any:
         return dt.date.fromisoformat(value)
     if key == "territory.departments":
         return [] if value == "all" else list(value)
+    if key == "objective.site_costs" and isinstance(value, dict):  # a text input: "id=cost, id=cost"
+        return ", ".join(
+            f"{site}={cost:g}" if isinstance(cost, float | int) else f"{site}={cost}"
+            for site, cost in value.items()
+        )
     return value
 
 
@@ -198,7 +203,7 @@ def sidebar(extra: dict[str, str]) -> View:
     defaults = flatten(base_scenario)
     values = _widgets(base_scenario, defaults)
     edits = {key: value for key, value in values.items() if value is not None}
-    overrides = {k: json.dumps(v) for k, v in edits.items() if defaults.get(k) != v}
+    overrides = {k: _override(v) for k, v in edits.items() if defaults.get(k) != v}
     overrides.update(extra)
     try:
         scenario = load_view(path, overrides, allowed_folders=_sandbox())
@@ -213,8 +218,30 @@ def sidebar(extra: dict[str, str]) -> View:
     return View(base, path, overrides, scenario, None)
 
 
-def _site_choices(values: dict[str, Any], defaults: dict[str, Any]) -> None:
-    """Sites kept open (existing ones) or shut, by id, and the budget over the layers' site costs."""
+def _override(value: Any) -> str:
+    """A widget's value as a ``--set`` value: JSON, but a TOML inline table for a mapping (site costs)."""
+    if isinstance(value, dict):
+        items = (f"{json.dumps(str(k), ensure_ascii=False)} = {json.dumps(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    return json.dumps(value)
+
+
+def _costs_text(text: str) -> dict[str, Any]:
+    """``"id=cost, id=cost"`` as a mapping; a cost that is not a number is passed on as text to be refused."""
+    out: dict[str, Any] = {}
+    for part in text.split(","):
+        site, _sep, cost = part.partition("=")
+        if site.strip():
+            value = cost.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+            try:
+                out[site.strip()] = float(value)
+            except ValueError:
+                out[site.strip()] = cost.strip()
+    return out
+
+
+def _site_choices(values: dict[str, Any], defaults: dict[str, Any], base: Scenario) -> None:
+    """Sites kept open (existing ones) or shut, by id, and the budget over the sites' costs."""
     sb = st.sidebar
     with sb.expander(_("Existing, forced and closed sites; budget"), expanded=False):
         for field, label in (
@@ -231,12 +258,38 @@ def _site_choices(values: dict[str, Any], defaults: dict[str, Any]) -> None:
         _default("objective.budget", defaults, 0.0)
         budget = float(
             st.number_input(
-                _("Budget (0: none; every site layer needs a cost)"),
+                _("Budget (0: none; every candidate site needs a cost)"),
                 min_value=0.0,
                 key=_PREFIX + "objective.budget",
             )
         )
         values["objective.budget"] = budget or None
+        for layer, spec in base.sites.items():
+            if isinstance(spec.cost, str):
+                st.caption(
+                    _("Layer {name}: each site's cost from column {column}").format(
+                        name=partner_name(layer), column=spec.cost
+                    )
+                )
+                continue
+            key = f"sites.{layer}.cost"
+            _default(key, defaults, 0.0)
+            cost = float(
+                st.number_input(
+                    _("Cost of one site of layer {name} (0: none)").format(name=partner_name(layer)),
+                    min_value=0.0,
+                    key=_PREFIX + key,
+                )
+            )
+            values[key] = cost if (cost or key in defaults) else None
+        key = "objective.site_costs"
+        _default(key, defaults, {})
+        text = st.text_input(
+            _("Costs of given sites (id=cost, comma-separated)"),
+            key=_PREFIX + key,
+            help=_("these win over the layer's cost"),
+        )
+        values[key] = _costs_text(text) or None
 
 
 def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
@@ -342,7 +395,7 @@ def _widgets(base: Scenario, defaults: dict[str, Any]) -> dict[str, Any]:
         key=_PREFIX + "rules.min_share",
     )
     values["rules.min_share"] = float(share) if share or "rules.min_share" in defaults else None
-    _site_choices(values, defaults)
+    _site_choices(values, defaults, base)
     _default("rules.maximise_min_share", defaults, False)
     values["rules.maximise_min_share"] = bool(
         sb.checkbox(_("Maximise the worst department's share"), key=_PREFIX + "rules.maximise_min_share")

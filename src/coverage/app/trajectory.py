@@ -3,64 +3,64 @@
 Shown under the numbers tab when the plan carries a
 :class:`~coverage.plan.trajectory.Trajectory` (a staffing scenario with a
 ``[rollout]`` table). Every figure comes from the trajectory; the chart is
-:func:`coverage.plan.trajectory_chart.trajectory_chart`, in English or French.
+:func:`coverage.plan.trajectory_chart.trajectory_chart`; texts, numbers and
+months are in the language in use (the catalogue and Babel).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
+from coverage.data.i18n import format_number, get_language
+from coverage.data.i18n import gettext_ as _
+from coverage.data.i18n.names import STATUSES
 from coverage.plan.plan import Plan
-from coverage.plan.trajectory_chart import LABELS, trajectory_chart
+from coverage.plan.trajectory_chart import month_label, trajectory_chart
 
 __all__ = ["trajectory_section"]
 
-_TEXT = {
-    "en": {
-        "title": "Rollout over time",
-        "people": "People accompanied by {month}",
-        "reached": "Target reached",
-        "not_reached": "not reached",
-        "shortfall": "Shortfall at the end",
-        "solve": "Rollout solve: {status} in {seconds:.1f} s ({solves} solves)",
-        "table": "Month by month",
-    },
-    "fr": {
-        "title": "Déploiement dans le temps",
-        "people": "Personnes accompagnées fin {month}",
-        "reached": "Objectif atteint",
-        "not_reached": "non atteint",
-        "shortfall": "Manque à la fin",
-        "solve": "Calcul du déploiement : {status} en {seconds:.1f} s ({solves} résolutions)",
-        "table": "Mois par mois",
-    },
-}
 
-
-def trajectory_section(plan: Plan, *, lang: Literal["en", "fr"] = "en") -> None:
+def trajectory_section(plan: Plan) -> None:
     """Headline cards, the cumulative curve against the target and the monthly table (nothing
     without a trajectory)."""
     trajectory = plan.trajectory
     if trajectory is None:
         return
-    text = _TEXT[lang if lang in LABELS else "en"]
-    st.subheader(text["title"])
-    end = trajectory.months[-1].strftime("%Y-%m")
+    lang = get_language()
+    st.subheader(_("Rollout over time"))
+    end = month_label(trajectory.months[-1], lang)
     cards = st.columns(3)
-    cards[0].metric(text["people"].format(month=end), f"{trajectory.people_total:,.0f}")
+    cards[0].metric(
+        _("People accompanied by {month}").format(month=end), format_number(trajectory.people_total)
+    )
     month = trajectory.target_month
     if trajectory.target is not None:
-        cards[1].metric(text["reached"], text["not_reached"] if month is None else month.strftime("%Y-%m"))
+        reached = _("not reached") if month is None else month_label(month, lang)
+        cards[1].metric(_("Target reached"), reached)
         if trajectory.shortfall is not None:
-            cards[2].metric(text["shortfall"], f"{trajectory.shortfall:,.0f}")
-    st.pyplot(trajectory_chart(trajectory, lang=lang), clear_figure=False)
+            cards[2].metric(_("Shortfall at the end"), format_number(trajectory.shortfall))
+    st.pyplot(trajectory_chart(trajectory, lang=lang), clear_figure=False)  # type: ignore[arg-type]
     st.caption(
-        text["solve"].format(
-            status=trajectory.status, seconds=trajectory.solve_seconds, solves=len(trajectory.phases)
+        _("Rollout solve: {status} in {seconds} s ({solves} solves)").format(
+            status=_(STATUSES.get(trajectory.status, trajectory.status)),
+            seconds=format_number(trajectory.solve_seconds, 1),
+            solves=len(trajectory.phases),
         )
     )
-    with st.expander(text["table"]):
-        st.dataframe(pd.DataFrame(trajectory.table()), hide_index=True, width="stretch")
+    with st.expander(_("Month by month")):
+        table = pd.DataFrame(trajectory.table())
+        names = {"month": _("Month"), "people": _("People accompanied"), "cumulative": _("Cumulated")}
+        if "month" in table.columns:
+            table["month"] = [
+                month_label(
+                    dt.date.fromisoformat(f"{m}-01") if isinstance(m, str) and len(m) == 7 else m, lang
+                )
+                for m in table["month"]
+            ]
+        for column in ("people", "cumulative"):
+            if column in table.columns:
+                table[column] = [format_number(float(v)) for v in table[column]]
+        st.dataframe(table.rename(columns=names), hide_index=True, width="stretch")

@@ -62,13 +62,14 @@ UPLOAD_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg", ".zip")
 class ColumnMapping:
     """Which column of an uploaded file holds what.
 
-    ``id`` is required; ``name``, ``capacity`` (sites) and ``need`` (demand)
-    are optional; ``lon`` and ``lat`` apply to CSV files only.
+    ``id`` is required; ``name``, ``capacity`` and ``cost`` (sites) and
+    ``need`` (demand) are optional; ``lon`` and ``lat`` apply to CSV files only.
     """
 
     id: str
     name: str | None = None
     capacity: str | None = None
+    cost: str | None = None
     need: str | None = None
     lon: str = "longitude"
     lat: str = "latitude"
@@ -328,13 +329,24 @@ def read_sites_upload(
     from coverage.data.layers import read_layer
     from coverage.inputs.sites import sites_from_file
 
-    renames = _renames(mapping, {"site_id": mapping.id, "name": mapping.name, "capacity": mapping.capacity})
+    targets = {
+        "site_id": mapping.id,
+        "name": mapping.name,
+        "capacity": mapping.capacity,
+        "cost": mapping.cost,
+    }
+    renames = _renames(mapping, targets)
     frame = read_layer(path, columns=renames, id_column="site_id", lon=mapping.lon, lat=mapping.lat)
-    keep = [c for c in ("site_id", "name", "capacity") if c in frame.columns]
+    keep = [c for c in ("site_id", "name", "capacity", "cost") if c in frame.columns]
+    if mapping.cost is not None:  # each bad cost named by the uploaded file's row, before it is rewritten
+        from coverage.inputs.sites import check_costs
+
+        check_costs(frame, "cost", source=str(path), named=mapping.cost)
     out = Path(out)
     frame[[*keep, "geometry"]].to_file(out, driver="GeoJSON", engine="pyogrio")
     capacity: int | str = "capacity" if "capacity" in frame.columns else 1
-    return sites_from_file(out, partner=partner, kind=out.stem, capacity=capacity)
+    cost = "cost" if mapping.cost is not None else None
+    return sites_from_file(out, partner=partner, kind=out.stem, capacity=capacity, cost=cost)
 
 
 def read_demand_upload(path: str | Path, mapping: ColumnMapping) -> gpd.GeoDataFrame:

@@ -106,6 +106,13 @@ def uploads_tab() -> None:
             optional=True,
             key="map_capacity",
         )
+        extra["cost"] = _pick(
+            _("Cost column (cost of opening each site, for a budget)"),
+            columns,
+            ("cost", "cout", "coût", "budget"),
+            optional=True,
+            key="map_cost",
+        )
         partner = st.text_input(_("Partner owning these sites"), "my_sites", key="map_partner")
     else:
         extra["need"] = _pick(
@@ -140,6 +147,8 @@ def uploads_tab() -> None:
                 # the mapped capacity column is kept (it was dropped: every site had 1 slot)
                 "sites.upload.capacity": json.dumps("capacity") if mapping.capacity else "1",
             }
+            if mapping.cost:  # each site's own cost, for objective.budget
+                st.session_state["site_layer"]["sites.upload.cost"] = json.dumps("cost")
             st.session_state["upload_message"] = _(
                 "{n} candidate sites added to the scenario as layer 'upload'."
             ).format(n=format_number(len(sites)))

@@ -20,6 +20,7 @@ from coverage.app.trajectory import trajectory_section
 from coverage.data.i18n import format_date, format_km, format_number, format_percent, get_language, language
 from coverage.data.i18n import gettext_ as _
 from coverage.data.i18n.names import STATUSES, display_table, partner_name
+from coverage.plan.map_image import map_image
 from coverage.plan.maps import plan_map
 from coverage.plan.plan import Plan
 from coverage.scenario.compare import Comparison
@@ -320,6 +321,9 @@ def export_tab(run: ScenarioRun) -> None:
                 partners=plan.kpis("partner"),
                 scenario_toml=toml,
                 map_page=map_html(plan_map(plan, candidates=sites)),
+                map_png=map_image(
+                    plan.units, plan.sites, plan.kpis("department") if "dep" in plan.units.columns else None
+                ),
             )
 
     st.download_button(

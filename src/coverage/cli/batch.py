@@ -59,7 +59,17 @@ def _scenario_path(text: str) -> Path:
 
 def _batch(args: argparse.Namespace) -> int:
     from coverage.batch.run import run_batch
-    from coverage.cli.common import EXIT_BAD_INPUT, EXIT_OK, EXIT_PLANNING_FAILED, table
+    from coverage.cli.common import (
+        EXIT_BAD_INPUT,
+        EXIT_OK,
+        EXIT_PLANNING_FAILED,
+        count,
+        english,
+        percent,
+        table,
+    )
+    from coverage.data.i18n import gettext_ as _
+    from coverage.data.i18n.names import STATUSES
 
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
@@ -68,7 +78,8 @@ def _batch(args: argparse.Namespace) -> int:
     out = args.out or Path(f"batch-{scenario.stem}-{args.grid.stem}")
 
     def progress(done: int, failed: int, left: int) -> None:
-        print(f"done {done}/{done + left}, failed {failed}, left {left}", flush=True)
+        text = _("done {done}/{total}, failed {failed}, left {left}")
+        print(text.format(done=done, total=done + left, failed=failed, left=left), flush=True)
 
     result = run_batch(
         scenario,
@@ -86,18 +97,25 @@ def _batch(args: argparse.Namespace) -> int:
         [
             str(row["case"]),
             str(row["label"]),
-            str(row["status"]),
-            _cell(row["served_need"], "{:,.0f}"),
-            _cell(row["served_share"] * 100, "{:.1f} %"),
-            _cell(row["cost"], "{} " + str(row["cost_kind"])),
+            str(row["status"]) if english() else _(STATUSES.get(str(row["status"]), str(row["status"]))),
+            _cell(row["served_need"], "{:,.0f}") if english() else _number(row["served_need"], count),
+            _cell(row["served_share"] * 100, "{:.1f} %")
+            if english()
+            else _number(row["served_share"], percent),
+            _cell(row["cost"], "{} " + (str(row["cost_kind"]) if english() else _(str(row["cost_kind"])))),
         ]
         for row in summary.to_dict(orient="records")
     ]
     print()
-    print(table(["case", "label", "status", "served need", "share", "cost"], rows))
+    headers = [_("case"), _("label"), _("status"), _("served need"), _("share"), _("cost")]
+    print(table(headers, rows))
     print()
     if result.resumed:
-        print(f"{result.resumed} of {len(summary)} cases resumed from {out / 'cases'}")
+        print(
+            _("{n} of {total} cases resumed from {folder}").format(
+                n=result.resumed, total=len(summary), folder=out / "cases"
+            )
+        )
     for case_id, reason in result.discarded.items():
         print(f"case {case_id} run again: its earlier case file {reason}")
     for name, path in result.files.items():
@@ -105,13 +123,21 @@ def _batch(args: argparse.Namespace) -> int:
     bad = result.not_ok
     if bad.empty:
         return EXIT_OK
-    print(f"{len(bad)} of {len(summary)} cases have no plan:", file=sys.stderr)
+    print(_("{n} of {total} cases have no plan:").format(n=len(bad), total=len(summary)), file=sys.stderr)
     for row in bad.to_dict(orient="records"):
         error = " ".join(_cell(row["error"], "{}").split()) or "no error message"
         print(f"  case {row['case']} ({row['label']}): {row['status']}: {error}", file=sys.stderr)
     if (bad["status"] == "failed").any():
         print("rerun with --retry-failed to retry the failed cases", file=sys.stderr)
     return EXIT_PLANNING_FAILED
+
+
+def _number(value: Any, show: Any) -> str:
+    import pandas as pd
+
+    return (
+        "" if value is None or pd.isna(value) else show(round(value) if show.__name__ == "count" else value)
+    )
 
 
 def _cell(value: Any, template: str) -> str:

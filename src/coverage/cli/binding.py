@@ -99,16 +99,20 @@ def print_binding(analysis: WhatBinds) -> None:
     What one more buys
     one more site: +30 people (re-solve, exact)
     """
+    from coverage.data.i18n import gettext_ as _
+    from coverage.data.i18n.errors import translate_text
+
     print()
-    print("What binds")
+    print(_("What binds"))
     tight = analysis.tight
     if tight:
-        print(table(["constraint", "tight"], [[b.group, b.detail] for b in tight]))
+        rows = [[_(b.group), translate_text(b.detail)] for b in tight]
+        print(table([_("constraint"), _("tight")], rows))
     else:
-        print("no constraint group is used up to its limit")
+        print(_("no constraint group is used up to its limit"))
     print()
-    print("What one more buys")
+    print(_("What one more buys"))
     for marginal in analysis.marginal:
         print(marginal.line())
     if analysis.note:
-        print(analysis.note)
+        print(translate_text(analysis.note))

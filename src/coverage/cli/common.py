@@ -47,17 +47,34 @@ def relative(path: Path, root: Path) -> str:
         return str(path)
 
 
+def english() -> bool:
+    """The command line speaks English (``--lang en``, the default): its figures keep their plain format."""
+    from coverage.data.i18n import get_language
+
+    return get_language() == "en"
+
+
 def count(value: int | None) -> str:
-    return "" if value is None else f"{value:,}"
+    """A whole number with thousands separators (``79,689``; ``79 689`` under ``--lang fr``)."""
+    from coverage.data.i18n import format_number
+
+    return "" if value is None else f"{value:,}" if english() else format_number(value)
 
 
 def percent(share: float) -> str:
-    return f"{100 * share:.1f} %"
+    """A share (0..1) as a percentage (``85.2 %``; ``85,2 %`` under ``--lang fr``)."""
+    from coverage.data.i18n import format_percent
+
+    return f"{100 * share:.1f} %" if english() else format_percent(share)
 
 
 def points(delta: float) -> str:
-    """A difference of two shares, in percentage points (0.124 -> ``12.4 pp``)."""
-    return f"{100 * delta:.1f} pp"
+    """A difference of two shares, in percentage points (0.124 -> ``12.4 pp``; ``12,4 pts`` in French)."""
+    from coverage.data.i18n import format_number, gettext_
+
+    if english():
+        return f"{100 * delta:.1f} pp"
+    return gettext_("{value} pp").format(value=format_number(100 * delta, 1))
 
 
 def size(size: int) -> str:

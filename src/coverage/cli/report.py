@@ -19,8 +19,9 @@ def add_report_command(commands: Any) -> None:
         "report",
         help="write the committee report of a run folder (one HTML file, French unless --lang en)",
         description="Write a one-file HTML report of a run folder written by 'coverage-plan run': key "
-        "figures, the map (inline, opens offline), departments and partners, the scenario's assumptions, "
-        "binding constraints, status and gap. French unless the global --lang says otherwise.",
+        "figures, a map picture (it prints) and the interactive map (both inline: the file opens offline), "
+        "departments and partners, the scenario's assumptions, binding constraints, status and gap. "
+        "French unless the global --lang says otherwise; print it to PDF from a browser.",
     )
     report.add_argument("run_dir", type=Path, help="a folder written by 'coverage-plan run'")
     report.add_argument("--out", type=Path, help="the HTML file to write (default RUN_DIR/report.html)")

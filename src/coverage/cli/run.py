@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from coverage.cli.binding import add_marginal_option, analyse, print_binding
-from coverage.cli.common import EXIT_OK, EXIT_PLANNING_FAILED, percent, points, table
+from coverage.cli.common import EXIT_OK, EXIT_PLANNING_FAILED, count, english, percent, points, table
 from coverage.cli.progress import PhasePrinter as _PhasePrinter
 from coverage.cli.progress import interactive, stop_on_first_interrupt
 from coverage.cli.trajectory import figure as _figure
 from coverage.cli.trajectory import print_trajectory, trajectory_rows
+from coverage.data.i18n import N_, format_date, format_km, format_number
+from coverage.data.i18n import gettext_ as _
 
 if TYPE_CHECKING:
     from coverage.plan.kpis import DepartmentCounts
@@ -180,10 +182,10 @@ def _run(args: argparse.Namespace) -> int:
         run, out, force=args.force, with_map=not args.no_map, data_dir=used_dir, lang=args.lang or "en"
     )
     print()
-    print(f"Output: {out}")
+    print(_("Output: {folder}").format(folder=out))
     for file in written:
         print(f"  {file.name}")
-    print(f"rerun it: coverage-plan run {out / 'scenario.lock.toml'}")
+    print(_("rerun it: {command}").format(command=f"coverage-plan run {out / 'scenario.lock.toml'}"))
     return EXIT_OK
 
 
@@ -217,20 +219,35 @@ def _settings_data_dir() -> Path | None:
         return None
 
 
+def _status_text(plan: Plan) -> str:
+    from coverage.data.i18n.names import STATUSES
+
+    status = plan.status if english() else _(STATUSES.get(plan.status, plan.status))
+    return _("{status} (stopped by the planner)").format(status=status) if plan.stopped else status
+
+
 def _print_kpis(plan: Plan, *, scenario_name: str) -> None:
     unit = plan.distance_unit
     departments = plan.kpis("department")
+    from coverage.data.i18n.names import model_name
+
+    model = plan.model if english() else model_name(plan.model)
     rows = [
-        ["scenario", scenario_name],
-        ["model", f"{plan.model} ({plan.solver})"],
-        ["status", f"{plan.status} (stopped by the planner)" if plan.stopped else plan.status],
-        ["gap", "n/a" if plan.gap is None else percent(plan.gap)],
-        *([["bound", _figure(plan.bound)]] if plan.stopped and plan.bound is not None else []),
-        ["objective", _figure(plan.objective)],
-        ["need (people)", _figure(plan.total_need)],
-        ["need reached", f"{_figure(plan.reached_need)} ({_share(plan.reached_need, plan.total_need)})"],
-        ["need served", f"{_figure(plan.served_need)} ({_share(plan.served_need, plan.total_need)})"],
-        ["open sites", f"{len(plan.open_site_ids):,} of {plan.n_candidates:,} candidates"],
+        [_("scenario"), scenario_name],
+        [_("model"), f"{model} ({plan.solver})"],
+        [_("status"), _status_text(plan)],
+        [_("gap"), _("n/a") if plan.gap is None else percent(plan.gap)],
+        *([[_("bound"), _figure(plan.bound)]] if plan.stopped and plan.bound is not None else []),
+        [_("objective"), _figure(plan.objective)],
+        [_("need (people)"), _figure(plan.total_need)],
+        [_("need reached"), f"{_figure(plan.reached_need)} ({_share(plan.reached_need, plan.total_need)})"],
+        [_("need served"), f"{_figure(plan.served_need)} ({_share(plan.served_need, plan.total_need)})"],
+        [
+            _("open sites"),
+            _("{n} of {total} candidates").format(
+                n=count(len(plan.open_site_ids)), total=count(plan.n_candidates)
+            ),
+        ],
     ]
     staffed = plan.kpis("partner")
     staffed = staffed[staffed["slots"] > 0]
@@ -238,41 +255,48 @@ def _print_kpis(plan: Plan, *, scenario_name: str) -> None:
         advisors = ", ".join(
             f"{p} {a:g}" for p, a in zip(staffed["partner"], staffed["advisors"], strict=True)
         )
-        rows.append(["advisors by partner", advisors])
+        rows.append([_("advisors by partner"), advisors])
     counts = plan.department_counts()
     if counts is not None:
         rows.extend(_department_rows(counts))
-    rows.append(["mean distance", _distance(plan.mean_distance, unit)])
-    rows.append(["worst distance", _distance(plan.worst_distance, unit)])
+    rows.append([_("mean distance"), _distance(plan.mean_distance, unit)])
+    rows.append([_("worst distance"), _distance(plan.worst_distance, unit)])
     projection = plan.projection()
     if projection is not None:
-        line = f"{_figure(projection.people)} people by {projection.date.isoformat()}"
+        date = projection.date.isoformat() if english() else format_date(projection.date)
+        line = _("{people} people by {date}").format(people=_figure(projection.people), date=date)
         if projection.target is not None:
-            line += f" (target {_figure(projection.target)}, {_share(projection.people, projection.target)})"
-        rows.append(["projection", line])
+            line += " " + _("(target {target}, {share})").format(
+                target=_figure(projection.target), share=_share(projection.people, projection.target)
+            )
+        rows.append([_("projection"), line])
     if plan.trajectory is not None:
         rows.extend(trajectory_rows(plan.trajectory))
-    rows.append(["unreached QPV / rural units", f"{len(plan.explanations):,}"])
-    print(table(["figure", "value"], rows))
+    rows.append([_("unreached QPV / rural units"), count(len(plan.explanations))])
+    print(table([_("figure"), _("value")], rows))
     print()
     top = departments.sort_values("need", ascending=False).head(TOP_DEPARTMENTS)
-    title = "Departments" if len(departments) <= TOP_DEPARTMENTS else f"Top {TOP_DEPARTMENTS} departments"
-    print(f"{title} (by need)")
+    if len(departments) <= TOP_DEPARTMENTS:
+        print(_("Departments (by need)"))
+    else:
+        print(_("Top {n} departments (by need)").format(n=TOP_DEPARTMENTS))
     table_rows = [
         [
             str(row.dep),
             _figure(row.need),
             _figure(row.need_reached),
             _figure(row.need_served),
-            percent(row.share) if not math.isnan(row.share) else "n/a",
-            f"{int(getattr(row, 'open_sites', 0)):,}",
-            f"{float(getattr(row, 'advisors', 0.0)):g}",
+            percent(row.share) if not math.isnan(row.share) else _("n/a"),
+            count(int(getattr(row, "open_sites", 0))),
+            f"{float(getattr(row, 'advisors', 0.0)):g}"
+            if english()
+            else _figure(getattr(row, "advisors", 0.0)),
         ]
         for row in top.itertuples(index=False)
     ]
     print(
         table(
-            ["dep", "need", "reached", "served", "share", "open sites", "advisors"],
+            [_("dep"), _("need"), _("reached"), _("served"), _("share"), _("open sites"), _("advisors")],
             table_rows,
             right=frozenset(range(1, 7)),
         )
@@ -281,12 +305,13 @@ def _print_kpis(plan: Plan, *, scenario_name: str) -> None:
 
 def _department_rows(counts: DepartmentCounts) -> list[list[str]]:
     """The department counts of :class:`~coverage.plan.kpis.DepartmentCounts`, one figure a row."""
-    of = f"of {counts.with_need:,} with need"
+    of = _("of {n} with need").format(n=count(counts.with_need))
     rows = [
-        ["departments with an open site", f"{counts.with_open_site:,} {of}"],
+        [_("departments with an open site"), f"{count(counts.with_open_site)} {of}"],
         [
-            "departments with need served",
-            f"{counts.served:,} {of} ({counts.served_from_outside:,} only from sites across a border)",
+            _("departments with need served"),
+            f"{count(counts.served)} {of} "
+            + _("({n} only from sites across a border)").format(n=count(counts.served_from_outside)),
         ],
     ]
     if counts.without_population:
@@ -296,7 +321,7 @@ def _department_rows(counts: DepartmentCounts) -> list[list[str]]:
             f"{dep} ({POPULATION_SOURCES[dep]})" if dep in POPULATION_SOURCES else dep
             for dep in counts.without_population
         ]
-        rows.append(["departments without population data (not counted)", "; ".join(missing)])
+        rows.append([_("departments without population data (not counted)"), "; ".join(missing)])
     return rows
 
 
@@ -311,17 +336,17 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"A: {comparison.a}")
     print(f"B: {comparison.b}")
     print()
-    print(table(["figure", "A", "B", "B - A"], _headline_rows(comparison), right=frozenset({1, 2, 3})))
-    _print_sites("Sites opened in B", comparison.opened)
-    _print_sites("Sites closed in B", comparison.closed)
-    _print_deltas("Departments", comparison.departments, "dep", ("need_served", "share", "open_sites"))
-    _print_deltas("Partners", comparison.partners, "partner", ("advisors", "need_served", "share"))
+    print(table([_("figure"), "A", "B", "B - A"], _headline_rows(comparison), right=frozenset({1, 2, 3})))
+    _print_sites(N_("Sites opened in B"), comparison.opened)
+    _print_sites(N_("Sites closed in B"), comparison.closed)
+    _print_deltas(N_("Departments"), comparison.departments, "dep", ("need_served", "share", "open_sites"))
+    _print_deltas(N_("Partners"), comparison.partners, "partner", ("advisors", "need_served", "share"))
     print_trajectory(comparison)
     target = args.csv if args.csv is not None else comparison.b / f"compare_{comparison.a.name}.csv"
     with atomic_path(target) as partial:
         formula_safe(comparison.to_frame()).to_csv(partial, index=False)
     print()
-    print(f"Comparison written to {target}")
+    print(_("Comparison written to {path}").format(path=target))
     return EXIT_OK
 
 
@@ -330,18 +355,20 @@ def _headline_rows(comparison: Comparison) -> list[list[str]]:
     unit = comparison.distance_unit
     for metric, a, b, delta in comparison.headline.itertuples(index=False):
         if metric.endswith("share"):
-            rows.append([metric, _nan(a, percent), _nan(b, percent), _nan(delta, points, signed=True)])
+            label = metric if english() else _metric(metric)
+            rows.append([label, _nan(a, percent), _nan(b, percent), _nan(delta, points, signed=True)])
             continue
-        label = f"{metric} ({unit})" if metric.endswith("distance") and unit else metric
+        label = metric if english() else _metric(metric)
+        label = f"{label} ({unit})" if metric.endswith("distance") and unit and "(" not in label else label
         rows.append([label, _nan(a, _figure), _nan(b, _figure), _nan(delta, _figure, signed=True)])
     return rows
 
 
 def _print_sites(title: str, sites: pd.DataFrame) -> None:
     print()
-    print(f"{title}: {len(sites)}")
+    print(f"{_(title)}: {len(sites)}")
     if len(sites):
-        columns = list(sites.columns)
+        columns = list(sites.columns) if english() else [_metric(c) for c in sites.columns]
         print(table(columns, [[_cell(v) for v in row] for row in sites.itertuples(index=False)]))
 
 
@@ -356,16 +383,21 @@ def _print_deltas(title: str, frame: pd.DataFrame, key: str, metrics: tuple[str,
     changed = frame[moved]
     print()
     if changed.empty:
-        print(f"{title} (B - A): no change in any of {len(frame)}")
+        print(f"{_(title)} (B - A): " + _("no change in any of {n}").format(n=len(frame)))
         return
     same = len(frame) - len(changed)
-    note = f", the {len(changed)} that changed ({same} unchanged; all in the CSV)" if same else ""
-    print(f"{title} (B - A){note}")
+    note = (
+        ", " + _("the {n} that changed ({same} unchanged; all in the CSV)").format(n=len(changed), same=same)
+        if same
+        else ""
+    )
+    print(f"{_(title)} (B - A){note}")
     headers = [key]
     for metric in shown:
-        headers += [f"{metric} A", f"{metric} B", "delta"]
+        label = metric if english() else _metric(metric)
+        headers += [f"{label} A", f"{label} B", _("delta")]
     rows = []
-    for _, row in changed.iterrows():
+    for _index, row in changed.iterrows():
         cells = [str(row[key])]
         for metric in shown:
             share = metric == "share"
@@ -381,13 +413,31 @@ def _print_deltas(title: str, frame: pd.DataFrame, key: str, metrics: tuple[str,
 # --------------------------------------------------------------------------- formatting
 
 
+_METRICS = {
+    "objective": N_("objective"),
+    "total_need": N_("need (people)"),
+    "reached_need": N_("need reached"),
+    "served_need": N_("need served"),
+    "served_share": N_("share served"),
+}
+
+
+def _metric(metric: str) -> str:
+    """A compared figure's name in the language in use."""
+    from coverage.data.i18n.names import column_name
+
+    return _(_METRICS[metric]) if metric in _METRICS else column_name(metric)
+
+
 def _share(part: float, whole: float | None) -> str:
-    return percent(part / whole) if whole else "n/a"
+    return percent(part / whole) if whole else _("n/a")
 
 
 def _distance(value: float, unit: str) -> str:
     if math.isnan(value):
-        return "n/a"
+        return _("n/a")
+    if not english():
+        return format_km(value) if unit == "m" else f"{format_number(value, 1)} {unit}"
     return f"{value / 1000:.1f} km" if unit == "m" else f"{value:.1f} {unit}"
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from coverage.cli.common import table
+from coverage.cli.common import english, table
+from coverage.data.i18n import format_number, gettext_
 
 if TYPE_CHECKING:
     from coverage.plan.trajectory import Trajectory
@@ -22,7 +23,10 @@ __all__ = ["figure", "print_trajectory", "trajectory_rows"]
 def figure(value: float | None) -> str:
     """A count with thousands separators (two decimals below 100), ``n/a`` for None or NaN."""
     if value is None or math.isnan(value):
-        return "n/a"
+        return gettext_("n/a")
+    if not english():
+        digits = 0 if abs(value) >= 100 else len(f"{value:.2f}".rstrip("0").partition(".")[2])
+        return format_number(value, digits)
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 

@@ -20,6 +20,7 @@ qpv_commune       its commune hosts at least one QPV (from polygons or demograph
 rural             rural commune (density grid when given, else the density
                   approximation of the embedded communes)
 eligible          ``near_qpv or rural``; without polygons ``qpv_commune or rural``
+cost              only when a layer read a cost column (``sites_from_file(cost=...)``)
 geometry          point, EPSG:4326
 ================  ============================================================
 """
@@ -37,6 +38,7 @@ import pandas as pd
 import shapely
 
 from coverage.data import territory
+from coverage.data.i18n import N_
 from coverage.data.layers._common import REPORT_ATTR, LoadReport, Problems, check_unique, file_rows
 from coverage.data.layers.communes import attach_communes
 from coverage.errors import CRSError, LayerValidationError, Problem
@@ -311,10 +313,13 @@ def sites_from_file(
     name_column: str = "name",
     columns: dict[str, str] | None = None,
     layer: str | None = None,
+    cost: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Sites from any file :func:`coverage.data.layers.generic.read_layer` reads.
 
-    ``capacity`` is a number for every site, or the name of a column.
+    ``capacity`` is a number for every site, or the name of a column. ``cost``
+    names the column of each site's cost of opening (a number >= 0, French
+    ``12 500,5`` accepted), kept as the ``cost`` column for a scenario's budget.
 
     Examples
     --------
@@ -333,7 +338,14 @@ def sites_from_file(
     >>> sites["site_id"].tolist(), sites["partner"].tolist(), sites["capacity"].tolist()
     (['croix_rouge:cr1', 'croix_rouge:cr2'], ['croix_rouge', 'croix_rouge'], [2, 1])
 
-    The id prefix is the file's name (``croix_rouge``), not the partner.
+    The id prefix is the file's name (``croix_rouge``), not the partner. A cost column:
+
+    >>> _ = path.write_text("site_id,longitude,latitude,prix\\ncr1,1.87,46.17,1200\\ncr2,2.17,45.96,-5\\n")
+    >>> sites_from_file(path, partner="croix_rouge", cost="prix")
+    Traceback (most recent call last):
+    ...
+    coverage.errors.LayerValidationError: 1 problem:
+      .../croix_rouge.csv, row 2, column 'prix': a cost must be a number >= 0 (received '-5')
     """
     from coverage.data.layers.generic import read_layer
 
@@ -355,7 +367,8 @@ def sites_from_file(
         )
         problems.raise_if_any()
         capacity = values.astype("int64")
-    return _site_frame(
+    costs = None if cost is None else check_costs(frame, cost, source=str(path))
+    sites = _site_frame(
         frame,
         ids=frame[id_column],
         names=frame[name_column],
@@ -364,6 +377,48 @@ def sites_from_file(
         capacity=capacity,
         source=Path(path).stem,
     )
+    if costs is not None:
+        sites["cost"] = costs
+    return sites
+
+
+def check_costs(
+    frame: pd.DataFrame, column: str, *, source: str, named: str | None = None
+) -> npt.NDArray[np.float64]:
+    """Each site's cost from ``column``: numbers >= 0 (``12 500,5`` accepted), every bad cell named.
+
+    ``source`` and ``named`` (the column's name in that file, when it was renamed) say where.
+
+    Raises
+    ------
+    LayerValidationError
+        The column is missing, or cells are not numbers >= 0 (file, row, column, value).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_costs(pd.DataFrame({"cost": ["1 200,5", "0"]}), "cost", source="sites.csv").tolist()
+    [1200.5, 0.0]
+    """
+    problems = Problems(source)
+    if column not in frame.columns:
+        problems.add(
+            N_("cost column '{column}' not found (columns: {present})").format(
+                column=column, present=", ".join(str(c) for c in frame.columns if c != "geometry")
+            ),
+            column=column,
+        )
+        problems.raise_if_any()
+    raw = frame[column]
+    text = raw.astype(str).str.strip().str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    text = text.str.replace(",", ".", regex=False)
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < 0)
+    problems.add_rows(
+        file_rows(frame)[bad], named or column, N_("a cost must be a number >= 0"), values=list(raw[bad])
+    )
+    problems.raise_if_any()
+    return values
 
 
 def build_sites(
@@ -454,7 +509,8 @@ def build_sites(
     else:
         sites["eligible"] = sites["qpv_commune"] | sites["rural"]
         report.notes.append("no QPV polygons: 'in or near a QPV' approximated by 'commune hosts a QPV'")
-    sites = sites[SITE_COLUMNS].reset_index(drop=True)
+    extra = ["cost"] if "cost" in sites.columns else []  # a layer's own cost column, for a budget
+    sites = sites[SITE_COLUMNS[:-1] + extra + SITE_COLUMNS[-1:]].reset_index(drop=True)
     report.rows_kept = len(sites)
     sites.attrs[REPORT_ATTR] = report
     logger.info(report.summary())

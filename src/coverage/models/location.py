@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from coverage.data.i18n import N_
 from coverage.errors import InfeasibleScenarioError
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.builders import assignment_builder, coverage_builder
@@ -344,12 +345,28 @@ def _check_count(inst: Instance, count: int, name: str, *, exact: bool) -> None:
         )
     elif count > candidates:
         raise InfeasibleScenarioError(
-            f"site count: {name}={count} sites asked for but only {candidates} candidate sites "
-            f"({inst.n_sites} in all, {closed} closed)"
+            N_("site count")
+            + ": "
+            + N_(
+                "{setting}={num_count} sites asked for but only {num_candidates} candidate sites "
+                "({num_all} in all, {num_closed} closed)"
+            ).format(
+                setting=name,
+                num_count=count,
+                num_candidates=candidates,
+                num_all=inst.n_sites,
+                num_closed=closed,
+            )
         )
     forced = int(inst.forced.sum())
     if forced > count:
-        raise InfeasibleScenarioError(f"forced sites: {forced} sites are forced open but {name}={count}")
+        raise InfeasibleScenarioError(
+            N_("forced sites")
+            + ": "
+            + N_("{num_forced} sites are forced open but {setting}={count}").format(
+                num_forced=forced, setting=name, count=count
+            )
+        )
 
 
 def _check_all_reachable(inst: Instance, model: str) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from coverage.data.i18n import format_number, gettext_
+from coverage.data.i18n.errors import translate_text
 from coverage.plan.binding import Binding
 
 __all__ = ["Marginal", "WhatBinds"]
@@ -53,14 +55,33 @@ class Marginal:
     reason: str = ""
 
     def line(self) -> str:
-        """The finding in one line."""
+        """The finding in one line, in the language in use.
+
+        Examples
+        --------
+        >>> from coverage.data.i18n import language
+        >>> found = Marginal("one more site", "", 79688.7, 81860.2, 2171.5, "people in need within reach",
+        ...                  "re-solve", True, 0.8)
+        >>> found.line()
+        'one more site: +2,172 people in need within reach (re-solve, exact)'
+        >>> with language("fr"):
+        ...     found.line()
+        'un lieu de plus : +2\u202f172 personnes en besoin à portée (nouvelle résolution, exacte)'
+        """
         who = f" ({self.subject})" if self.subject else ""
+        resource = gettext_(self.resource) + who
         if self.gain is None:
-            return f"{self.resource}{who}: not measured, the re-solve found no plan"
-        quality = "exact" if self.exact else "estimate: a solve stopped at its time limit"
+            return gettext_("{resource}: not measured, the re-solve found no plan").format(resource=resource)
+        quality = gettext_("exact") if self.exact else gettext_("estimate: a solve stopped at its time limit")
         gain = 0.0 if abs(self.gain) < 0.5 else self.gain  # no "-0" from solver noise
-        text = f"{self.resource}{who}: {gain:+,.0f} {self.unit} ({self.method}, {quality})"
-        return f"{text}; {self.reason}" if self.reason else text
+        text = gettext_("{resource}: {gain} {unit} ({method}, {quality})").format(
+            resource=resource,
+            gain=("-" if gain < 0 else "+") + format_number(abs(gain)),
+            unit=gettext_(self.unit),
+            method=gettext_(self.method),
+            quality=quality,
+        )
+        return f"{text}; {translate_text(self.reason)}" if self.reason else text
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, with the one-line finding."""

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from coverage.data.i18n import N_
 from coverage.inputs.rules import quota
 
 if TYPE_CHECKING:
@@ -193,29 +194,53 @@ def _partners(plan: Plan, candidates: pd.DataFrame | None) -> list[Binding]:
         advisors = used / partner.slots_per_advisor
         out.append(
             Binding(
-                "partner advisors",
+                N_("partner advisors"),
                 partner.name,
                 used,
                 float(partner.slots),
                 "slots",
                 _tight(used, partner.slots),
-                f"{partner.name}: {_figure(used)} of {partner.slots:,} slots staffed "
-                f"({_figure(advisors)} of {partner.advisors:,} advisors x {partner.slots_per_advisor})",
+                f"{partner.name}: "
+                + N_(
+                    "{num_used} of {num_slots} slots staffed "
+                    "({num_advisors} of {num_all} advisors x {num_per})"
+                ).format(
+                    num_used=_figure(used),
+                    num_slots=f"{partner.slots:,}",
+                    num_advisors=_figure(advisors),
+                    num_all=f"{partner.advisors:,}",
+                    num_per=partner.slots_per_advisor,
+                ),
             )
         )
         if candidates is not None:
             sites, room = partner_site_room(candidates, partner.name, partner.max_slots_per_site, plan)
-            per_site = "" if partner.max_slots_per_site is None else f", at most {partner.max_slots_per_site}"
+            room_text = (
+                N_(
+                    "{num_used} slots staffed; the {num_sites} candidate sites it may staff hold {num_room} "
+                    "of its slots (site capacity each)"
+                )
+                if partner.max_slots_per_site is None
+                else N_(
+                    "{num_used} slots staffed; the {num_sites} candidate sites it may staff hold {num_room} "
+                    "of its slots (site capacity, at most {num_max} each)"
+                )
+            )
             out.append(
                 Binding(
-                    "partner site room",
+                    N_("partner site room"),
                     partner.name,
                     used,
                     float(room),
                     "slots",
                     _tight(used, room),
-                    f"{partner.name}: {_figure(used)} slots staffed; the {sites:,} candidate sites it may "
-                    f"staff hold {room:,} of its slots (site capacity{per_site} each)",
+                    f"{partner.name}: "
+                    + room_text.format(
+                        num_used=_figure(used),
+                        num_sites=f"{sites:,}",
+                        num_room=f"{room:,}",
+                        num_max=partner.max_slots_per_site,
+                    ),
                 )
             )
     return out
@@ -231,7 +256,7 @@ def _count(group: str, subject: str, flags: Iterable[bool], unit: str, what: str
         float(total),
         unit,
         total > 0 and tight == total,
-        f"{tight:,} of {total:,} {what}",
+        what.format(num_tight=f"{tight:,}", num_total=f"{total:,}"),
     )
 
 
@@ -249,13 +274,21 @@ def _sites(plan: Plan) -> list[Binding]:
     served = staffed.set_index("site_id")["served"]
     full = [_tight(float(served[s]), float(people.get(s, 0.0))) for s in served.index]
     return [
-        _count("site capacity", "all sites", at_capacity, "sites", "staffed sites fill their slot capacity"),
         _count(
-            "serving capacity",
-            "all sites",
+            N_("site capacity"),
+            N_("all sites"),
+            at_capacity,
+            "sites",
+            N_("{num_tight} of {num_total} staffed sites fill their slot capacity"),
+        ),
+        _count(
+            N_("serving capacity"),
+            N_("all sites"),
             full,
             "sites",
-            f"staffed sites serve all their slots can in {plan.months:g} months",
+            N_(
+                "{num_tight} of {num_total} staffed sites serve all their slots can in {num_months} months"
+            ).replace("{num_months}", f"{plan.months:g}"),
         ),
     ]
 
@@ -267,13 +300,15 @@ def _reach(plan: Plan) -> list[Binding]:
     served = float(units["served"].sum())
     return [
         Binding(
-            "need within reach",
-            "all units",
+            N_("need within reach"),
+            N_("all units"),
             served,
             need,
             "people",
             _tight(served, need),
-            f"{_figure(served)} of the {_figure(need)} need within reach of an open site served",
+            N_("{num_served} of the {num_need} need within reach of an open site served").format(
+                num_served=_figure(served), num_need=_figure(need)
+            ),
         )
     ]
 
@@ -286,39 +321,45 @@ def _model(plan: Plan) -> list[Binding]:
     if limit is not None:
         out.append(
             Binding(
-                "site count",
-                "open sites",
+                N_("site count"),
+                N_("open sites"),
                 opened,
                 float(limit),
                 "sites",
                 _tight(opened, limit),
-                f"{opened:,.0f} of at most {limit:,} sites open",
+                N_("{num_open} of at most {num_limit} sites open").format(
+                    num_open=f"{opened:,.0f}", num_limit=f"{limit:,}"
+                ),
             )
         )
     if c.budget is not None and "cost" in plan.sites.columns:
         cost = float(pd.to_numeric(plan.sites["cost"], errors="coerce").fillna(0.0).sum())
         out.append(
             Binding(
-                "budget",
-                "open sites",
+                N_("budget"),
+                N_("open sites"),
                 cost,
                 float(c.budget),
                 "cost",
                 _tight(cost, c.budget),
-                f"site costs {_figure(cost)} of a budget of {_figure(c.budget)}",
+                N_("site costs {num_cost} of a budget of {num_budget}").format(
+                    num_cost=_figure(cost), num_budget=_figure(c.budget)
+                ),
             )
         )
     if c.target is not None:
         served = plan.served_need
         out.append(
             Binding(
-                "target",
-                "need served",
+                N_("target"),
+                N_("need served"),
                 served,
                 float(c.target),
                 "people",
                 served <= c.target + (1e-3 + 1e-6 * abs(c.target)),
-                f"{_figure(served)} need served for a target of {_figure(c.target)}",
+                N_("{num_served} need served for a target of {num_target}").format(
+                    num_served=_figure(served), num_target=_figure(c.target)
+                ),
             )
         )
     return out
@@ -331,8 +372,8 @@ def _departments(plan: Plan) -> list[Binding]:
     counts = plan.sites["dep"].astype(str).value_counts()
     out = []
     for group, value, over in (
-        ("department minimum sites", c.rules.min_sites, False),
-        ("department maximum sites", c.rules.max_sites, True),
+        (N_("department minimum sites"), c.rules.min_sites, False),
+        (N_("department maximum sites"), c.rules.max_sites, True),
     ):
         if value is None:
             continue
@@ -342,13 +383,18 @@ def _departments(plan: Plan) -> list[Binding]:
             out.append(
                 Binding(
                     group,
-                    f"department {dep}",
+                    N_("department {dep}").format(dep=dep),
                     used,
                     float(bound),
                     "sites",
                     tight,
-                    f"department {dep}: {used:,.0f} open sites, {'at most' if over else 'at least'} "
-                    f"{bound:g}",
+                    N_("department {dep}").format(dep=dep)
+                    + ": "
+                    + (
+                        N_("{num_used} open sites, at most {num_bound}")
+                        if over
+                        else N_("{num_used} open sites, at least {num_bound}")
+                    ).format(num_used=f"{used:,.0f}", num_bound=f"{bound:g}"),
                 )
             )
     return out

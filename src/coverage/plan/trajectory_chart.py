@@ -17,7 +17,7 @@ from matplotlib.ticker import FuncFormatter
 from coverage.plan.export import atomic_path
 from coverage.plan.trajectory import Trajectory
 
-__all__ = ["LABELS", "trajectory_chart"]
+__all__ = ["LABELS", "month_label", "trajectory_chart"]
 
 #: Chart texts by language.
 LABELS: dict[str, dict[str, str]] = {
@@ -47,6 +47,28 @@ LABELS: dict[str, dict[str, str]] = {
 def _number(value: float, lang: str) -> str:
     text = f"{value:,.0f}"
     return text.replace(",", "\u202f") if lang == "fr" else text
+
+
+def month_label(month: object, lang: str) -> str:
+    """A month as the language writes it: ``2025-03`` in English, ``03/2025`` in French.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> month_label(dt.date(2025, 3, 1), "fr"), month_label(dt.date(2025, 3, 1), "en")
+    ('03/2025', '2025-03')
+    """
+    if not hasattr(month, "strftime"):
+        return str(month)
+    return month.strftime("%m/%Y" if lang == "fr" else "%Y-%m")
+
+
+def _partner(name: str, lang: str) -> str:
+    from coverage.data.i18n import language
+    from coverage.data.i18n.names import partner_name
+
+    with language(lang):
+        return partner_name(name)
 
 
 def trajectory_chart(
@@ -94,12 +116,14 @@ def trajectory_chart(
     figure = Figure(figsize=(9, 5), dpi=100, layout="constrained")
     axes = figure.add_subplot()
     months = list(range(len(trajectory.months)))
-    labels = [m.strftime("%Y-%m") for m in trajectory.months]
+    labels = [month_label(m, lang) for m in trajectory.months]
     axes.plot(months, trajectory.cumulative, color="#1f3d7a", linewidth=2.5, label=text["total"])
     if by_partner and len(trajectory.partners) > 1:
         table = trajectory.table("partner")
         for partner, rows in table.groupby("partner", sort=True):
-            axes.plot(months, rows["cumulative"].to_numpy(), linewidth=1.2, label=str(partner))
+            axes.plot(
+                months, rows["cumulative"].to_numpy(), linewidth=1.2, label=_partner(str(partner), lang)
+            )
     target = trajectory.target
     if target is not None:
         axes.axhline(
@@ -107,7 +131,7 @@ def trajectory_chart(
         )
         month = trajectory.target_month
         if month is not None:
-            note = text["reached"].format(month=month.strftime("%Y-%m"))
+            note = text["reached"].format(month=month_label(month, lang))
         else:
             note = text["shortfall"].format(gap=_number(trajectory.shortfall or 0.0, lang))
         axes.annotate(

@@ -88,7 +88,11 @@ def _layer_sites(
         out = s.sites_from_town_halls(communes, capacity=layer.capacity, partner=layer.partner)
     elif is_path_like(source):
         out = s.sites_from_file(
-            paths[f"file:{name}"], partner=layer.partner, kind=name, capacity=layer.capacity
+            paths[f"file:{name}"],
+            partner=layer.partner,
+            kind=name,
+            capacity=layer.capacity,
+            cost=layer.cost if isinstance(layer.cost, str) else None,
         )
     elif source == "laposte_points":
         points = frames[source]

@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from coverage.data.i18n import N_
 from coverage.errors import MissingDataError, ScenarioError
 from coverage.scenario.lock import Lock, read_lock, read_toml
 from coverage.scenario.schema import TABLES, Scenario
@@ -252,7 +253,9 @@ def _check_lock(lock: Lock, path: Path) -> None:
 
 def _read_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise MissingDataError(f"scenario file {path} does not exist; check the path and the current folder")
+        raise MissingDataError(
+            N_("scenario file {path} does not exist; check the path and the current folder").format(path=path)
+        )
     return read_toml(path)
 
 
@@ -420,13 +423,15 @@ def _describe(error: dict[str, Any], provenance: Provenance, default: str) -> st
     source = _source(loc, provenance, default)
     key = ".".join(loc)
     if error["type"] == "extra_forbidden":
-        return f"{source}: unknown key `{key}`; {closest(loc[-1], _valid_keys(loc[:-1]))}"
+        hint = closest(loc[-1], _valid_keys(loc[:-1]))
+        return f"{source}: " + N_("unknown key `{key}`; {message}").format(key=key, message=hint)
     if error["type"] == "missing":
-        return f"{source}: missing key `{key}`"
+        return f"{source}: " + N_("missing key `{key}`").format(key=key)
     message = str(error["msg"]).removeprefix("Value error, ")
     received = error.get("input")
-    shown = "" if isinstance(received, dict) else f" (received {received!r})"
-    return f"{source}: `{key or 'scenario'}`: {message}{shown}"
+    if not isinstance(received, dict):
+        message = N_("{message} (received {value})").format(message=message, value=repr(received))
+    return f"{source}: `{key or 'scenario'}`: {message}"
 
 
 def _key(name: str) -> str:

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coverage.data.catalogue import CATALOGUE
+from coverage.data.i18n import N_
 from coverage.errors import MissingDataError, ScenarioError
 from coverage.scenario.tables import is_path_like
 
@@ -204,7 +205,9 @@ def read_lock(path: str | Path) -> Lock | None:
     """
     path = Path(path)
     if not path.is_file():
-        raise MissingDataError(f"scenario file {path} does not exist; check the path and the current folder")
+        raise MissingDataError(
+            N_("scenario file {path} does not exist; check the path and the current folder").format(path=path)
+        )
     data = read_toml(path)
     table = data.get("lock")
     return None if table is None else Lock.from_table(table, source=str(path))

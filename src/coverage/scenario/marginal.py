@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from coverage.data.i18n import N_
 from coverage.errors import InfeasibleScenarioError
 from coverage.plan.analysis import Marginal, WhatBinds
 from coverage.plan.binding import Binding, binding_constraints
@@ -113,7 +114,13 @@ def _changes(scenario: Scenario, plan: Plan) -> list[Change]:
         for name, spec in scenario.partners.items():
             partners = {**scenario.partners, name: spec.model_copy(update={"advisors": spec.advisors + 1})}
             out.append(
-                ("one more advisor", name, scenario.model_copy(update={"partners": partners}), None, False)
+                (
+                    N_("one more advisor"),
+                    name,
+                    scenario.model_copy(update={"partners": partners}),
+                    None,
+                    False,
+                )
             )
         wider = {
             name: spec
@@ -122,11 +129,11 @@ def _changes(scenario: Scenario, plan: Plan) -> list[Change]:
             for name, spec in scenario.partners.items()
         }
         out.append(
-            ("one more slot per site", "", scenario.model_copy(update={"partners": wider}), None, False)
+            (N_("one more slot per site"), "", scenario.model_copy(update={"partners": wider}), None, False)
         )
     if objective.model == "maximal_coverage" and objective.max_sites is not None:
         more = objective.model_copy(update={"max_sites": objective.max_sites + 1})
-        out.append(("one more site", "", scenario.model_copy(update={"objective": more}), None, False))
+        out.append((N_("one more site"), "", scenario.model_copy(update={"objective": more}), None, False))
     access = _wider_access(scenario)
     if access is not None:
         resource, spec = access
@@ -137,15 +144,17 @@ def _changes(scenario: Scenario, plan: Plan) -> list[Change]:
 def _wider_access(scenario: Scenario) -> tuple[str, Any] | None:
     access = scenario.access
     if access.rule == "radius" and access.metres is not None:
-        return "1 km more radius", access.model_copy(update={"metres": access.metres + 1000.0})
+        return N_("1 km more radius"), access.model_copy(update={"metres": access.metres + 1000.0})
     if access.rule == "zone_radius":
         zones = {z: getattr(access, z) + 1000.0 for z in ("qpv", "urban", "rural") if getattr(access, z)}
-        return "1 km more radius", access.model_copy(update=zones)
+        return N_("1 km more radius"), access.model_copy(update=zones)
     if access.rule == "road_time":
         zones = {z: getattr(access, z) + 1.0 for z in ("qpv", "urban", "rural") if getattr(access, z)}
-        return "1 min more travel time", access.model_copy(update=zones)
+        return N_("1 min more travel time"), access.model_copy(update=zones)
     if access.rule in ("travel_time", "travel_time_matrix") and access.max_minutes is not None:
-        return "1 min more travel time", access.model_copy(update={"max_minutes": access.max_minutes + 1.0})
+        return N_("1 min more travel time"), access.model_copy(
+            update={"max_minutes": access.max_minutes + 1.0}
+        )
     return None
 
 
@@ -163,7 +172,7 @@ def _measure(
 
     plan = run.plan
     before = float(plan.objective or 0.0)
-    unit = "people served" if plan.model == "staffing" else "people in need within reach"
+    unit = N_("people served") if plan.model == "staffing" else N_("people in need within reach")
     started = time.perf_counter()
     sites = run.sites if sites is None else sites
     if resource == "one more slot per site":
@@ -178,12 +187,12 @@ def _measure(
         again = None
     seconds = time.perf_counter() - started
     if again is None or again.objective is None or again.status not in ("optimal", "feasible"):
-        return Marginal(resource, subject, before, None, None, unit, "re-solve", False, seconds)
+        return Marginal(resource, subject, before, None, None, unit, N_("re-solve"), False, seconds)
     after = float(again.objective)
     gain = after - before
     exact = plan.status == again.status == "optimal"
     reason = _why_nothing(resource, subject, binding) if abs(gain) < 0.5 else ""
-    return Marginal(resource, subject, before, after, gain, unit, "re-solve", exact, seconds, reason)
+    return Marginal(resource, subject, before, after, gain, unit, N_("re-solve"), exact, seconds, reason)
 
 
 def _one_more_slot(sites: pd.DataFrame) -> pd.DataFrame:
@@ -202,14 +211,18 @@ def _why_nothing(resource: str, subject: str, binding: Sequence[Binding]) -> str
     tight = {(b.group, b.subject): b for b in binding if b.tight}
     room = tight.get(("partner site room", subject))
     if resource == "one more advisor" and room is not None:
-        return f"the sites bind, not the advisors: {room.detail}"
+        return N_("the sites bind, not the advisors: {message}").format(message=room.detail)
     if tight.get(("need within reach", "all units")) is not None:
-        return "every person in need within reach of the open sites is already served"
+        return N_("every person in need within reach of the open sites is already served")
     staffed = [b.subject for b in binding if b.group == "partner advisors" and b.tight]
     if staffed and len(staffed) == sum(b.group == "partner advisors" for b in binding):
-        return f"the advisors bind: every slot of {', '.join(staffed)} is staffed"
+        return N_("the advisors bind: every slot of {partners} is staffed").format(
+            partners=", ".join(staffed)
+        )
     for group in ("site count", "budget", "partner advisors", "site capacity", "serving capacity"):
         held = [b for (g, _), b in tight.items() if g == group]
         if held:
-            return f"{group} binds: " + "; ".join(b.detail for b in held[:3])
-    return "no tight group explains it: the plan is held by the combination of its limits"
+            return N_("{message_group} binds: {message}").format(
+                message_group=group, message="; ".join(b.detail for b in held[:3])
+            )
+    return N_("no tight group explains it: the plan is held by the combination of its limits")

@@ -381,14 +381,32 @@ def _solve(
     )
 
 
+def _site_costs(scenario: Scenario, sites: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The ``cost`` column: the site's own, else its layer's number; the ids still without one."""
+    cost = pd.Series(float("nan"), index=sites.index)
+    if "cost" in sites.columns:  # a file's cost column, read with the layer
+        cost = pd.to_numeric(sites["cost"], errors="coerce")
+    if "source_layer" in sites.columns:
+        numbers = {n: layer.cost for n, layer in scenario.sites.items() if not isinstance(layer.cost, str)}
+        cost = cost.fillna(sites["source_layer"].map(numbers).astype(float))
+    given = scenario.objective.site_costs
+    if given:
+        cost = sites["site_id"].astype(str).map(given).astype(float).fillna(cost)
+    missing = sites.loc[cost.isna().to_numpy(), "site_id"].astype(str).tolist()
+    return sites.assign(cost=cost.astype(float)), missing
+
+
 def site_choices(scenario: Scenario, sites: pd.DataFrame) -> pd.DataFrame:
     """Check ``objective.forced``/``closed`` name candidate sites; add each site's ``cost`` for a budget.
+
+    Each site costs what ``objective.site_costs`` gives for it, else its layer's
+    ``cost`` (a number, or the value of the layer file's cost column).
 
     Raises
     ------
     ScenarioError
-        A forced or closed id is not a candidate site (named, with the closest
-        ids), or a budget is set while a site layer has no ``cost``.
+        A forced, closed or costed id is not a candidate site (named, with the
+        closest ids), or a budget is set while a site has no cost.
 
     Examples
     --------
@@ -405,7 +423,7 @@ def site_choices(scenario: Scenario, sites: pd.DataFrame) -> pd.DataFrame:
     ids = sites["site_id"].astype(str)
     known = set(ids)
     problems = []
-    for key in ("forced", "closed"):
+    for key in ("forced", "closed", "site_costs"):
         unknown = [s for s in getattr(scenario.objective, key) if s not in known]
         if unknown:
             sample = sorted(known)[:2000]
@@ -415,16 +433,18 @@ def site_choices(scenario: Scenario, sites: pd.DataFrame) -> pd.DataFrame:
                 f"{'are' if len(unknown) > 1 else 'is'} not a candidate site: {hints}; "
                 "see the candidate ids in the run's sites.csv"
             )
-    if scenario.objective.budget is not None:
-        costs = {name: layer.cost for name, layer in scenario.sites.items()}
-        missing = sorted(name for name, cost in costs.items() if cost is None)
+    if scenario.objective.budget is not None and not problems:
+        sites, missing = _site_costs(scenario, sites)
         if missing:
-            problems.append(
-                f"objective.budget needs a cost on every site layer; set [sites.{missing[0]}] cost "
-                f"(layers without one: {', '.join(missing)})"
+            layers = sorted(
+                set(sites.loc[sites["site_id"].astype(str).isin(missing), "source_layer"].astype(str))
             )
-        elif "source_layer" in sites.columns:
-            sites = sites.assign(cost=sites["source_layer"].map(costs).astype(float))
+            problems.append(
+                f"objective.budget needs a cost on every site layer; set [sites.{layers[0]}] cost (a number, "
+                "or a column of the layer's file) or give each site's cost in objective.site_costs "
+                f"(layers with sites without a cost: {', '.join(layers)}; {len(missing)} sites, e.g. "
+                f"{', '.join(repr(s) for s in missing[:3])})"
+            )
     if problems:
         raise ScenarioError(problems)
     return sites

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from coverage.data.i18n import N_
 from coverage.inputs.demand import DEFAULT_ILLECTRONISME_RATE
 
 __all__ = [
@@ -79,8 +80,8 @@ def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """Hint for an unknown name: ``"did you mean `x`?"`` or the list of valid names."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if match:
-        return f"did you mean `{match[0]}`?"
-    return "valid: " + (", ".join(f"`{c}`" for c in choices) if choices else "none")
+        return N_("did you mean `{name}`?").format(name=match[0])
+    return N_("valid: {names}").format(names=", ".join(f"`{c}`" for c in choices) if choices else "none")
 
 
 def is_path_like(source: str) -> bool:
@@ -229,7 +230,9 @@ class SiteLayerSpec(_Table):
 
     ``capacity`` is the slots of every site, or, for a file source, the name
     of the file's column that holds each site's capacity. ``cost`` is what
-    opening one of its sites costs, counted against ``objective.budget``.
+    opening one of its sites costs, counted against ``objective.budget``: a
+    number for every site, or, for a file source, the name of the file's column
+    that holds each site's cost.
     """
 
     source: str
@@ -237,7 +240,7 @@ class SiteLayerSpec(_Table):
     kinds: list[str] = Field(default_factory=list)
     owners: list[str] = Field(default_factory=list)
     capacity: Annotated[int, Field(ge=1)] | Annotated[str, Field(min_length=1)] = 1
-    cost: float | None = Field(default=None, ge=0)
+    cost: Annotated[float, Field(ge=0)] | Annotated[str, Field(min_length=1)] | None = None
     eligible_only: bool = False
     shortlist: int | None = Field(default=None, ge=1)
     shortlist_departments: int | None = Field(default=None, ge=1)
@@ -258,6 +261,11 @@ class SiteLayerSpec(_Table):
             raise ValueError(
                 f"capacity {self.capacity!r} names a column, which only a file source has; "
                 f"give a number of slots for source {self.source!r}"
+            )
+        if isinstance(self.cost, str) and not is_path_like(self.source):
+            raise ValueError(
+                f"cost {self.cost!r} names a column, which only a file source has; "
+                f"give the cost of one site for source {self.source!r}"
             )
         return self
 
@@ -339,8 +347,10 @@ class ObjectiveSpec(_Table):
 
     ``forced`` and ``closed`` are candidate site ids kept open (existing
     sites) or kept shut; ``budget`` bounds the total ``cost`` of the open
-    sites, each site costing its layer's ``cost`` (``[sites.<layer>] cost``;
-    maximal coverage, set cover and staffing).
+    sites, each site costing its layer's ``cost`` (``[sites.<layer>] cost``, a
+    number or a column of the layer's file; maximal coverage, set cover and
+    staffing), or what ``site_costs`` gives for it (``{"mairie:23096" = 8000}``;
+    it wins over the layer's cost).
     """
 
     model: Literal["maximal_coverage", "set_cover", "staffing", "p_median", "p_center"] = "maximal_coverage"
@@ -350,6 +360,7 @@ class ObjectiveSpec(_Table):
     forced: list[str] = Field(default_factory=list)
     closed: list[str] = Field(default_factory=list)
     budget: float | None = Field(default=None, gt=0)
+    site_costs: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _forced_or_closed(self) -> ObjectiveSpec:

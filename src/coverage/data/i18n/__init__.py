@@ -29,6 +29,7 @@ from pathlib import Path
 
 __all__ = [
     "LANGUAGES",
+    "N_",
     "catalogue",
     "format_date",
     "format_km",
@@ -137,6 +138,22 @@ def gettext_(message: str) -> str:
     ('Chiffres', 'not in the catalogue')
     """
     return catalogue(get_language()).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` (an English template) for the catalogue and return it unchanged.
+
+    For texts made in English where they arise (error messages, the binding
+    constraints' lines) and translated where they are shown, by
+    :func:`coverage.data.i18n.errors.translate_text`, which recognises the
+    formatted template and puts its values into the French one.
+
+    Examples
+    --------
+    >>> N_("{n} sites open").format(n=3)
+    '3 sites open'
+    """
+    return message
 
 
 def _locale() -> str:

@@ -27,6 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from coverage.data import territory
+from coverage.data.i18n import N_
 from coverage.errors import CRSError, LayerValidationError, MissingDataError, Problem
 
 logger = logging.getLogger("coverage.data.layers")
@@ -166,8 +167,11 @@ class Problems:
     ) -> None:
         """Add one problem per row; ``values`` are shown as what was received."""
         for i, row in enumerate(rows):
-            received = f" (received {values[i]!r})" if i < len(values) else ""
-            self.add(f"{message}{received}", row=int(row), column=column)
+            if i < len(values):
+                text = N_("{message} (received {value})").format(message=message, value=repr(values[i]))
+            else:
+                text = message
+            self.add(text, row=int(row), column=column)
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -180,7 +184,7 @@ class Problems:
 def check_path(path: str | Path) -> Path:
     path = Path(path)
     if not path.exists():
-        raise MissingDataError(f"{path}: file not found; check the path (or the data directory)")
+        raise MissingDataError(f"{path}: " + N_("file not found; check the path (or the data directory)"))
     if path.is_dir():
         raise MissingDataError(f"{path}: is a folder, a file was expected")
     if path.stat().st_size == 0:
@@ -346,14 +350,16 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], source: str) ->
     for column in columns:
         if column not in present:
             close = difflib.get_close_matches(column, present, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            listed = ", ".join(present[:12]) + (", ..." if len(present) > 12 else "")
+            if close:
+                text = N_("missing column '{column}'; did you mean '{close}'? (columns present: {present})")
+            else:
+                text = N_("missing column '{column}' (columns present: {present})")
             problems.add(
-                f"missing column '{column}'{hint} (columns present: {', '.join(present[:12])}"
-                f"{', ...' if len(present) > 12 else ''})",
-                column=column,
+                text.format(column=column, close=close[0] if close else "", present=listed), column=column
             )
     if problems.items and len(present) == 1 and any(s in present[0] for s in (";", ",", "\t")):
-        problems.add("the whole header is one column: is the separator right?")
+        problems.add(N_("the whole header is one column: is the separator right?"))
     problems.raise_if_any()
 
 
@@ -385,10 +391,14 @@ def parse_numbers(
     bad = np.isnan(numbers) & ~missing.to_numpy()
     bad |= np.isinf(numbers)
     if bad.any():
-        hint = " (French format like '6 490' or '55,3' is expected)" if french else ""
-        problems.add_rows(row_numbers(values)[bad], column, f"not a number{hint}", values=list(values[bad]))
+        text = (
+            N_("not a number (French format like '6 490' or '55,3' is expected)")
+            if french
+            else N_("not a number")
+        )
+        problems.add_rows(row_numbers(values)[bad], column, text, values=list(values[bad]))
     if not allow_missing and missing.any():
-        problems.add_rows(row_numbers(values)[missing.to_numpy()], column, "value is missing")
+        problems.add_rows(row_numbers(values)[missing.to_numpy()], column, N_("value is missing"))
     numbers[bad] = np.nan
     if people:
         check_people(numbers, values, column, problems)
@@ -458,15 +468,16 @@ def check_lonlat(
         lon_col, lat_col = columns
         for i in np.flatnonzero(outside):
             if swapped[i]:
-                message = (
-                    f"latitude and longitude look swapped ({lon_col}={lon[i]}, {lat_col}={lat[i]}); "
-                    f"exchange the '{lat_col}' and '{lon_col}' values"
+                message = N_(
+                    "latitude and longitude look swapped ({lon_col}={lon}, {lat_col}={lat}); "
+                    "exchange the '{lat_col}' and '{lon_col}' values"
                 )
             else:
-                message = (
-                    f"coordinates outside France ({lon_col}={lon[i]}, {lat_col}={lat[i]}); "
+                message = N_(
+                    "coordinates outside France ({lon_col}={lon}, {lat_col}={lat}); "
                     "expected WGS84 decimal degrees of a point in France"
                 )
+            message = message.format(lon_col=lon_col, lat_col=lat_col, lon=lon[i], lat=lat[i])
             problems.add(message, row=int(rows[i]), column=f"{lat_col}/{lon_col}")
     return found
 
@@ -479,7 +490,9 @@ def check_unique(values: pd.Series, column: str, problems: Problems) -> None:
         first_seen = {v: r for v, r in zip(text[::-1], row_numbers(values)[::-1], strict=True)}
         for row, value in zip(row_numbers(values)[duplicated.to_numpy()], text[duplicated], strict=True):
             problems.add(
-                f"duplicate id {value!r} (first seen at row {first_seen[value]}); ids must be unique",
+                N_("duplicate id {value} (first seen at row {row}); ids must be unique").format(
+                    value=repr(value), row=first_seen[value]
+                ),
                 row=int(row),
                 column=column,
             )

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from coverage.data.i18n import N_
 from coverage.data.layers._common import (
     LoadReport,
     Problems,
@@ -131,9 +132,11 @@ def read_points_csv(
     metres = (np.abs(lon_values) > 180) | (np.abs(lat_values) > 90)
     for i in np.flatnonzero(metres):
         problems.add(
-            f"coordinates look like projected metres ({lon}={lon_values[i]}, "
-            f"{lat}={lat_values[i]}), not degrees; convert them to WGS84 degrees (EPSG:4326), "
-            "or save the file with its CRS as GeoPackage and use read_layer",
+            N_(
+                "coordinates look like projected metres ({lon}={lon_value}, {lat}={lat_value}), not "
+                "degrees; convert them to WGS84 degrees (EPSG:4326), or save the file with its CRS as "
+                "GeoPackage and use read_layer"
+            ).format(lon=lon, lat=lat, lon_value=lon_values[i], lat_value=lat_values[i]),
             row=int(rows[i]),
             column=f"{lat}/{lon}",
         )
