@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import geopandas as gpd
 import pandas as pd
 
+from coverage.data.i18n import format_percent
+from coverage.data.i18n import gettext_ as _
 from coverage.errors import MissingDataError
 from coverage.plan.export import formula_safe, jsonable, records, write_json
 from coverage.scenario.loading import dump_scenario
@@ -201,22 +203,22 @@ def repeatability_note(
     """
     if status != "feasible":
         return None
-    gap_text = "" if gap is None else f" with a gap of {gap:.2%}"
+    gap_text = "" if gap is None else _(" with a gap of {gap}").format(gap=format_percent(gap, 2))
     if stopped:
-        return (
-            f"the planner stopped the solver at this plan{gap_text} before it was proven optimal: "
+        return _(
+            "the planner stopped the solver at this plan{gap_text} before it was proven optimal: "
             "no plan can do better than its bound; solve again without stopping for the optimum"
-        )
+        ).format(gap_text=gap_text)
     if deterministic:
-        return (
-            f"the solver stopped at its node limit{gap_text} before proving this plan optimal; the "
+        return _(
+            "the solver stopped at its node limit{gap_text} before proving this plan optimal; the "
             "limit counts work, not time, so a rerun of this scenario gives the same plan"
-        )
-    return (
-        f"the solver stopped at its time limit{gap_text} before proving this plan optimal: another "
+        ).format(gap_text=gap_text)
+    return _(
+        "the solver stopped at its time limit{gap_text} before proving this plan optimal: another "
         "run may give a different plan (how far it gets depends on the machine's load); for a "
         "repeatable plan set solver.deterministic = true (one thread, a node limit instead of wall time)"
-    )
+    ).format(gap_text=gap_text)
 
 
 def run_summary(run: ScenarioRun) -> dict[str, Any]:
