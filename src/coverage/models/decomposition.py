@@ -129,7 +129,11 @@ def solve_by_components(
             break
         if deadline is not None and time.perf_counter() > deadline:
             break
-        todo = [(c, k) for c, k in enumerate(want) if k not in comps[c].exact]
+        # Small components first: they are proven at once and may settle the allocation.
+        todo = sorted(
+            ((c, k) for c, k in enumerate(want) if k not in comps[c].exact),
+            key=lambda ck: len(comps[ck[0]].sites),
+        )
         if not todo:  # cannot happen: an all-exact allocation makes upper == its value <= lower
             break
         for c, k in todo:

@@ -62,7 +62,7 @@ def maximal_coverage(
     only constraint linking them (no department rules, budget or decaying
     weights). ``'mip'`` solves one MIP. ``'auto'`` (the default) decomposes
     when that is allowed and the graph splits into several components, none
-    with more than half the sites (:mod:`coverage.models.exact_coverage`).
+    with more than 200 sites (:mod:`coverage.models.exact_coverage`).
     The plan's ``method`` says which ran.
 
     Parameters
