@@ -123,7 +123,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--instances", nargs="+", default=INSTANCES, choices=INSTANCES)
+    parser.add_argument(
+        "--instances",
+        nargs="+",
+        default=INSTANCES,
+        help="SIZE-LAYOUT (1k, 5k, 20k, 35k; national, regional) or real-N",
+    )
     parser.add_argument(
         "--methods", nargs="+", default=["auto", "mip"], choices=["components", "mip", "auto"]
     )

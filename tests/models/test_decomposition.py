@@ -162,3 +162,12 @@ def test_auto_decomposes_separate_clusters():
     plan = maximal_coverage(demand, sites, reach, max_sites=2)
     assert plan.method == "components"
     assert (plan.status, plan.open_site_ids, plan.served_need) == ("optimal", ("s0", "s1"), 100.0)
+
+
+def test_auto_keeps_the_mip_for_one_component():
+    unit_xy = np.array([[0.0, 0], [5, 0], [10, 0]])
+    site_xy = np.array([[2.0, 0], [8, 0]])
+    demand, sites, reach = _frames(unit_xy, site_xy, np.array([10.0, 20, 30]))
+    plan = maximal_coverage(demand, sites, reach, max_sites=1)
+    assert plan.method != "components"
+    assert plan.served_need == 60.0
