@@ -167,8 +167,9 @@ def solve_highs(
     status = h.getModelStatus()
     if info.primal_solution_status == 2:  # feasible solution found
         chosen = np.asarray(h.getSolution().col_value[:n]) > 0.5
-        value = float(info.objective_function_value)
-        if value > comp.low[k]:
+        # The plan's own coverage (the solver's objective is within its tolerances of it).
+        value = float(need[comp.rows][np.asarray(sub @ chosen.astype(np.float64)).ravel() > 0].sum())
+        if chosen.sum() <= k and value > comp.low[k]:
             comp.low[k] = value
             comp.plans[k] = comp.sites[chosen]
     bound = float(info.mip_dual_bound)
