@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
@@ -27,7 +27,7 @@ from coverage.models.solver import SolverOptions, run_solver, values
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CBC_SITES", "COMPONENT_GAP", "Component", "lp_bounds", "solve_cbc", "solve_highs"]
+__all__ = ["CBC_SITES", "COMPONENT_GAP", "Component", "lp_at", "lp_bounds", "solve_cbc", "solve_highs"]
 
 #: Relative gap at which the component MIPs stop (their proven bound is used, so any gap is honest).
 COMPONENT_GAP = 1e-9
@@ -47,6 +47,8 @@ class Component:
     high: npt.NDArray[np.float64]  # U(k)
     plans: dict[int, npt.NDArray[np.int64]]  # k -> open sites (global) reaching low[k]
     exact: set[int]
+    #: Site counts whose LP relaxation bounds ``high`` already.
+    relaxed: set[int] = field(default_factory=set)
 
     @property
     def top(self) -> int:
@@ -225,3 +227,26 @@ def solve_cbc(
     if result.status == "optimal":
         comp.exact.add(k)
         comp.high[k] = comp.low[k]
+
+
+def lp_at(
+    comp: Component, k: int, csr: sp.csr_array, need: npt.NDArray[np.float64], forced: npt.NDArray[np.bool_]
+) -> None:
+    """Bound ``f_c(k)`` by the component's LP relaxation with ``k`` sites (far tighter than the dual line)."""
+    comp.relaxed.add(k)
+    sub = csr[comp.rows][:, comp.sites].tocsr()
+    n = len(comp.sites)
+    h = _model(
+        sub.indptr.astype(np.int64),
+        sub.indices.astype(np.int64),
+        need[comp.rows],
+        n,
+        k,
+        forced[comp.sites],
+        np.ones(n, bool),
+        integer=False,
+    )
+    h.run()
+    if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        value = float(h.getInfo().objective_function_value)
+        comp.high[k] = max(comp.low[k], min(comp.high[k], value * (1 + 1e-7) + 1e-6))

@@ -40,7 +40,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from coverage.models.component_mip import CBC_SITES, Component, lp_bounds, solve_cbc, solve_highs
+from coverage.models.component_mip import CBC_SITES, Component, lp_at, lp_bounds, solve_cbc, solve_highs
 
 logger = logging.getLogger(__name__)
 
@@ -139,10 +139,16 @@ def solve_by_components(
         for c, k in todo:
             if deadline is not None and time.perf_counter() > deadline:
                 break
-            solves += 1
             if len(comps[c].sites) >= cbc_sites:
-                solve_cbc(comps[c], k, csr, need, forced, deadline)
+                if k not in comps[c].relaxed:  # a large component: its LP bound first, then (if asked
+                    lp_at(comps[c], k, csr, need, forced)  # again) a time-sliced MIP
+                    continue
+                solves += 1
+                left = None if deadline is None else deadline - time.perf_counter()
+                share = None if left is None else time.perf_counter() + max(2.0, left / 3)
+                solve_cbc(comps[c], k, csr, need, forced, share)
             else:
+                solves += 1
                 solve_highs(comps[c], k, csr, need, forced, deadline)
     opened = np.zeros(n_sites, bool)
     objective = 0.0
