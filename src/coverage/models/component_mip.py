@@ -4,8 +4,9 @@ A component's model ``max need.z`` s.t. ``z_i <= sum y_j`` over the sites
 reaching row ``i`` and ``sum y <= k`` is handed to HiGHS (highspy) as sparse
 arrays, in-process: the decomposition solves hundreds of small ones, and
 writing a model file and starting a solver for each would dominate. Large
-components (:data:`CBC_SITES` sites or more) go to CBC through PuLP with the
-best plan so far as a start. Each solve records its plan (a lower bound on
+components (:data:`CBC_SITES` sites or more) are first bounded by their LP
+relaxation at the asked site count (:func:`lp_at`), and go to CBC through
+PuLP, with the best plan so far as a start, only when asked again. Each solve records its plan (a lower bound on
 ``f_c(k)``) and its proven bound (an upper bound); only a solve that ends
 optimal makes ``f_c(k)`` exact.
 """
