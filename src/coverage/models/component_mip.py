@@ -6,9 +6,9 @@ arrays, in-process: the decomposition solves hundreds of small ones, and
 writing a model file and starting a solver for each would dominate. Large
 components (:data:`CBC_SITES` sites or more) are first bounded by their LP
 relaxation at the asked site count (:func:`lp_at`), and go to CBC through
-PuLP, with the best plan so far as a start, only when asked again. Each solve records its plan (a lower bound on
-``f_c(k)``) and its proven bound (an upper bound); only a solve that ends
-optimal makes ``f_c(k)`` exact.
+PuLP, with the best plan so far as a start, only when asked again. Each
+solve records its plan (a lower bound on ``f_c(k)``) and its proven bound (an
+upper bound); only a solve that ends optimal makes ``f_c(k)`` exact.
 """
 
 from __future__ import annotations
