@@ -16,6 +16,12 @@ Maximal coverage (:func:`~coverage.models.location.maximal_coverage`)
     replace :math:`z`: :math:`\max \sum w_i a_{ij} x_{ij}`,
     :math:`\sum_j x_{ij} \le 1`, :math:`x_{ij} \le y_j`.
 
+    Where the site count alone links the reach graph's components :math:`c`
+    (:mod:`coverage.models.decomposition`), the optimum is
+    :math:`\max \sum_c f_c(k_c)` with :math:`\sum_c k_c \le S`, :math:`f_c(k)` the
+    best coverage of :math:`c` with :math:`k` sites: an exact knapsack over
+    bounds on :math:`f_c` that component MIPs tighten until they meet.
+
 Set cover and coverage target (:func:`~coverage.models.location.set_cover`)
     .. math:: \min \sum_j y_j \quad \sum_{j \in N_i} y_j \ge 1 \;\forall i: w_i > 0
 

@@ -19,6 +19,7 @@ from coverage.data.i18n import N_
 from coverage.errors import InfeasibleScenarioError
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.builders import assignment_builder, coverage_builder
+from coverage.models.exact_coverage import by_components
 from coverage.models.instance import Instance, prepare
 from coverage.models.radius import radius_builder
 from coverage.models.rules import check_department_rules
@@ -52,8 +53,18 @@ def maximal_coverage(
     closed: Iterable[str] = (),
     budget: float | None = None,
     options: SolverOptions | None = None,
+    formulation: str = "auto",
 ) -> Plan:
     """Open at most ``max_sites`` sites to cover the most need within reach.
+
+    ``formulation='components'`` solves the reach graph's components apart
+    and allocates the sites between them by an exact knapsack
+    (:mod:`coverage.models.decomposition`); it needs the site count to be the
+    only constraint linking them (no department rules, budget or decaying
+    weights). ``'mip'`` solves one MIP. ``'auto'`` (the default) decomposes
+    when that is allowed and the graph splits into several components, none
+    with more than 200 sites (:mod:`coverage.models.exact_coverage`).
+    The plan's ``method`` says which ran.
 
     Parameters
     ----------
@@ -69,6 +80,8 @@ def maximal_coverage(
     rules, forced, closed, budget, options
         Department rules, site ids forced open or closed, a budget over the
         sites' ``cost`` column, and solver options.
+    formulation
+        ``'auto'``, ``'components'`` or ``'mip'`` (see above).
 
     Examples
     --------
@@ -100,9 +113,17 @@ def maximal_coverage(
     check_department_rules(
         rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=max_sites
     )
+    if formulation not in ("auto", "components", "mip"):
+        raise ValueError(f"formulation must be 'auto', 'components' or 'mip', got {formulation!r}")
+    limits = inst.constraints(rules, max_sites=max_sites)
+    if formulation != "mip":
+        split = by_components(
+            inst, rules, max_sites, options or SolverOptions(), limits, required=formulation == "components"
+        )
+        if split is not None:
+            return split
     limit = options.time_limit if options is not None else None
     builder = coverage_builder(inst, rules, objective="max", max_sites=max_sites, time_limit=limit)
-    limits = inst.constraints(rules, max_sites=max_sites)
     return solve_model("maximal_coverage", inst, builder, options, constraints=limits)
 
 
