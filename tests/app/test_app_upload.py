@@ -167,3 +167,18 @@ def test_a_mapped_cost_column_is_each_sites_cost_and_bad_costs_name_the_uploaded
     assert set(run.plan.open_site_ids) == {
         "asso:B"
     }  # 800 fits a budget of 1,000; 1,200.5 or a town hall do not
+
+
+def test_upload_refusals_read_in_french_with_the_file_named(tmp_path: Path) -> None:
+    from coverage.data.i18n import language
+    from coverage.data.i18n.errors import frame_error
+    from coverage.errors import LayerValidationError
+
+    shown = []
+    for name, data in [("notes.txt", b"x"), ("empty.zip", b"PK\x05\x06" + b"\0" * 18)]:
+        with pytest.raises(LayerValidationError) as caught:
+            save_upload(name, data, tmp_path)
+        with language("fr"):
+            shown.append(frame_error(str(caught.value)))
+    assert "notes.txt: type de fichier non pris en charge '.txt' ; déposez un fichier .csv" in shown[0]
+    assert "empty.zip: le zip ne contient aucun shapefile" in shown[1]

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from coverage.data.i18n import N_
 from coverage.errors import LayerValidationError, LimitExceededError, Problem
 
 __all__ = [
@@ -208,15 +209,19 @@ def save_upload(name: str, data: bytes, folder: str | Path) -> Path:
         raise LayerValidationError(
             Problem(
                 name,
-                f"file is {len(data) / 1e6:.1f} MB, above the {MAX_UPLOAD_BYTES / 1e6:.0f} MB limit; "
-                "keep only the rows and columns you need",
+                N_(
+                    "file is {num_size} MB, above the {num_limit} MB limit; "
+                    "keep only the rows and columns you need"
+                ).format(num_size=f"{len(data) / 1e6:.1f}", num_limit=f"{MAX_UPLOAD_BYTES / 1e6:.0f}"),
             )
         )
     if suffix not in UPLOAD_SUFFIXES:
         raise LayerValidationError(
             Problem(
                 name,
-                f"unsupported file type {suffix or '(none)'!r}; upload one of {', '.join(UPLOAD_SUFFIXES)}",
+                N_("unsupported file type {suffix}; upload one of {suffixes}").format(
+                    suffix=repr(suffix or "(none)"), suffixes=", ".join(UPLOAD_SUFFIXES)
+                ),
             )
         )
     if suffix == ".csv":
@@ -245,12 +250,15 @@ def _check_content(name: str, path: Path) -> None:
         unzipped = sum(member.file_size for member in members)
         if unzipped > MAX_UNZIPPED_BYTES:
             raise LimitExceededError(
-                f"{name}: unzipped, the files hold {unzipped / 2**20:,.0f} MiB, above the "
-                f"{MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB limit; keep only the features and columns you need"
+                f"{name}: "
+                + N_(
+                    "unzipped, the files hold {num_size} MiB, above the {num_limit} MiB limit; "
+                    "keep only the features and columns you need"
+                ).format(num_size=f"{unzipped / 2**20:,.0f}", num_limit=f"{MAX_UNZIPPED_BYTES / 2**20:,.0f}")
             )
         if not any(member.filename.lower().endswith(".shp") for member in members):
             raise LayerValidationError(
-                Problem(name, "the zip holds no shapefile (.shp with its .dbf, .shx, .prj)")
+                Problem(name, N_("the zip holds no shapefile (.shp with its .dbf, .shx, .prj)"))
             )
     try:
         check_rows(path, MAX_UPLOAD_FEATURES, what="rows or features")
@@ -288,7 +296,9 @@ def columns_of(path: str | Path) -> list[str]:
     try:
         return [str(field) for field in read_info(location)["fields"]]
     except Exception as exc:  # pyogrio raises its own DataSourceError family
-        raise LayerValidationError(Problem(path.name, f"cannot read the file: {exc}")) from None
+        raise LayerValidationError(
+            Problem(path.name, N_("cannot read the file: {message}").format(message=exc))
+        ) from None
 
 
 def _renames(mapping: ColumnMapping, targets: Mapping[str, str | None]) -> dict[str, str]:
@@ -387,7 +397,7 @@ def read_demand_upload(path: str | Path, mapping: ColumnMapping) -> gpd.GeoDataF
     from coverage.inputs.demand import demand_from_file
 
     if mapping.need is None:
-        raise LayerValidationError(Problem(Path(path).name, "choose the column that holds the need"))
+        raise LayerValidationError(Problem(Path(path).name, N_("choose the column that holds the need")))
     units = demand_from_file(
         path,
         id_column=mapping.id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from coverage.data.i18n import N_
 from coverage.errors import LayerValidationError, LimitExceededError, Problem, out_of_resources
 
 __all__ = ["MAX_LAYER_ROWS", "check_rows", "count_rows"]
@@ -91,7 +92,10 @@ def check_rows(path: str | Path, limit: int | None, *, layer: str | None = None,
         return -1  # unreadable: the reader says why, in its own words
     if limit is not None and count > limit:
         raise LimitExceededError(
-            f"{path}: {count:,} {what}, above the limit of {limit:,}; keep only the rows of the "
-            "territory you plan (or aggregate the units), then read the file again"
+            f"{path}: "
+            + N_(
+                "{num_count} {message_what}, above the limit of {num_limit}; keep only the rows of the "
+                "territory you plan (or aggregate the units), then read the file again"
+            ).format(num_count=f"{count:,}", message_what=what, num_limit=f"{limit:,}")
         )
     return count
