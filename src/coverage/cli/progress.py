@@ -32,6 +32,7 @@ from types import FrameType
 from typing import Any
 
 from coverage.data.i18n import format_number, format_percent
+from coverage.data.i18n import gettext_ as _
 from coverage.models.live import SolverProgress, SolveWatch
 
 __all__ = ["STOPPING", "PhasePrinter", "figures", "stop_on_first_interrupt"]
@@ -96,7 +97,7 @@ class PhasePrinter:
 
     def _line(self, phase: str, number: str) -> str:
         seconds = time.perf_counter() - self.started[phase]
-        text = f"{number} [{self._bar(phase)}] {phase} ... {seconds:.0f} s"
+        text = f"{number} [{self._bar(phase)}] {_(phase)} ... {format_number(seconds, 0)} s"
         shown = figures(self.latest) if phase == "solve" else ""
         return f"{text} · {shown}" if shown else text
 
@@ -113,7 +114,7 @@ class PhasePrinter:
         if done == 0:
             self.phase = phase
             self.started[phase] = time.perf_counter()
-            print(f"{number} {phase} ...", file=self.stream, flush=True)
+            print(f"{number} {_(phase)} ...", file=self.stream, flush=True)
             if self.live:
                 self._stop()
                 self._ticking = threading.Event()
@@ -125,8 +126,11 @@ class PhasePrinter:
             seconds = time.perf_counter() - self.started.get(phase, time.perf_counter())
             prefix = "\r" if self.live else ""
             end = f" · {figures(self.latest)}" if phase == "solve" and self.latest is not None else ""
-            pad = " " * max(0, self._width - len(f"{number} {phase} done in {seconds:.2f} s{end}"))
-            line = f"{prefix}{number} {phase} done in {seconds:.2f} s{end}{pad if self.live else ''}"
+            done_text = _("{number} {phase} done in {seconds} s").format(
+                number=number, phase=_(phase), seconds=format_number(seconds, 2)
+            )
+            pad = " " * max(0, self._width - len(f"{done_text}{end}"))
+            line = f"{prefix}{done_text}{end}{pad if self.live else ''}"
             print(line, file=self.stream, flush=True)
             if phase == self.phase:
                 self.phase = None

@@ -141,7 +141,7 @@ def _run(args: argparse.Namespace) -> int:
         data_dir = Path(lock.data_dir)
         print(f"data folder from the lock file: {data_dir}", file=sys.stderr)
 
-    print(f"scenario {scenario.name}: {path}", file=sys.stderr)
+    print(_("scenario {name}: {path}").format(name=scenario.name, path=path), file=sys.stderr)
     printer = _PhasePrinter(phases(scenario))
     if printer.live and interactive():  # the solver's figures, and Ctrl-C to stop at the best plan
         from coverage.models.live import SolveWatch, watching
