@@ -88,4 +88,4 @@ def test_layer_and_site_costs_are_settings_of_the_sidebar(app: AppTest) -> None:
     assert open_ids == {"mairie:23096", "mairie:87085"}  # 1 + 2 fit a budget of 3; a town hall costs 100
     app.sidebar.text_input(key="w:objective.site_costs").set_value("mairie:2309=1").run()
     errors = " ".join(e.value for e in app.error)
-    assert "objective.site_costs names 1 site id that is not a candidate site: 'mairie:2309'" in errors
+    assert "objective.site_costs cite 1 identifiant qui n'est pas un lieu candidat : 'mairie:2309'" in errors

@@ -417,8 +417,8 @@ def site_choices(scenario: Scenario, sites: pd.DataFrame) -> pd.DataFrame:
     ...
     coverage.errors.ScenarioError: objective.forced names 1 site id that is not a candidate site: 'x'...
     """
+    from coverage.data.i18n import N_
     from coverage.errors import ScenarioError
-    from coverage.scenario.tables import closest
 
     ids = sites["site_id"].astype(str)
     known = set(ids)
@@ -427,11 +427,19 @@ def site_choices(scenario: Scenario, sites: pd.DataFrame) -> pd.DataFrame:
         unknown = [s for s in getattr(scenario.objective, key) if s not in known]
         if unknown:
             sample = sorted(known)[:2000]
-            hints = "; ".join(f"{s!r}: {closest(s, sample)}" for s in unknown[:5])
-            problems.append(
-                f"objective.{key} names {len(unknown)} site id{'s' if len(unknown) > 1 else ''} that "
-                f"{'are' if len(unknown) > 1 else 'is'} not a candidate site: {hints}; "
+            hints = "; ".join(f"{s!r}: {_closest_site(s, sample)}" for s in unknown[:5])
+            many = N_(
+                "objective.{key} names {num_count} site ids that are not candidate sites: {message_hints}; "
                 "see the candidate ids in the run's sites.csv"
+            )
+            one = N_(
+                "objective.{key} names 1 site id that is not a candidate site: {message_hints}; "
+                "see the candidate ids in the run's sites.csv"
+            )
+            problems.append(
+                (many if len(unknown) > 1 else one).format(
+                    key=key, num_count=str(len(unknown)), message_hints=hints
+                )
             )
     if scenario.objective.budget is not None and not problems:
         sites, missing = _site_costs(scenario, sites)
@@ -448,3 +456,15 @@ def site_choices(scenario: Scenario, sites: pd.DataFrame) -> pd.DataFrame:
     if problems:
         raise ScenarioError(problems)
     return sites
+
+
+def _closest_site(site_id: str, known: list[str]) -> str:
+    """The closest candidate id to an unknown one, or that there is none (never the whole list)."""
+    from coverage.data.i18n import N_
+    from coverage.data.i18n.errors import translate_text
+    from coverage.scenario.tables import closest
+
+    hint = closest(site_id, known)
+    if not hint.startswith("did you mean") and len(known) > 10:
+        hint = N_("no candidate id is close to it")
+    return translate_text(hint)
