@@ -146,3 +146,21 @@ def test_a_batch_summary_in_french(tmp_path: Path, capsys: pytest.CaptureFixture
     assert re.search(
         rf"^2\s+max_sites=8\s+optimal\s+69{NNBSP}661\s+74,4\xa0%\s+8 lieux ouverts$", text, re.MULTILINE
     )
+
+
+def test_the_infeasibility_diagnosis_reads_in_french_with_its_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["run", "demo", "--set", "rules.min_share=0.95", "--out", str(tmp_path / "x"), "--no-map"]
+    assert main(["--lang", "fr", *args]) == 1
+    text = capsys.readouterr().err
+    assert "le solveur a prouvé que le scénario est irréalisable" in text
+    assert "- nombre de lieux (au plus 12 lieux): au plus 12 lieux demandés, 18 nécessaires" in text
+    assert (
+        f"- part minimale par département (0,95 chacun): département 23: au moins 22{NNBSP}526 besoin "
+        "servi demandés (95,0 % de son besoin), au plus 17"
+    ) in text
+    assert main(args) == 1  # English: the same findings, unchanged
+    english = capsys.readouterr().err
+    assert "- site count (at most 12 sites): at most 12 sites asked, 18 needed" in english
+    assert "department 23: at least 22,526 need served asked (95.0 % of its need)" in english

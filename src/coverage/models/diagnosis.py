@@ -25,6 +25,7 @@ from typing import NoReturn
 
 import pulp
 
+from coverage.data.i18n import N_
 from coverage.errors import InfeasibleScenarioError
 from coverage.inputs.partners import Partner
 from coverage.models.instance import Instance
@@ -155,6 +156,57 @@ def _describe(
 def _share(value: float) -> str:
     return f"{100 * value:.1f} %"
 
+
+#: The texts of the diagnosis, for the catalogue: the lines are made in English
+#: and translated where they are shown (coverage.data.i18n.errors.frame_error).
+_CATALOGUE = (
+    N_(
+        "the solver proved the scenario infeasible; each of these changes alone would make it "
+        "feasible (what is asked, and what the other constraints allow at best):"
+    ),
+    N_("at most {num_asked} {message_unit} asked, {num_got} needed"),
+    N_("exactly {num_asked} {message_unit} asked, {num_got} needed"),
+    N_("at least {num_asked} {message_unit} asked, at most {num_got} possible"),
+    N_("exactly {num_asked} {message_unit} asked, at most {num_got} possible"),
+    N_("at least {num_asked} asked, at most {num_got} possible"),
+    N_(
+        "at least {num_asked} {message_unit} asked ({num_share} % of its need), "
+        "at most {num_got} ({num_got_share} %) possible"
+    ),
+    N_("department {dep}"),
+    N_("site {site} open"),
+    N_("{partner} slots"),
+    N_("{partner} slots staffed"),
+    N_("{partner} sites staffed"),
+    N_("and {num_more} more"),
+    N_("no single row short"),
+    N_("at most {num_sites} sites"),
+    N_("exactly {num_sites} sites"),
+    N_("site costs at most {num_cost}"),
+    N_("{num_sites} sites forced open"),
+    N_("{num_need} need served"),
+    N_("{num_need} need covered"),
+    N_("every department served at least {share}"),
+    N_("{num_value} each"),
+    N_("sites"),
+    N_("advisors"),
+    N_("departments"),
+    N_("slots"),
+    N_("in site costs"),
+    N_("need served"),
+    N_("need covered"),
+    N_("department minimum sites"),
+    N_("department maximum sites"),
+    N_("department minimum advisors"),
+    N_("department maximum advisors"),
+    N_("departments served"),
+    N_("partner minimum advisors"),
+    N_("partner minimum sites"),
+    N_("target"),
+    N_("coverage target"),
+    N_("department minimum share"),
+    N_("fair share"),
+)
 
 #: What the rows of each group count.
 _UNITS = {

@@ -144,6 +144,8 @@ def _line(text: str, depth: int) -> str:
     whole = _translate(text, depth)
     if whole != text or depth > 3:
         return whole
+    if text.startswith("- ") and ": " in text:
+        return _finding(text, depth)
     start = 0
     while (cut := text.find(": ", start)) >= 0:
         rest = text[cut + 2 :]
@@ -153,6 +155,28 @@ def _line(text: str, depth: int) -> str:
             return f"{head}: {translated}"
         start = cut + 2
     return text
+
+
+def _finding(text: str, depth: int) -> str:
+    """A line of the infeasibility diagnosis, ``- group (detail): subject: short row; ...``, part by part."""
+    head, _, rest = text[2:].partition(": ")
+    group = re.fullmatch(r"(.+?) \((.+)\)", head)
+    if group:
+        each = re.fullmatch(r"(\S+) each", group.group(2))  # too short a template to be recognised alone
+        detail = (
+            gettext_("{num_value} each").format(num_value=_value("num", each.group(1), depth))
+            if each
+            else _line(group.group(2), depth + 1)
+        )
+        head = f"{gettext_(group.group(1))} ({detail})"
+    else:
+        head = gettext_(head)
+    items = []
+    for item in rest.split("; "):
+        subject, cut, body = item.rpartition(": ")
+        body = _translate(body, depth + 1)
+        items.append(f"{_translate(subject, depth + 1)}{cut}{body}" if cut else body)
+    return f"- {head}: " + "; ".join(items)
 
 
 def frame_error(message: str) -> str:
