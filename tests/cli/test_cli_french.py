@@ -164,3 +164,30 @@ def test_the_infeasibility_diagnosis_reads_in_french_with_its_numbers(
     english = capsys.readouterr().err
     assert "- site count (at most 12 sites): at most 12 sites asked, 18 needed" in english
     assert "department 23: at least 22,526 need served asked (95.0 % of its need)" in english
+
+
+@pytest.mark.parametrize(
+    ("english", "french"),
+    [
+        (
+            "units.csv: 3 geometries lie outside every French territory (rows or features 3, 4, 9); "
+            "check the coordinates and the CRS of the layer",
+            "units.csv: 3 géométries sont hors de tout territoire français (lignes ou objets 3, 4, 9) ;",
+        ),
+        (
+            "s.geojson: the CRS does not match the coordinates: EPSG:4326 is in degrees but coordinates "
+            "reach x=700000.000, y=6600000.000, which look like projected metres; set the right CRS with "
+            "GeoDataFrame.set_crs(2154, allow_override=True) (Lambert-93, or the CRS the data was made in) "
+            "and save the file again",
+            "s.geojson: le système de coordonnées ne correspond pas aux coordonnées : EPSG:4326 est en",
+        ),
+        (
+            "/tmp/a.gpkg has no CRS; set it with GeoDataFrame.set_crs(...) (for example set_crs(2154) for "
+            "Lambert-93 metres, set_crs(4326) for degrees) and save the file again",
+            "/tmp/a.gpkg n'a pas de système de coordonnées ; indiquez-le avec GeoDataFrame.set_crs(...)",
+        ),
+    ],
+)
+def test_crs_errors_read_in_french_with_the_file_kept(english: str, french: str) -> None:
+    with language("fr"):
+        assert frame_error(english).startswith(french)

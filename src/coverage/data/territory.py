@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pyproj
 
+from coverage.data.i18n import N_
 from coverage.errors import CRSError
 
 if TYPE_CHECKING:
@@ -198,8 +199,11 @@ def split_by_territory(
             outside = [numbers[i] for i in np.flatnonzero(keys == "")]
             shown = ", ".join(str(r) for r in outside[:10]) + (", ..." if len(outside) > 10 else "")
             raise CRSError(
-                f"{source}: {len(outside)} geometries lie outside every French territory "
-                f"(rows or features {shown}); check the coordinates and the CRS of the layer"
+                f"{source}: "
+                + N_(
+                    "{num_count} geometries lie outside every French territory (rows or features "
+                    "{rows}); check the coordinates and the CRS of the layer"
+                ).format(num_count=str(len(outside)), rows=shown)
             )
     for territory in sorted(set(keys)):
         yield territory, frame[keys == territory].to_crs(metric_crs(territory))

@@ -592,14 +592,20 @@ def check_crs_matches(frame: gpd.GeoDataFrame, source: str) -> None:
     crs = frame.crs
     if crs.is_geographic and beyond_degrees:
         raise CRSError(
-            f"{source}: the CRS does not match the coordinates: {crs.to_string()} is in degrees "
-            f"but coordinates reach {reach}, which look like projected metres; set the right CRS "
-            "with GeoDataFrame.set_crs(2154, allow_override=True) (Lambert-93, or the CRS the "
-            "data was made in) and save the file again"
+            f"{source}: "
+            + N_(
+                "the CRS does not match the coordinates: {crs} is in degrees but coordinates reach "
+                "{reach}, which look like projected metres; set the right CRS with "
+                "GeoDataFrame.set_crs(2154, allow_override=True) (Lambert-93, or the CRS the data "
+                "was made in) and save the file again"
+            ).format(crs=crs.to_string(), reach=reach)
         )
     if crs.is_projected and not beyond_degrees:
         raise CRSError(
-            f"{source}: the CRS does not match the coordinates: {crs.to_string()} is projected "
-            f"but coordinates only reach {reach}, which look like degrees; set it with "
-            "GeoDataFrame.set_crs(4326, allow_override=True) and save the file again"
+            f"{source}: "
+            + N_(
+                "the CRS does not match the coordinates: {crs} is projected but coordinates only "
+                "reach {reach}, which look like degrees; set it with "
+                "GeoDataFrame.set_crs(4326, allow_override=True) and save the file again"
+            ).format(crs=crs.to_string(), reach=reach)
         )

@@ -55,7 +55,7 @@ SUFFIXES = {
     ".zip": "zipped shapefile",
 }
 
-_SET_CRS_FIX = (
+_SET_CRS_FIX = N_(
     "set it with GeoDataFrame.set_crs(...) (for example set_crs(2154) for Lambert-93 "
     "metres, set_crs(4326) for degrees) and save the file again"
 )
@@ -252,7 +252,7 @@ def read_layer(
         check_rows(checked, max_rows, layer=layer)
         frame = _open(source, lambda: gpd.read_file(checked, layer=layer, engine="pyogrio"))
     if frame.crs is None:
-        raise CRSError(f"{source} has no CRS; {no_crs_fix}")
+        raise CRSError(N_("{source} has no CRS; {message_fix}").format(source=source, message_fix=no_crs_fix))
     return _prepare(frame, source, columns=columns, id_column=id_column)
 
 
@@ -348,7 +348,11 @@ def _shapefile_in_zip(path: Path, layer: str | None) -> str:
         raise LayerValidationError(Problem(source, f"holds no shapefile (.shp); it holds: {listed}"))
     inner = shapefiles[_choose(source, "shapefile", list(shapefiles), layer)]
     if inner[:-4].lower() + ".prj" not in {m.lower() for m in members}:
-        raise CRSError(f"{source} has no CRS; add the .prj file of '{inner}' to the zip (it holds the CRS)")
+        raise CRSError(
+            N_("{source} has no CRS; add the .prj file of '{inner}' to the zip (it holds the CRS)").format(
+                source=source, inner=inner
+            )
+        )
     return inner
 
 
