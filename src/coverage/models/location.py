@@ -20,6 +20,7 @@ from coverage.inputs.rules import DepartmentRules
 from coverage.models.builders import assignment_builder, coverage_builder
 from coverage.models.capacitated import capacitated_median, read_capacity
 from coverage.models.instance import Instance, prepare
+from coverage.models.lagrangian import proven_median
 from coverage.models.radius import radius_builder
 from coverage.models.rules import check_department_rules
 from coverage.models.solver import SolveResult, SolverOptions, Status, run_solver
@@ -227,6 +228,9 @@ def p_median(
     if formulation not in ("auto", "radius", "assignment"):
         raise ValueError(f"formulation must be 'auto', 'radius' or 'assignment', got {formulation!r}")
     if formulation == "auto":
+        proven = proven_median(inst, p, options or SolverOptions(), limits)
+        if proven is not None:
+            return proven
         formulation = "radius" if p >= RADIUS_MIN_SHARE * inst.n_model_sites else "assignment"
     if formulation == "radius":
         builder = radius_builder(inst, p)
