@@ -93,6 +93,6 @@ def assignment_start(
     big = np.where(open_pair, inst.dist, np.inf)
     rows = inst.pair_rows
     order = np.lexsort((big, rows))
-    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
+    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if len(order) else order
     pick[first[open_pair[first]]] = 1.0
     return list(zip(y, chosen.astype(float).tolist(), strict=True)) + list(zip(x, pick.tolist(), strict=True))
