@@ -87,7 +87,25 @@ def improve_median(inst: Instance, chosen: np.ndarray, *, seconds: float = 5.0) 
 def assignment_start(
     inst: Instance, chosen: np.ndarray, y: list[pulp.LpVariable], x: list[pulp.LpVariable]
 ) -> list[tuple[pulp.LpVariable, float]]:
-    """Warm start of the assignment formulation: ``chosen`` open, each row at its nearest chosen site."""
+    """Warm start of the assignment formulation: ``chosen`` open, each row at its nearest chosen site.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from coverage import Reach
+    >>> from coverage.models.instance import prepare
+    >>> demand = pd.DataFrame({"unit_id": ["a", "b"], "need": 1.0})
+    >>> sites = pd.DataFrame({"site_id": ["s", "t"]})
+    >>> inst = prepare(demand, sites, Reach.from_dense(demand["unit_id"], sites["site_id"], [[0, 5], [5, 0]]))
+    >>> problem = pulp.LpProblem("p", pulp.LpMinimize)
+    >>> y = [problem.add_variable(f"y{j}", cat="Binary") for j in range(2)]
+    >>> x = [problem.add_variable(f"x{k}", 0, 1) for k in range(4)]
+    >>> start = assignment_start(inst, np.array([True, False]), y, x)
+    >>> [value for _, value in start]  # y (s open), then x by pair: (a, s), (a, t), (b, t), (b, s)
+    [1.0, 0.0, 1.0, 0.0, 0.0, 1.0]
+    >>> inst.cols.tolist()  # model site of each pair: b's pairs come nearest first
+    [0, 1, 1, 0]
+    """
     pick = np.zeros(len(x))
     open_pair = chosen[inst.cols]
     big = np.where(open_pair, inst.dist, np.inf)

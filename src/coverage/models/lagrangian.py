@@ -40,7 +40,20 @@ PROOF_GAP = 1e-4
 
 
 def median_cost(inst: Instance, chosen: np.ndarray) -> float:
-    """Need-weighted distance of every row to its nearest chosen model site (inf if one has none)."""
+    """Need-weighted distance of every row to its nearest chosen model site (inf if one has none).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from coverage import Reach
+    >>> from coverage.models.instance import prepare
+    >>> demand = pd.DataFrame({"unit_id": ["a", "b", "c"], "need": 1.0})
+    >>> sites = pd.DataFrame({"site_id": ["s", "t", "u"]})
+    >>> reach = Reach.from_dense(demand["unit_id"], sites["site_id"], [[0, 5, 9], [5, 0, 5], [9, 5, 0]])
+    >>> inst = prepare(demand, sites, reach)
+    >>> median_cost(inst, np.array([False, True, False]))
+    10.0
+    """
     nearest = np.full(len(inst.row_need), np.inf)
     mine = chosen[inst.cols]
     np.minimum.at(nearest, inst.pair_rows[mine], inst.dist[mine])
@@ -102,7 +115,7 @@ def lagrangian_bound(
     return best
 
 
-def proves(inst: Instance, upper: float, bound: float) -> tuple[bool, float]:
+def _proves(inst: Instance, upper: float, bound: float) -> tuple[bool, float]:
     """Whether ``bound`` proves ``upper`` optimal, and the bound to report (rounded up for integer costs)."""
     costs = inst.row_need[inst.pair_rows] * inst.dist
     if math.isfinite(bound) and np.all(costs == np.round(costs)):
@@ -114,6 +127,20 @@ def proven_median(inst: Instance, p: int, options: SolverOptions, constraints: C
     """The interchange plan when the Lagrangian bound proves it optimal, else None (solve the MIP).
 
     The bound gets at most a quarter of the time limit, and 10 s.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from coverage import Reach
+    >>> from coverage.models.instance import prepare
+    >>> demand = pd.DataFrame({"unit_id": ["a", "b", "c"], "need": 1.0})
+    >>> sites = pd.DataFrame({"site_id": ["s", "t", "u"]})
+    >>> reach = Reach.from_dense(demand["unit_id"], sites["site_id"], [[0, 5, 9], [5, 0, 5], [9, 5, 0]])
+    >>> inst = prepare(demand, sites, reach)
+    >>> from coverage.models.solver import SolverOptions
+    >>> plan = proven_median(inst, 1, SolverOptions(), inst.constraints(exact_sites=1))
+    >>> plan.method, plan.open_site_ids, plan.objective, plan.bound
+    ('lagrangian', ('t',), 10.0, 10.0)
     """
     if inst.budget is not None or len(inst.row_need) * inst.n_model_sites > DENSE_LIMIT:
         return None
@@ -125,7 +152,7 @@ def proven_median(inst: Instance, p: int, options: SolverOptions, constraints: C
     upper = median_cost(inst, chosen)
     budget = 10.0 if options.time_limit is None else min(10.0, options.time_limit / 4)
     bound = lagrangian_bound(inst, p, upper, seconds=budget)
-    proven, bound = proves(inst, upper, bound)
+    proven, bound = _proves(inst, upper, bound)
     seconds = time.perf_counter() - started
     if not proven:
         logger.info("p-median: Lagrangian bound %.6g, incumbent %.6g: solving the MIP", bound, upper)
