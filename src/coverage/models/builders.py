@@ -36,6 +36,8 @@ from coverage.models.formulation import (
     row_expressions,
 )
 from coverage.models.instance import Instance
+from coverage.models.interchange import assignment_start, improve_median
+from coverage.models.radius import greedy_median
 from coverage.models.rules import add_department_rules
 from coverage.models.solver import values
 from coverage.models.solving import Builder, Readout, by_department, common_rows
@@ -364,6 +366,12 @@ def assignment_builder(inst: Instance, p: int, *, center: bool) -> Builder:
             cost = inst.row_need[inst.pair_rows] * inst.dist
             problem.setObjective(expression(x, cost.tolist()))
         common_rows(problem, inst, y, skip, groups)
+        if not center and not skip:
+            chosen = greedy_median(inst, min(p, inst.n_model_sites))
+            if chosen is not None:
+                state["warm"] = assignment_start(inst, improve_median(inst, chosen), y, x)
         return problem, groups, lambda: Readout(values(y))
 
+    state: dict[str, object] = {}
+    build.state = state  # type: ignore[attr-defined]
     return build

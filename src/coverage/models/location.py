@@ -19,8 +19,10 @@ from coverage.data.i18n import N_
 from coverage.errors import InfeasibleScenarioError
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.builders import assignment_builder, coverage_builder
+from coverage.models.capacitated import capacitated_median, read_capacity
 from coverage.models.exact_coverage import by_components
 from coverage.models.instance import Instance, prepare
+from coverage.models.lagrangian import proven_median
 from coverage.models.radius import radius_builder
 from coverage.models.rules import check_department_rules
 from coverage.models.solver import SolveResult, SolverOptions, Status, run_solver
@@ -194,6 +196,8 @@ def p_median(
     closed: Iterable[str] = (),
     options: SolverOptions | None = None,
     formulation: str = "auto",
+    capacity: str | None = None,
+    fill_forced: bool = False,
 ) -> Plan:
     """Open exactly ``p`` sites minimising need-weighted distance; every unit with need is assigned.
 
@@ -206,6 +210,12 @@ def p_median(
     the radius formulation when ``p`` is at least :data:`RADIUS_MIN_SHARE` of the
     candidates: measured with CBC on OR-Library instances, it is 3-4x faster
     there (pmed25, 30) and slower for p = 5 (pmed6: 34 s against 9 s).
+
+    ``capacity`` names a sites column of capacities (need each site can
+    serve): every unit is then assigned to one open site within them
+    (:mod:`coverage.models.capacitated`, ``method='capacitated'``) and the
+    units table gives the assigned site and its distance; ``fill_forced``
+    asks every forced site filled to its capacity.
 
     Examples
     --------
@@ -232,10 +242,17 @@ def p_median(
     inst = prepare(demand, sites, reach, forced=forced, closed=closed)
     _check_count(inst, p, "p", exact=True)
     _check_all_reachable(inst, "p-median")
+    if capacity is not None:
+        limits = inst.constraints(exact_sites=p, every_unit=True, capacity=capacity, fill_forced=fill_forced)
+        sizes = read_capacity(inst.sites, capacity)
+        return capacitated_median(inst, p, sizes, options, limits, fill_forced=fill_forced)
     limits = inst.constraints(exact_sites=p, every_unit=True)
     if formulation not in ("auto", "radius", "assignment"):
         raise ValueError(f"formulation must be 'auto', 'radius' or 'assignment', got {formulation!r}")
     if formulation == "auto":
+        proven = proven_median(inst, p, options or SolverOptions(), limits)
+        if proven is not None:
+            return proven
         formulation = "radius" if p >= RADIUS_MIN_SHARE * inst.n_model_sites else "assignment"
     if formulation == "radius":
         builder = radius_builder(inst, p)

@@ -25,6 +25,7 @@ import pulp
 
 from coverage.models.formulation import binaries, continuous, expression, row_expressions
 from coverage.models.instance import Instance
+from coverage.models.interchange import improve_median
 from coverage.models.solver import values
 from coverage.models.solving import Builder, Readout, common_rows
 
@@ -131,6 +132,7 @@ def radius_builder(inst: Instance, p: int) -> Builder:
         if not skip:
             chosen = greedy_median(inst, count)
             if chosen is not None:
+                chosen = improve_median(inst, chosen)
                 state["warm"] = _start(chosen, y, z)
         return problem, groups, lambda: Readout(values(y))
 

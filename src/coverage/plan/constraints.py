@@ -41,6 +41,9 @@ class Constraints:
         Need the plan must serve (set cover with a target, fewest advisors).
     every_unit
         Every unit with need must be reached (set cover, p-median, p-center).
+    capacity, fill_forced
+        Capacitated p-median: the sites column of capacities each open site's
+        assigned need stays within, and whether forced sites must be filled to it.
 
     Examples
     --------
@@ -59,3 +62,5 @@ class Constraints:
     sharing: Sharing | None = None
     target: float | None = None
     every_unit: bool = False
+    capacity: str | None = None
+    fill_forced: bool = False

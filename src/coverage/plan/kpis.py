@@ -89,7 +89,8 @@ def _unit_kpis(units: pd.DataFrame, key: npt.NDArray[np.object_], name: str) -> 
     """Need, reach, service and distances of units grouped by ``key``."""
     need = units["need"].to_numpy(dtype=np.float64)
     reached = units["reached"].to_numpy(dtype=bool)
-    dist = units["distance"].to_numpy(dtype=np.float64)
+    served_by = "assigned_distance" if "assigned_distance" in units.columns else "distance"
+    dist = units[served_by].to_numpy(dtype=np.float64)
     parts = pd.DataFrame(
         {
             name: key,

@@ -228,15 +228,21 @@ class Plan:
 
     @property
     def mean_distance(self) -> float:
-        """Need-weighted mean distance to the nearest open site over reached units (NaN if none)."""
+        """Need-weighted mean distance to the serving site over reached units (NaN if none).
+
+        The serving site is the assigned one where the model assigns units
+        (capacitated p-median: ``assigned_distance``), else the nearest open one.
+        """
         reached = self._units[self._units["reached"]]
         weight = float(reached["need"].sum())
-        return float((reached["need"] * reached["distance"]).sum()) / weight if weight > 0 else math.nan
+        column = "assigned_distance" if "assigned_distance" in reached.columns else "distance"
+        return float((reached["need"] * reached[column]).sum()) / weight if weight > 0 else math.nan
 
     @property
     def worst_distance(self) -> float:
-        """Largest distance to the nearest open site over reached units (NaN if none)."""
-        reached = self._units["distance"][self._units["reached"]]
+        """Largest distance to the serving site (see :attr:`mean_distance`) over reached units (or NaN)."""
+        column = "assigned_distance" if "assigned_distance" in self._units.columns else "distance"
+        reached = self._units[column][self._units["reached"]]
         return float(reached.max()) if len(reached) else math.nan
 
     def kpis(self, by: Literal["department", "partner", "zone"]) -> pd.DataFrame:

@@ -325,6 +325,8 @@ def _model(plan: Plan) -> list[Violation]:
             )
     if c.target is not None:
         out.append(_under("target", "need served", plan.served_need, c.target, "need served"))
+    if c.capacity is not None:
+        out += _capacities(plan, c.capacity, c.fill_forced)
     if c.every_unit:
         units = plan.units
         missed = units[(units["need"] > 0) & ~units["reached"].astype(bool)]
@@ -335,6 +337,47 @@ def _model(plan: Plan) -> list[Violation]:
                 )
             )
     return _kept(out)
+
+
+def _capacities(plan: Plan, column: str, fill_forced: bool) -> list[Violation | None]:
+    """Capacitated plans: each unit with need wholly at one open site, each site within capacity."""
+    out: list[Violation | None] = []
+    units, sites = plan.units, plan.sites
+    open_ids = set(sites["site_id"].astype(str))
+    assigned = units["assigned_site"] if "assigned_site" in units.columns else pd.Series(None, units.index)
+    for _, unit in units[units["need"] > 0].iterrows():
+        site = assigned[unit.name]
+        if site is None or (isinstance(site, float) and np.isnan(site)) or str(site) not in open_ids:
+            out.append(
+                Violation(
+                    "assignment",
+                    str(unit["unit_id"]),
+                    0,
+                    1,
+                    f"{unit['unit_id']}: not assigned to an open site",
+                )
+            )
+        elif abs(float(unit["served"]) - float(unit["need"])) > _slack(float(unit["need"])):
+            out.append(
+                Violation(
+                    "assignment",
+                    str(unit["unit_id"]),
+                    float(unit["served"]),
+                    float(unit["need"]),
+                    f"{unit['unit_id']}: served {unit['served']:,.4g} at {site}, "
+                    f"not its whole need {unit['need']:,.4g}",
+                )
+            )
+    need = units["need"].to_numpy(dtype=np.float64)
+    load = pd.Series(need, index=assigned.astype(str)).groupby(level=0).sum()
+    forced = set(plan.constraints.forced)
+    for _, site in sites.iterrows():
+        site_id, limit = str(site["site_id"]), float(site[column])
+        used = float(load.get(site_id, 0.0))
+        out.append(_over("site capacity", site_id, used, limit, "need assigned"))
+        if fill_forced and site_id in forced:
+            out.append(_under("forced site filled", site_id, used, limit, "need assigned"))
+    return out
 
 
 def _departments(plan: Plan) -> list[Violation]:
