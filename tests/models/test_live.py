@@ -160,3 +160,19 @@ def test_a_stop_before_any_solution_is_not_solved_or_a_real_plan(solver):
         assert all(abs(values[f"y{j}"] - round(values[f"y{j}"])) < 1e-6 for j in range(250))
     else:
         assert result.status == "not_solved" and result.objective is None
+
+
+def test_the_shortlist_solve_reports_its_figures_too() -> None:
+    """Issue 12: the founding case's longest wait is its shortlist; its figures reach the planner."""
+    from coverage.scenario.loading import load_scenario
+    from coverage.scenario.run import run_scenario, shipped_scenario
+
+    events: list = []
+    seen: dict[str, int] = {}
+    scenario = load_scenario(shipped_scenario("demo"), overrides=["sites.mairie.shortlist=60"])
+    with watching(SolveWatch(events.append)):
+        run_scenario(
+            scenario, progress=lambda phase, done, total: seen.setdefault(f"{phase}{done}", len(events))
+        )
+    assert seen["shortlist1"] > seen["shortlist0"]  # figures came during the shortlist
+    assert seen["solve1"] > seen["solve0"]

@@ -37,6 +37,9 @@ from coverage.models.live import SolverProgress, SolveWatch
 
 __all__ = ["STOPPING", "PhasePrinter", "figures", "stop_on_first_interrupt"]
 
+#: The phases that run a solver, whose figures (best, bound, gap) the line shows.
+_SOLVES = ("shortlist", "solve")
+
 #: The line printed when the first Ctrl-C asks the solver to stop.
 STOPPING = "stopping at the current plan; press Ctrl-C again to abort"
 
@@ -98,7 +101,7 @@ class PhasePrinter:
     def _line(self, phase: str, number: str) -> str:
         seconds = time.perf_counter() - self.started[phase]
         text = f"{number} [{self._bar(phase)}] {_(phase)} ... {format_number(seconds, 0)} s"
-        shown = figures(self.latest) if phase == "solve" else ""
+        shown = figures(self.latest) if phase in _SOLVES else ""
         return f"{text} · {shown}" if shown else text
 
     def _tick(self, phase: str, number: str, stop: threading.Event) -> None:
@@ -113,6 +116,7 @@ class PhasePrinter:
         number = f"[{self.phases.index(phase) + 1}/{len(self.phases)}]" if known else "[-]"
         if done == 0:
             self.phase = phase
+            self.latest = None  # the figures of this phase's solve only
             self.started[phase] = time.perf_counter()
             print(f"{number} {_(phase)} ...", file=self.stream, flush=True)
             if self.live:
@@ -125,7 +129,7 @@ class PhasePrinter:
             self._stop()
             seconds = time.perf_counter() - self.started.get(phase, time.perf_counter())
             prefix = "\r" if self.live else ""
-            end = f" · {figures(self.latest)}" if phase == "solve" and self.latest is not None else ""
+            end = f" · {figures(self.latest)}" if phase in _SOLVES and self.latest is not None else ""
             done_text = _("{number} {phase} done in {seconds} s").format(
                 number=number, phase=_(phase), seconds=format_number(seconds, 2)
             )

@@ -30,7 +30,7 @@ import pandas as pd
 
 from coverage.data.catalogue import entry
 from coverage.errors import MissingDataError
-from coverage.models.live import current_watch, watching
+from coverage.models.live import SolveWatch, current_watch, watching
 from coverage.plan.analysis import WhatBinds
 from coverage.plan.plan import Plan
 from coverage.reach.pairs import Reach
@@ -249,7 +249,9 @@ def run_scenario(
     # -- shortlist
     start = time.perf_counter()
     rule = access_rule(scenario, paths)
-    with watching(None):  # a stop asked for applies to the plan's solve, not to the shortlist
+    # the shortlist's figures reach the planner, but a stop asked for applies to the plan's solve only
+    current = current_watch()
+    with watching(None if current is None else SolveWatch(current.emit)):
         sites, shortlists = shortlist_sites(scenario, demand, sites, report, rule=rule)
     if shortlists:
         timings["shortlist"] = time.perf_counter() - start
