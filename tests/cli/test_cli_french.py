@@ -146,6 +146,7 @@ def test_a_batch_summary_in_french(tmp_path: Path, capsys: pytest.CaptureFixture
     assert re.search(
         rf"^2\s+max_sites=8\s+optimal\s+69{NNBSP}661\s+74,4\xa0%\s+8 lieux ouverts$", text, re.MULTILINE
     )
+    assert re.search(r"^résumé csv: .*summary\.csv$", text, re.MULTILINE)
 
 
 def test_the_infeasibility_diagnosis_reads_in_french_with_its_numbers(

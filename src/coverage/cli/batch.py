@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from coverage.data.i18n import N_
+
 __all__ = ["add_batch_command"]
 
 
@@ -57,6 +59,10 @@ def _scenario_path(text: str) -> Path:
     return path  # load_scenario names it in its message
 
 
+#: The batch's output files as the summary names them (``summary_csv`` is "summary csv").
+_FILES = (N_("summary parquet"), N_("summary csv"), N_("timings csv"), N_("pareto png"), N_("report md"))
+
+
 def _batch(args: argparse.Namespace) -> int:
     from coverage.batch.run import run_batch
     from coverage.cli.common import (
@@ -69,6 +75,7 @@ def _batch(args: argparse.Namespace) -> int:
         table,
     )
     from coverage.data.i18n import gettext_ as _
+    from coverage.data.i18n.errors import translate_text
     from coverage.data.i18n.names import STATUSES
 
     if args.workers is not None and args.workers < 1:
@@ -117,18 +124,23 @@ def _batch(args: argparse.Namespace) -> int:
             )
         )
     for case_id, reason in result.discarded.items():
-        print(f"case {case_id} run again: its earlier case file {reason}")
+        print(_("case {case} run again: its earlier case file {reason}").format(case=case_id, reason=reason))
     for name, path in result.files.items():
-        print(f"{name.replace('_', ' ')}: {path}")
+        print(f"{_(name.replace('_', ' '))}: {path}")
     bad = result.not_ok
     if bad.empty:
         return EXIT_OK
     print(_("{n} of {total} cases have no plan:").format(n=len(bad), total=len(summary)), file=sys.stderr)
     for row in bad.to_dict(orient="records"):
-        error = " ".join(_cell(row["error"], "{}").split()) or "no error message"
-        print(f"  case {row['case']} ({row['label']}): {row['status']}: {error}", file=sys.stderr)
+        error = translate_text(" ".join(_cell(row["error"], "{}").split())) or _("no error message")
+        line = _("case {case} ({label}): {status}: {error}")
+        status = str(row["status"]) if english() else _(STATUSES.get(str(row["status"]), str(row["status"])))
+        print(
+            "  " + line.format(case=row["case"], label=row["label"], status=status, error=error),
+            file=sys.stderr,
+        )
     if (bad["status"] == "failed").any():
-        print("rerun with --retry-failed to retry the failed cases", file=sys.stderr)
+        print(_("rerun with --retry-failed to retry the failed cases"), file=sys.stderr)
     return EXIT_PLANNING_FAILED
 
 

@@ -450,10 +450,16 @@ def site_choices(scenario: Scenario, sites: pd.DataFrame) -> pd.DataFrame:
                 set(sites.loc[sites["site_id"].astype(str).isin(missing), "source_layer"].astype(str))
             )
             problems.append(
-                f"objective.budget needs a cost on every site layer; set [sites.{layers[0]}] cost (a number, "
-                "or a column of the layer's file) or give each site's cost in objective.site_costs "
-                f"(layers with sites without a cost: {', '.join(layers)}; {len(missing)} sites, e.g. "
-                f"{', '.join(repr(s) for s in missing[:3])})"
+                N_(
+                    "objective.budget needs a cost on every site layer; set [sites.{layer}] cost (a number, "
+                    "or a column of the layer's file) or give each site's cost in objective.site_costs "
+                    "(layers with sites without a cost: {layers}; {num_count} sites, e.g. {examples})"
+                ).format(
+                    layer=layers[0],
+                    layers=", ".join(layers),
+                    num_count=str(len(missing)),
+                    examples=", ".join(repr(s) for s in missing[:3]),
+                )
             )
     if problems:
         raise ScenarioError(problems)
