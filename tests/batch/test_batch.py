@@ -126,9 +126,12 @@ def test_cli_bad_grid_exits_2_with_the_message(tmp_path, capsys):
 
 
 def test_run_case_records_failures_with_their_type_and_goes_on():
-    infeasible = run_case(str(DEMO), ["objective.max_sites=100000"])
+    # (max_sites above the candidates was used here: it is an upper bound that does not bind, issue 13)
+    infeasible = run_case(
+        str(DEMO), ["objective.max_sites=1", 'objective.forced=["mairie:23096","mairie:87085"]']
+    )
     assert infeasible["status"] == "infeasible"
-    assert infeasible["error"].startswith("InfeasibleScenarioError: site count: max_sites=100000")
+    assert infeasible["error"].startswith("InfeasibleScenarioError: forced sites: 2 sites are forced open")
     failed = run_case(str(DEMO), ['sites.mairie.source="no-such-sites.csv"'])
     assert failed["status"] == "failed"
     assert failed["error"].startswith("MissingDataError:") and "no-such-sites.csv" in failed["error"]

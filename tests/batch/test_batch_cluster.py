@@ -93,7 +93,8 @@ def test_a_failing_case_is_recorded_and_the_cli_exits_1(client, tmp_path, capsys
     grid = tmp_path / "grid.toml"
     grid.write_text(
         '[[cases]]\n"objective.max_sites" = 5\n\n'
-        '[[cases]]\nname = "too many"\n"objective.max_sites" = 100000\n\n'
+        '[[cases]]\nname = "too many"\n"objective.max_sites" = 1\n'
+        '"objective.forced" = ["mairie:23096", "mairie:87085"]\n\n'
         '[[cases]]\nname = "no file"\n"sites.mairie.source" = "no-such-sites.csv"\n\n'
         '[[cases]]\n"objective.max_sites" = 7\n',
         encoding="utf-8",
@@ -103,7 +104,7 @@ def test_a_failing_case_is_recorded_and_the_cli_exits_1(client, tmp_path, capsys
     captured = capsys.readouterr()
     assert code == 1
     assert "done 4/4, failed 2, left 0" in captured.out
-    assert "case 2 (too many): infeasible: InfeasibleScenarioError: site count" in captured.err
+    assert "case 2 (too many): infeasible: InfeasibleScenarioError: forced sites" in captured.err
     assert "case 3 (no file): failed: MissingDataError: 1 data file is missing" in captured.err
     summary = pd.read_csv(out / "summary.csv")
     assert summary["status"].tolist() == ["optimal", "infeasible", "failed", "optimal"]
