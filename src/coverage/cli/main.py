@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from coverage.cli.common import EXIT_BAD_INPUT, EXIT_PLANNING_FAILED
 from coverage.cli.interrupts import Interrupted, clean_interrupts
-from coverage.data.i18n import LANGUAGES, set_language
+from coverage.data.i18n import LANGUAGES, get_language, set_language
 from coverage.data.i18n import gettext_ as _
 from coverage.data.i18n.errors import frame_error
 from coverage.errors import (
@@ -87,7 +87,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     _configure_logging(args.verbose)
+    previous = get_language()
     set_language(args.lang or "en")
+    try:
+        return _command(parser, args)
+    finally:  # a command run from Python leaves the caller's language as it was
+        set_language(previous)
+
+
+def _command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not hasattr(args, "run"):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT

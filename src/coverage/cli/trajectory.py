@@ -11,7 +11,8 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from coverage.cli.common import english, table
-from coverage.data.i18n import format_number, gettext_
+from coverage.data.i18n import format_number, format_percent, gettext_
+from coverage.data.i18n.names import STATUSES
 
 if TYPE_CHECKING:
     from coverage.plan.trajectory import Trajectory
@@ -39,42 +40,75 @@ def _blank(value: Any, show: Any, *, signed: bool = False) -> str:
 
 def trajectory_rows(trajectory: Trajectory) -> list[list[str]]:
     """The rollout's headline: the month the target is reached, or the shortfall and what closes it."""
+    _ = gettext_
     end = trajectory.months[-1].strftime("%Y-%m")
-    gap = "" if trajectory.gap in (None, 0.0) else f", gap {trajectory.gap:.2%}"
+    gap = (
+        ""
+        if trajectory.gap in (None, 0.0)
+        else _(", gap {gap}").format(gap=format_percent(trajectory.gap, 2))
+    )
+    status = trajectory.status if english() else _(STATUSES.get(trajectory.status, trajectory.status))
     rows = [
         [
-            "rollout",
-            f"{trajectory.status}{gap} in {trajectory.solve_seconds:.1f} s ({len(trajectory.phases)} solves)",
+            _("rollout"),
+            _("{status}{gap} in {seconds} s ({n} solves)").format(
+                status=status,
+                gap=gap,
+                seconds=format_number(trajectory.solve_seconds, 1),
+                n=len(trajectory.phases),
+            ),
         ],
-        ["people accompanied by " + end, figure(trajectory.people_total)],
+        [_("people accompanied by {month}").format(month=end), figure(trajectory.people_total)],
     ]
     month = trajectory.target_month
     if trajectory.target is None:
         return rows
     if month is not None:
         proof = (
-            "earliest possible on these sites" if trajectory.target_month_proven else "not proven earliest"
+            _("earliest possible on these sites")
+            if trajectory.target_month_proven
+            else _("not proven earliest")
         )
-        rows.append(["target reached", f"{month:%Y-%m} ({figure(trajectory.target)}; {proof})"])
+        rows.append([_("target reached"), f"{month:%Y-%m} ({figure(trajectory.target)}; {proof})"])
         return rows
     closing = trajectory.closing() or {}
     rows.append(
-        ["target shortfall", f"{figure(trajectory.shortfall)} of {figure(trajectory.target)} by {end}"]
+        [
+            _("target shortfall"),
+            _("{shortfall} of {target} by {month}").format(
+                shortfall=figure(trajectory.shortfall), target=figure(trajectory.target), month=end
+            ),
+        ]
     )
     options = []
     if closing.get("extra_months") is not None:
         months = closing["extra_months"]
-        options.append(f"+{months} month{'s' if months > 1 else ''} at the last month's pace")
+        pace = (
+            _("+{n} months at the last month's pace")
+            if months > 1
+            else _("+{n} month at the last month's pace")
+        )
+        options.append(pace.format(n=months))
     advisors = closing.get("extra_advisors") or {}
     if advisors:
-        more = " or +".join(f"{n} {p} advisor{'s' if n > 1 else ''}" for p, n in advisors.items())
-        options.append(f"or +{more} from the first month")
+        more = _(" or +").join(
+            (_("{n} {partner} advisors") if n > 1 else _("{n} {partner} advisor")).format(n=n, partner=p)
+            for p, n in advisors.items()
+        )
+        options.append(_("or +{more} from the first month").format(more=more))
     if closing.get("rate_factor") is not None:
-        options.append(f"or people per slot-month x{closing['rate_factor']:.3f}")
+        options.append(
+            _("or people per slot-month x{factor}").format(factor=format_number(closing["rate_factor"], 3))
+        )
     if options:
-        rows.append(["to close it (estimates)", "; ".join(options)])
+        rows.append([_("to close it (estimates)"), "; ".join(options)])
     if (closing.get("need_left") or 0.0) < (trajectory.shortfall or 0.0):
-        rows.append(["need left in reach", f"{figure(closing['need_left'])}: more sites are needed"])
+        rows.append(
+            [
+                _("need left in reach"),
+                _("{need}: more sites are needed").format(need=figure(closing["need_left"])),
+            ]
+        )
     return rows
 
 
