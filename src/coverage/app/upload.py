@@ -337,7 +337,7 @@ def read_sites_upload(
     True
     """
     from coverage.data.layers import read_layer
-    from coverage.inputs.sites import sites_from_file
+    from coverage.inputs.site_sources import sites_from_file
 
     targets = {
         "site_id": mapping.id,
@@ -349,7 +349,7 @@ def read_sites_upload(
     frame = read_layer(path, columns=renames, id_column="site_id", lon=mapping.lon, lat=mapping.lat)
     keep = [c for c in ("site_id", "name", "capacity", "cost") if c in frame.columns]
     if mapping.cost is not None:  # each bad cost named by the uploaded file's row, before it is rewritten
-        from coverage.inputs.sites import check_costs
+        from coverage.inputs.site_sources import check_costs
 
         check_costs(frame, "cost", source=str(path), named=mapping.cost)
     out = Path(out)

@@ -3,9 +3,11 @@
 - :mod:`coverage.inputs.demand`: demand units and their need, built from the
   communes (with QPV units, rurality and the fragility index) or read from a
   file;
-- :mod:`coverage.inputs.sites`: candidate sites of every source (La Poste,
-  France Services, advisor host structures, town halls, any file), their owner
-  partner and eligibility;
+- :mod:`coverage.inputs.sites`: candidate sites combined in one schema, placed
+  in communes, with their eligibility;
+- :mod:`coverage.inputs.site_sources`: candidate sites of every source (La
+  Poste, France Services, advisor host structures, town halls, any file) and
+  their owner partner;
 - :mod:`coverage.inputs.partners`: partners (advisors, slots, people served per
   slot-month), who may work in whose premises, and the horizon;
 - :mod:`coverage.inputs.rollout`: the rollout over time (training waves,

@@ -1,11 +1,18 @@
 """One constraint a plan breaks: what :mod:`coverage.plan.verify` and
-:mod:`coverage.plan.verify_rollout` report."""
+:mod:`coverage.plan.verify_rollout` report, and the words of a figure above or below its limit.
+
+A violation's message is made in English from a template marked with
+:func:`coverage.data.i18n.N_` (numbers in fields named ``num_...``), so the
+command line and the app show it in French through
+:func:`coverage.data.i18n.errors.translate_text`, subject and figures kept.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Violation"]
+__all__ = ["Violation", "above", "below", "kept", "slack"]
 
 
 @dataclass(frozen=True)
@@ -32,3 +39,68 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.check}: {self.message}"
+
+
+def slack(limit: float) -> float:
+    """How far a figure may pass ``limit`` before it breaks it: solver tolerances, flows rounded to 1e-4.
+
+    Examples
+    --------
+    >>> slack(0.0), slack(1_000_000.0)
+    (0.001, 1.001)
+    """
+    return 1e-3 + 1e-6 * abs(limit)
+
+
+def above(
+    check: str, subject: str, value: float, limit: float, template: str, **fields: str
+) -> Violation | None:
+    """A violation when ``value`` passes the upper ``limit`` (beyond :func:`slack`), else ``None``.
+
+    ``template`` is a marked English text with the fields ``{num_value}`` and ``{num_limit}``,
+    and any others given in ``fields``.
+
+    Examples
+    --------
+    >>> from coverage.data.i18n import N_
+    >>> template = N_("slots staffed {num_value}, above the limit {num_limit}")
+    >>> print(above("partner budget", "laposte", 5, 4, template))
+    partner budget: laposte: slots staffed 5, above the limit 4
+    >>> above("partner budget", "laposte", 4.0005, 4, "{num_value} > {num_limit}") is None
+    True
+    """
+    if value > limit + slack(limit):
+        text = template.format(num_value=f"{value:,.4g}", num_limit=f"{limit:,.4g}", **fields)
+        return Violation(check, subject, value, limit, f"{subject}: {text}")
+    return None
+
+
+def below(
+    check: str, subject: str, value: float, limit: float, template: str, **fields: str
+) -> Violation | None:
+    """A violation when ``value`` falls short of the lower ``limit`` (beyond :func:`slack`), else ``None``.
+
+    Examples
+    --------
+    >>> from coverage.data.i18n import N_
+    >>> template = N_("need served {num_value}, below the minimum {num_limit}")
+    >>> print(below("target", "need served", 90, 100, template))
+    target: need served: need served 90, below the minimum 100
+    """
+    if value < limit - slack(limit):
+        text = template.format(num_value=f"{value:,.4g}", num_limit=f"{limit:,.4g}", **fields)
+        return Violation(check, subject, value, limit, f"{subject}: {text}")
+    return None
+
+
+def kept(items: Iterable[Violation | None]) -> list[Violation]:
+    """The violations among ``items`` (the ``None`` of a limit held left out).
+
+    Examples
+    --------
+    >>> over = above("budget", "open sites", 3, 2, "cost {num_value}, above the limit {num_limit}")
+    >>> found = kept([None, over])
+    >>> [str(v) for v in found]
+    ['budget: open sites: cost 3, above the limit 2']
+    """
+    return [v for v in items if v is not None]
