@@ -5,7 +5,8 @@ Library modules, with no Streamlit import, tested on their own:
 - :mod:`coverage.app.settings`: scenario <-> overrides <-> URL query parameters;
 - :mod:`coverage.app.session`: what the app computes (re-solves, comparisons,
   export bytes), as plain library calls;
-- :mod:`coverage.app.upload`: checks and readers for the planner's uploaded files.
+- :mod:`coverage.app.upload`: readers for the planner's uploaded files, with their column mapping;
+  :mod:`coverage.app.upload_files`: the checks before an upload is saved, and the store of read layers.
 
 The Streamlit pages, which need the ``app`` extra:
 

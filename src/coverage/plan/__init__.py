@@ -4,13 +4,16 @@
   in the order of its reach;
 - :mod:`coverage.plan.tables`: the per-unit and per-site tables joined from it;
 - :mod:`coverage.plan.kpis`: KPIs by department, partner and zone, the
-  projection of people accompanied, the unreached priority units;
+  unreached priority units; :mod:`coverage.plan.projection`: the projection
+  of people accompanied by a date;
 - :mod:`coverage.plan.export`: GeoPackage, GeoJSON, CSV, Parquet and JSON,
   written atomically;
 - :mod:`coverage.plan.plan`: the immutable :class:`Plan` over them, with the
   :class:`Constraints` its model was solved under (:mod:`coverage.plan.constraints`);
 - :mod:`coverage.plan.verify`: :func:`verify_plan`, an independent re-check of
-  every constraint from the plan's own tables;
+  every constraint from the plan's own tables (the model's limits, department
+  rules and KPI totals in :mod:`coverage.plan.verify_model`, the words of a
+  broken limit in :mod:`coverage.plan.violation`);
 - :mod:`coverage.plan.binding` and :mod:`coverage.plan.analysis`: each
   constraint group's use against its limit (what binds), and the records of
   the marginal values that :func:`coverage.scenario.marginal.what_binds` measures;

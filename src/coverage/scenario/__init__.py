@@ -4,7 +4,7 @@
   scenario file holds, validated table by table, and its converters to the
   library's records;
 - :mod:`coverage.scenario.loading`: read a file, follow ``extends``, apply
-  ``--set`` overrides, write a scenario back;
+  ``--set`` overrides; :mod:`coverage.scenario.toml_text`: write a scenario back;
 - :mod:`coverage.scenario.datafiles`: which data files a scenario reads and
   where they are;
 - :mod:`coverage.scenario.inputs`: demand from a file, candidate sites and
@@ -13,6 +13,7 @@
   phases, and the run itself;
 - :mod:`coverage.scenario.lock`: what a run read and with which versions;
 - :mod:`coverage.scenario.output`: a run's output folder, written atomically;
+  :mod:`coverage.scenario.run_files`: its files' names, and the folder read back;
 - :mod:`coverage.scenario.compare`: two run folders compared;
 - :mod:`coverage.scenario.marginal`: what binds a solved run and what one more
   unit of each resource buys, by re-solving;
