@@ -149,9 +149,11 @@ class PlanVerificationError(CoverageError):
 
     def __init__(self, violations: list) -> None:  # list of coverage.plan.verify.Violation
         self.violations = list(violations)
-        shown = "; ".join(str(v) for v in self.violations[:20])
-        more = f"; and {len(self.violations) - 20} more" if len(self.violations) > 20 else ""
-        super().__init__(f"the plan breaks {len(self.violations)} of its model's constraints: {shown}{more}")
+        lines = [f"the plan breaks {len(self.violations)} of its model's constraints:"]
+        lines += [str(v) for v in self.violations[:20]]
+        if len(self.violations) > 20:
+            lines.append(f"... and {len(self.violations) - 20} more broken constraints")
+        super().__init__("\n  ".join(lines))
 
 
 #: Words of the messages that pyarrow, GEOS and the threading module give when

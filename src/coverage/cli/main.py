@@ -24,7 +24,7 @@ from coverage.cli.common import EXIT_BAD_INPUT, EXIT_PLANNING_FAILED
 from coverage.cli.interrupts import Interrupted, clean_interrupts
 from coverage.data.i18n import LANGUAGES, get_language, set_language
 from coverage.data.i18n import gettext_ as _
-from coverage.data.i18n.errors import frame_error
+from coverage.data.i18n.errors import frame_error, translate_text
 from coverage.errors import (
     CoverageError,
     InfeasibleScenarioError,
@@ -115,12 +115,14 @@ def _command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except PlanVerificationError as exc:
         logger.debug("plan verification failed", exc_info=True)
         print(
-            f"planning failed: the solved plan breaks {len(exc.violations)} of its model's constraints, "
-            "so nothing was written (please report this with the scenario):",
+            _(
+                "planning failed: the solved plan breaks {n} of its model's constraints, "
+                "so nothing was written (please report this with the scenario):"
+            ).format(n=len(exc.violations)),
             file=sys.stderr,
         )
         for violation in exc.violations:
-            print(f"  {violation}", file=sys.stderr)
+            print(f"  {translate_text(str(violation))}", file=sys.stderr)
         return EXIT_PLANNING_FAILED
     except (CoverageError, OSError) as exc:
         if out_of_resources(exc):

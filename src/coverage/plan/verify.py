@@ -27,7 +27,7 @@ from coverage.data.i18n import N_
 from coverage.errors import PlanVerificationError
 from coverage.plan.verify_model import department_violations, kpi_violations, model_violations
 from coverage.plan.verify_rollout import verify_trajectory
-from coverage.plan.violation import Violation, above, below, kept, slack
+from coverage.plan.violation import Violation, above, below, figure, kept, slack
 
 if TYPE_CHECKING:
     from coverage.plan.plan import Plan
@@ -113,7 +113,7 @@ def _partners(plan: Plan) -> list[Violation]:
     for name in sorted(set(slots["partner"]) - set(known)):
         out.append(
             Violation(
-                "partners", name, 1, 0, f"{name}: " + N_("staffs sites but is not a partner of the plan")
+                N_("partners"), name, 1, 0, f"{name}: " + N_("staffs sites but is not a partner of the plan")
             )
         )
     by_partner = slots.groupby("partner")["slots"].sum()
@@ -122,7 +122,7 @@ def _partners(plan: Plan) -> list[Violation]:
         used = float(by_partner.get(name, 0))
         out.append(
             above(
-                "partner budget",
+                N_("partner budget"),
                 name,
                 used,
                 partner.slots,
@@ -131,7 +131,7 @@ def _partners(plan: Plan) -> list[Violation]:
         )
         out.append(
             below(
-                "partner minimum advisors",
+                N_("partner minimum advisors"),
                 name,
                 used,
                 partner.min_advisors * partner.slots_per_advisor,
@@ -141,7 +141,7 @@ def _partners(plan: Plan) -> list[Violation]:
         staffed = int((per_site.loc[name] > 0).sum()) if name in per_site.index.get_level_values(0) else 0
         out.append(
             below(
-                "partner minimum sites",
+                N_("partner minimum sites"),
                 name,
                 staffed,
                 partner.min_sites,
@@ -153,7 +153,7 @@ def _partners(plan: Plan) -> list[Violation]:
             for site_id in worst[worst > partner.max_slots_per_site].index:
                 out.append(
                     above(
-                        "slots per site",
+                        N_("slots per site"),
                         f"{name} at {site_id}",
                         float(worst[site_id]),
                         partner.max_slots_per_site,
@@ -168,7 +168,7 @@ def _partners(plan: Plan) -> list[Violation]:
             if owner is not None and not pd.isna(owner) and not sharing.may_use(row.partner, str(owner)):
                 out.append(
                     Violation(
-                        "sharing",
+                        N_("sharing"),
                         f"{row.partner} at {row.site_id}",
                         row.slots,
                         0,
@@ -186,7 +186,9 @@ def _sites(plan: Plan) -> list[Violation]:
     out: list[Violation | None] = []
     open_ids = set(sites["site_id"])
     for site_id in sorted(set(slots["site_id"]) - open_ids):
-        out.append(Violation("open sites", site_id, 1, 0, f"{site_id}: " + N_("has slots but is not open")))
+        out.append(
+            Violation(N_("open sites"), site_id, 1, 0, f"{site_id}: " + N_("has slots but is not open"))
+        )
     total = slots.groupby("site_id")["slots"].sum()
     if len(slots):
         capacity = (
@@ -198,7 +200,7 @@ def _sites(plan: Plan) -> list[Violation]:
             if site_id in capacity.index:
                 out.append(
                     above(
-                        "site capacity",
+                        N_("site capacity"),
                         site_id,
                         float(used),
                         float(capacity[site_id]),
@@ -213,7 +215,7 @@ def _sites(plan: Plan) -> list[Violation]:
         for site_id, served in served_at.items():
             out.append(
                 above(
-                    "site serving capacity",
+                    N_("site serving capacity"),
                     site_id,
                     float(served),
                     float(people.get(site_id, 0.0)),
@@ -228,7 +230,7 @@ def _sites(plan: Plan) -> list[Violation]:
         for site_id in sorted(set(flow_at.index) - open_ids):
             out.append(
                 Violation(
-                    "flows",
+                    N_("flows"),
                     site_id,
                     float(flow_at[site_id]),
                     0,
@@ -240,13 +242,13 @@ def _sites(plan: Plan) -> list[Violation]:
             if abs(flow - served) > slack(served):
                 out.append(
                     Violation(
-                        "site table",
+                        N_("site table"),
                         site_id,
                         float(served),
                         flow,
                         f"{site_id}: "
                         + N_("need served {num_served} but its flows sum to {num_flow}").format(
-                            num_served=f"{served:,.4g}", num_flow=f"{flow:,.4g}"
+                            num_served=figure(served), num_flow=figure(flow)
                         ),
                     )
                 )
@@ -262,7 +264,7 @@ def _sites(plan: Plan) -> list[Violation]:
                 )
                 out.append(
                     above(
-                        "partner serving capacity",
+                        N_("partner serving capacity"),
                         partner.name,
                         value,
                         limit,
@@ -281,37 +283,37 @@ def _units(plan: Plan) -> list[Violation]:
     for k in np.flatnonzero(served > need + 1e-3 + 1e-6 * need):
         out.append(
             Violation(
-                "unit need",
+                N_("unit need"),
                 ids[k],
                 served[k],
                 need[k],
                 f"{ids[k]}: "
                 + N_("served {num_served} above its need {num_need}").format(
-                    num_served=f"{served[k]:,.4g}", num_need=f"{need[k]:,.4g}"
+                    num_served=figure(served[k]), num_need=figure(need[k])
                 ),
             )
         )
     for k in np.flatnonzero(served < -1e-9):
         out.append(
             Violation(
-                "unit need",
+                N_("unit need"),
                 ids[k],
                 served[k],
                 0,
-                f"{ids[k]}: " + N_("served {num_served} is negative").format(num_served=f"{served[k]:,.4g}"),
+                f"{ids[k]}: " + N_("served {num_served} is negative").format(num_served=figure(served[k])),
             )
         )
     reached = units["reached"].to_numpy(dtype=bool)
     for k in np.flatnonzero(~reached & (served > 1e-3)):
         out.append(
             Violation(
-                "reach",
+                N_("reach"),
                 ids[k],
                 served[k],
                 0,
                 f"{ids[k]}: "
                 + N_("served {num_served} but no open site within reach").format(
-                    num_served=f"{served[k]:,.4g}"
+                    num_served=figure(served[k])
                 ),
             )
         )
@@ -321,13 +323,13 @@ def _units(plan: Plan) -> list[Violation]:
         for k in np.flatnonzero(np.abs(by_unit - served) > 1e-3 + 1e-6 * np.abs(served)):
             out.append(
                 Violation(
-                    "unit table",
+                    N_("unit table"),
                     ids[k],
                     served[k],
                     by_unit[k],
                     f"{ids[k]}: "
                     + N_("served {num_served} but its flows sum to {num_flow}").format(
-                        num_served=f"{served[k]:,.4g}", num_flow=f"{by_unit[k]:,.4g}"
+                        num_served=figure(served[k]), num_flow=figure(by_unit[k])
                     ),
                 )
             )

@@ -17,7 +17,7 @@ import pandas as pd
 
 from coverage.data.i18n import N_
 from coverage.inputs.rules import quota
-from coverage.plan.violation import Violation, above, below, kept, slack
+from coverage.plan.violation import Violation, above, below, figure, kept, slack
 
 if TYPE_CHECKING:
     from coverage.plan.plan import Plan
@@ -47,7 +47,7 @@ def model_violations(plan: Plan) -> list[Violation]:
     if c.max_sites is not None:
         out.append(
             above(
-                "site count",
+                N_("site count"),
                 "open sites",
                 opened,
                 c.max_sites,
@@ -57,7 +57,7 @@ def model_violations(plan: Plan) -> list[Violation]:
     if c.exact_sites is not None and opened != c.exact_sites:
         out.append(
             Violation(
-                "site count",
+                N_("site count"),
                 "open sites",
                 opened,
                 c.exact_sites,
@@ -70,7 +70,7 @@ def model_violations(plan: Plan) -> list[Violation]:
         cost = float(sites["cost"].sum()) if "cost" in sites.columns else float(opened)
         out.append(
             above(
-                "budget",
+                N_("budget"),
                 "open sites",
                 cost,
                 c.budget,
@@ -81,19 +81,19 @@ def model_violations(plan: Plan) -> list[Violation]:
     for site_id in c.forced:
         if site_id not in open_ids:
             out.append(
-                Violation("forced sites", site_id, 0, 1, f"{site_id}: " + N_("forced open but closed"))
+                Violation(N_("forced sites"), site_id, 0, 1, f"{site_id}: " + N_("forced open but closed"))
             )
     for site_id in c.closed:
         if site_id in open_ids:
             out.append(
                 Violation(
-                    "closed sites", site_id, 1, 0, f"{site_id}: " + N_("closed by the scenario but open")
+                    N_("closed sites"), site_id, 1, 0, f"{site_id}: " + N_("closed by the scenario but open")
                 )
             )
     if c.target is not None:
         out.append(
             below(
-                "target",
+                N_("target"),
                 "need served",
                 plan.served_need,
                 c.target,
@@ -108,7 +108,7 @@ def model_violations(plan: Plan) -> list[Violation]:
         for unit_id in missed["unit_id"].astype(str).head(20):
             out.append(
                 Violation(
-                    "every unit reached",
+                    N_("every unit reached"),
                     unit_id,
                     0,
                     1,
@@ -129,7 +129,7 @@ def _capacities(plan: Plan, column: str, fill_forced: bool) -> list[Violation | 
         if site is None or (isinstance(site, float) and np.isnan(site)) or str(site) not in open_ids:
             out.append(
                 Violation(
-                    "assignment",
+                    N_("assignment"),
                     str(unit["unit_id"]),
                     0,
                     1,
@@ -139,13 +139,13 @@ def _capacities(plan: Plan, column: str, fill_forced: bool) -> list[Violation | 
         elif abs(float(unit["served"]) - float(unit["need"])) > slack(float(unit["need"])):
             out.append(
                 Violation(
-                    "assignment",
+                    N_("assignment"),
                     str(unit["unit_id"]),
                     float(unit["served"]),
                     float(unit["need"]),
                     f"{unit['unit_id']}: "
                     + N_("served {num_served} at {site_id}, not its whole need {num_need}").format(
-                        num_served=f"{unit['served']:,.4g}", site_id=site, num_need=f"{unit['need']:,.4g}"
+                        num_served=figure(unit["served"]), site_id=site, num_need=figure(unit["need"])
                     ),
                 )
             )
@@ -157,7 +157,7 @@ def _capacities(plan: Plan, column: str, fill_forced: bool) -> list[Violation | 
         used = float(load.get(site_id, 0.0))
         out.append(
             above(
-                "site capacity",
+                N_("site capacity"),
                 site_id,
                 used,
                 limit,
@@ -167,7 +167,7 @@ def _capacities(plan: Plan, column: str, fill_forced: bool) -> list[Violation | 
         if fill_forced and site_id in forced:
             out.append(
                 below(
-                    "forced site filled",
+                    N_("forced site filled"),
                     site_id,
                     used,
                     limit,
@@ -206,10 +206,10 @@ def department_violations(plan: Plan) -> list[Violation]:
     at_least_advisors = N_("advisors {num_value}, below the minimum {num_limit}")
     at_most_advisors = N_("advisors {num_value}, above the limit {num_limit}")
     for name, value, series, template in (
-        ("department minimum sites", rules.min_sites, open_by_dep, at_least_sites),
-        ("department maximum sites", rules.max_sites, open_by_dep, at_most_sites),
-        ("department minimum advisors", rules.min_advisors, advisors_by_dep, at_least_advisors),
-        ("department maximum advisors", rules.max_advisors, advisors_by_dep, at_most_advisors),
+        (N_("department minimum sites"), rules.min_sites, open_by_dep, at_least_sites),
+        (N_("department maximum sites"), rules.max_sites, open_by_dep, at_most_sites),
+        (N_("department minimum advisors"), rules.min_advisors, advisors_by_dep, at_least_advisors),
+        (N_("department maximum advisors"), rules.max_advisors, advisors_by_dep, at_most_advisors),
     ):
         for dep, bound in quota(value, deps).items():
             figure = float(series.get(dep, 0))
@@ -220,7 +220,7 @@ def department_violations(plan: Plan) -> list[Violation]:
         if served != rules.serve_exactly:
             out.append(
                 Violation(
-                    "departments served",
+                    N_("departments served"),
                     "departments",
                     served,
                     rules.serve_exactly,
@@ -236,7 +236,7 @@ def department_violations(plan: Plan) -> list[Violation]:
                 need = float(per_dep.loc[dep, "need"])
                 out.append(
                     below(
-                        "department minimum share",
+                        N_("department minimum share"),
                         N_("department {dep}").format(dep=dep),
                         float(per_dep.loc[dep, "served"]),
                         share * need,
@@ -268,7 +268,7 @@ def kpi_violations(plan: Plan) -> list[Violation]:
         if not (math.isclose(value, expected, rel_tol=1e-9, abs_tol=1e-6)):
             out.append(
                 Violation(
-                    "KPI totals",
+                    N_("KPI totals"),
                     f"{table}.{column}",
                     value,
                     expected,

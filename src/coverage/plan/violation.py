@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Violation", "above", "below", "kept", "slack"]
+__all__ = ["Violation", "above", "below", "figure", "kept", "slack"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,17 @@ def slack(limit: float) -> float:
     return 1e-3 + 1e-6 * abs(limit)
 
 
+def figure(value: float) -> str:
+    """A plan's figure in a message: four significant digits, whole numbers from 10,000 (never ``1e+04``).
+
+    Examples
+    --------
+    >>> figure(5), figure(2.71828), figure(59180.4), figure(1e9)
+    ('5', '2.718', '59,180', '1,000,000,000')
+    """
+    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+
+
 def above(
     check: str, subject: str, value: float, limit: float, template: str, **fields: str
 ) -> Violation | None:
@@ -70,7 +81,7 @@ def above(
     True
     """
     if value > limit + slack(limit):
-        text = template.format(num_value=f"{value:,.4g}", num_limit=f"{limit:,.4g}", **fields)
+        text = template.format(num_value=figure(value), num_limit=figure(limit), **fields)
         return Violation(check, subject, value, limit, f"{subject}: {text}")
     return None
 
@@ -88,7 +99,7 @@ def below(
     target: need served: need served 90, below the minimum 100
     """
     if value < limit - slack(limit):
-        text = template.format(num_value=f"{value:,.4g}", num_limit=f"{limit:,.4g}", **fields)
+        text = template.format(num_value=figure(value), num_limit=figure(limit), **fields)
         return Violation(check, subject, value, limit, f"{subject}: {text}")
     return None
 

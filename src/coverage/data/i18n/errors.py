@@ -23,7 +23,7 @@ from functools import cache
 
 from coverage.data.i18n import _CATALOGUES, _LOCALES, N_, format_number, get_language, gettext_
 
-__all__ = ["PYDANTIC_MESSAGES", "frame_error", "translate_text"]
+__all__ = ["ERROR_FRAMES", "PYDANTIC_MESSAGES", "frame_error", "translate_text"]
 
 #: The scenario validator's (pydantic's) messages planners meet most, for the catalogue.
 PYDANTIC_MESSAGES = (
@@ -39,6 +39,12 @@ PYDANTIC_MESSAGES = (
     N_("Input should be a valid integer, unable to parse string as an integer"),
     N_("Input should be a valid number, unable to parse string as a number"),
     N_("Input should be a valid integer, got a number with a fractional part"),
+)
+
+#: The frames of the library's error messages made in the errors stage, which cannot mark them itself.
+ERROR_FRAMES = (
+    N_("the plan breaks {num_count} of its model's constraints:"),
+    N_("... and {num_count} more broken constraints"),
 )
 
 _COUNT = re.compile(r"^(\d+) problems?:", re.MULTILINE)
@@ -151,7 +157,7 @@ def _line(text: str, depth: int) -> str:
         rest = text[cut + 2 :]
         translated = _translate(rest, depth)
         if translated != rest:
-            head = ": ".join(gettext_(part) for part in text[:cut].split(": "))
+            head = ": ".join(_translate(part, depth + 1) for part in text[:cut].split(": "))
             return f"{head}: {translated}"
         start = cut + 2
     return text
