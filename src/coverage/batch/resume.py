@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from coverage.data.i18n import N_
+
 __all__ = ["KNOWN_STATUSES", "case_fingerprint", "resume_problem", "seal"]
 
 #: Statuses a case file may hold.
@@ -127,16 +129,16 @@ def resume_problem(record: object, fingerprint: str | None) -> str | None:
     'served_need 123,456,789 is above reached_need 95 (served need cannot exceed the need within reach)'
     """
     if not isinstance(record, dict):
-        return "it is not a JSON object"
+        return N_("it is not a JSON object")
     if fingerprint is None:
-        return "its scenario or data files cannot be read now"
+        return N_("its scenario or data files cannot be read now")
     if record.get("checksum") != _checksum({k: v for k, v in record.items() if k != "checksum"}):
-        return "its checksum does not match its content (the file was edited or damaged)"
+        return N_("its checksum does not match its content (the file was edited or damaged)")
     if record.get("scenario") != fingerprint:
-        return "it holds the result of another scenario or other data"
+        return N_("it holds the result of another scenario or other data")
     status = record.get("status")
     if status not in KNOWN_STATUSES:
-        return f"unknown status {status!r}"
+        return N_("unknown status {status}").format(status=repr(status))
     if status not in ("optimal", "feasible"):
         return None
     return _bound_problem(record)
@@ -147,23 +149,27 @@ def _bound_problem(record: Mapping[str, Any]) -> str | None:
     values = {name: record.get(name) for name in names}
     for name, value in values.items():
         if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-            return f"{name} is {value!r}, not a finite number"
+            return N_("{name} is {value}, not a finite number").format(name=name, value=repr(value))
         if value < 0:
-            return f"{name} is {value:,.6g}, below 0"
+            return N_("{name} is {num_value}, below 0").format(name=name, num_value=f"{value:,.6g}")
     served, reached, total, share = (float(values[name]) for name in names)  # type: ignore[arg-type]
     slack = _TOLERANCE * max(1.0, total)
     if served > reached + slack:
-        return (
-            f"served_need {served:,.0f} is above reached_need {reached:,.0f} "
+        return N_(
+            "served_need {num_served} is above reached_need {num_reached} "
             "(served need cannot exceed the need within reach)"
-        )
+        ).format(num_served=f"{served:,.0f}", num_reached=f"{reached:,.0f}")
     if reached > total + slack:
-        return f"reached_need {reached:,.0f} is above total_need {total:,.0f}"
+        return N_("reached_need {num_reached} is above total_need {num_total}").format(
+            num_reached=f"{reached:,.0f}", num_total=f"{total:,.0f}"
+        )
     if share > 1 + _TOLERANCE or (total > 0 and abs(share - served / total) > 1e-6):
-        return f"served_share {share:.6g} does not match served_need / total_need"
+        return N_("served_share {num_share} does not match served_need / total_need").format(
+            num_share=f"{share:.6g}"
+        )
     sites = record.get("open_sites")
     if not isinstance(sites, int) or isinstance(sites, bool) or sites < 0:
-        return f"open_sites is {sites!r}, not a count"
+        return N_("open_sites is {value}, not a count").format(value=repr(sites))
     return None
 
 

@@ -41,6 +41,7 @@ import pandas as pd
 
 from coverage.batch.grid import Case, read_grid, validate_cases
 from coverage.batch.resume import case_fingerprint, resume_problem, seal
+from coverage.data.i18n import N_
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -331,7 +332,7 @@ def _read_record(path: Path, fingerprint: str | None) -> tuple[dict[str, Any] | 
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None, "cannot be read as JSON"
+        return None, N_("cannot be read as JSON")
     problem = resume_problem(record, fingerprint)
     return (None, problem) if problem is not None else (record, None)
 

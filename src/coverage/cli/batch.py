@@ -124,7 +124,11 @@ def _batch(args: argparse.Namespace) -> int:
             )
         )
     for case_id, reason in result.discarded.items():
-        print(_("case {case} run again: its earlier case file {reason}").format(case=case_id, reason=reason))
+        print(
+            _("case {case} run again: its earlier case file {reason}").format(
+                case=case_id, reason=translate_text(reason)
+            )
+        )
     for name, path in result.files.items():
         print(f"{_(name.replace('_', ' '))}: {path}")
     bad = result.not_ok
