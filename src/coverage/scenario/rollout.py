@@ -34,6 +34,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from coverage.data.i18n import N_
 from coverage.inputs.rollout import PartnerRollout, Rollout, Wave, linear_ramp
 from coverage.scenario.tables import _Table
 
@@ -51,7 +52,11 @@ def _month(value: object) -> object:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-        raise ValueError(f"not a month: {value!r}; write it as YYYY-MM (2022-04) or a date (2022-04-01)")
+        raise ValueError(
+            N_("not a month: {value}; write it as YYYY-MM (2022-04) or a date (2022-04-01)").format(
+                value=repr(value)
+            )
+        )
     return value
 
 
@@ -62,7 +67,9 @@ def _ramp(value: object) -> object:
     if isinstance(value, list):
         for share in value:
             if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
-                raise ValueError(f"ramp shares are numbers in [0, 1], got {share!r}")
+                raise ValueError(
+                    N_("ramp shares are numbers in [0, 1], got {num_value}").format(num_value=repr(share))
+                )
         return [float(s) for s in value]
     return value
 
@@ -84,7 +91,7 @@ class _RampKeys(_Table):
     @model_validator(mode="after")
     def _one_ramp(self) -> _RampKeys:
         if self.ramp is not None and self.ramp_months is not None:
-            raise ValueError("give `ramp` (the shares) or `ramp_months` (equal steps), not both")
+            raise ValueError(N_("give `ramp` (the shares) or `ramp_months` (equal steps), not both"))
         return self
 
     def shares(self) -> tuple[float, ...] | None:
@@ -114,20 +121,31 @@ def rollout_problems(
     """Problems of ``[rollout]`` against the partners, horizon and model (key path, message)."""
     out: list[tuple[tuple[str, ...], str]] = []
     if model != "staffing":
-        out.append((("rollout",), f"a rollout phases a staffing plan; objective.model is {model!r}"))
+        out.append(
+            (
+                ("rollout",),
+                N_("a rollout phases a staffing plan; objective.model is {model}").format(model=repr(model)),
+            )
+        )
     first, last = dt.date(start.year, start.month, 1), dt.date(until.year, until.month, 1)
     for name, partner in spec.partners.items():
         if name not in advisors:
-            known = ", ".join(f"`{p}`" for p in advisors) or "none"
-            out.append((("rollout", "partners", name), f"unknown partner `{name}`; partners: {known}"))
+            known = ", ".join(f"`{p}`" for p in advisors)
+            text = (
+                N_("unknown partner `{name}`; partners: {names}").format(name=name, names=known)
+                if known
+                else N_("unknown partner `{name}`; the scenario has no [partners] table").format(name=name)
+            )
+            out.append((("rollout", "partners", name), text))
             continue
         total = sum(w.advisors for w in partner.waves.values())
         if total > advisors[name]:
             out.append(
                 (
                     ("rollout", "partners", name, "waves"),
-                    f"the waves hold {total} advisors, more than the {advisors[name]} of "
-                    f"partners.{name}.advisors",
+                    N_("the waves hold {num_total} advisors, more than the {num_advisors} of {key}").format(
+                        num_total=total, num_advisors=advisors[name], key=f"partners.{name}.advisors"
+                    ),
                 )
             )
         for wave_name, wave in partner.waves.items():
@@ -136,7 +154,9 @@ def rollout_problems(
                 out.append(
                     (
                         ("rollout", "partners", name, "waves", wave_name, "start"),
-                        f"{month:%Y-%m} is outside the horizon {first:%Y-%m} to {last:%Y-%m}",
+                        N_("{month} is outside the horizon {first} to {last}").format(
+                            month=f"{month:%Y-%m}", first=f"{first:%Y-%m}", last=f"{last:%Y-%m}"
+                        ),
                     )
                 )
     return out

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
+from coverage.data.i18n import N_
 from coverage.inputs.partners import Horizon, Partner, Sharing
 from coverage.inputs.rollout import Rollout
 from coverage.inputs.rules import DepartmentRules
@@ -98,42 +99,60 @@ class Scenario(_Table):
         """Problems spanning several tables, as ``(key path, message)`` pairs."""
         out: list[tuple[tuple[str, ...], str]] = []
         if not self.sites:
-            out.append((("sites",), "no site layer; add a [sites.<layer>] table"))
+            out.append((("sites",), N_("no site layer; add a [sites.<layer>] table")))
         known = sorted(set(self.partners) | {layer.partner for layer in self.sites.values()})
         for partner, owners in self.sharing.items():
             for name in [partner, *owners]:
                 if name not in known:
                     out.append(
-                        (("sharing", partner), f"unknown partner `{name}`; {closest(name, tuple(known))}")
+                        (
+                            ("sharing", partner),
+                            N_("unknown partner `{name}`; {message}").format(
+                                name=name, message=closest(name, tuple(known))
+                            ),
+                        )
                     )
         if self.horizon.until <= self.horizon.start:
             out.append(
                 (
                     ("horizon", "until"),
-                    f"{self.horizon.until} must come after start ({self.horizon.start})",
+                    N_("{until} must come after start ({start})").format(
+                        until=self.horizon.until, start=self.horizon.start
+                    ),
                 )
             )
         model = self.objective.model
         if model in ("p_median", "p_center") and self.objective.p is None:
-            out.append((("objective", "p"), f"model {model!r} needs p, the number of sites to open"))
+            out.append(
+                (
+                    ("objective", "p"),
+                    N_("model {model} needs p, the number of sites to open").format(model=repr(model)),
+                )
+            )
         if model not in ("p_median", "p_center") and self.objective.p is not None:
-            out.append((("objective", "p"), f"p applies to p_median and p_center only, not {model!r}"))
+            out.append(
+                (
+                    ("objective", "p"),
+                    N_("p applies to p_median and p_center only, not {model}").format(model=repr(model)),
+                )
+            )
         if model == "staffing" and not self.partners:
-            out.append((("partners",), "model 'staffing' needs at least one [partners.<name>] table"))
+            out.append((("partners",), N_("model 'staffing' needs at least one [partners.<name>] table")))
         for name, layer in self.sites.items():
             if layer.shortlist_departments is not None and layer.shortlist is None:
                 out.append(
                     (
                         ("sites", name, "shortlist_departments"),
-                        "needs `shortlist`, the number of sites to keep",
+                        N_("needs `shortlist`, the number of sites to keep"),
                     )
                 )
             elif layer.shortlist is not None and layer.shortlist < (layer.shortlist_departments or 0):
                 out.append(
                     (
                         ("sites", name, "shortlist_departments"),
-                        f"{layer.shortlist_departments} departments cannot be served by "
-                        f"{layer.shortlist} shortlisted sites",
+                        N_(
+                            "{num_departments} departments cannot be served by {num_sites} shortlisted sites"
+                        ).format(num_departments=layer.shortlist_departments, num_sites=layer.shortlist),
                     )
                 )
         demand = self.demand
@@ -142,21 +161,25 @@ class Scenario(_Table):
                 out.append(
                     (
                         ("demand", "qpv_units"),
-                        "QPV units are split out of the communes' units, which `demand.source` replaces; "
-                        'remove `qpv_units` (or set it to "none"), or give a `qpv_column` in the file',
+                        N_(
+                            "QPV units are split out of the communes' units, which `demand.source` replaces; "
+                            'remove `qpv_units` (or set it to "none"), or give a `qpv_column` in the file'
+                        ),
                     )
                 )
             if demand.use_fragility:
                 out.append(
                     (
                         ("demand", "use_fragility"),
-                        "the fragility index scales the communes' need, which `demand.source` replaces; "
-                        "set use_fragility = false or put the fragility into the file's need",
+                        N_(
+                            "the fragility index scales the communes' need, which `demand.source` replaces; "
+                            "set use_fragility = false or put the fragility into the file's need"
+                        ),
                     )
                 )
         else:
             for key in [k for k in DemandSpec.FILE_KEYS if getattr(demand, k) is not None]:
-                out.append((("demand", key), "applies to a demand file only: set `demand.source` too"))
+                out.append((("demand", key), N_("applies to a demand file only: set `demand.source` too")))
         if self.rollout is not None:
             advisors = {name: spec.advisors for name, spec in self.partners.items()}
             out += rollout_problems(
@@ -164,14 +187,16 @@ class Scenario(_Table):
             )
         if self.access.rule == "travel_time_matrix" and self.access.table is None:
             out.append(
-                (("access", "table"), "rule 'travel_time_matrix' needs `table`, a CSV or Parquet path")
+                (("access", "table"), N_("rule 'travel_time_matrix' needs `table`, a CSV or Parquet path"))
             )
         if self.access.rule == "road_time" and self.access.extract is None:
             out.append(
                 (
                     ("access", "extract"),
-                    "rule 'road_time' needs `extract`, an OpenStreetMap .osm.pbf file "
-                    "(`coverage-plan data list` says where to get one)",
+                    N_(
+                        "rule 'road_time' needs `extract`, an OpenStreetMap .osm.pbf file "
+                        "(`coverage-plan data list` says where to get one)"
+                    ),
                 )
             )
         return out

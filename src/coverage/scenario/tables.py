@@ -93,7 +93,9 @@ def _department(value: object) -> str:
     code = f"{value:02d}" if isinstance(value, int) and not isinstance(value, bool) else value
     if not isinstance(code, str) or not _DEPARTMENT.match(code.strip().upper()):
         raise ValueError(
-            f"invalid department code {value!r}: expected '01'..'95', '2A', '2B' or '971'..'978'"
+            N_("invalid department code {value}: expected '01'..'95', '2A', '2B' or '971'..'978'").format(
+                value=repr(value)
+            )
         )
     return code.strip().upper()
 
@@ -106,9 +108,13 @@ def _per_department(value: object) -> object:
     out: dict[str, int | float] = {}
     for code, number in numbers:
         if isinstance(number, bool) or not isinstance(number, int | float):
-            raise ValueError(f"expected a number or a table of department -> number, got {number!r}")
+            raise ValueError(
+                N_("expected a number or a table of department -> number, got {value}").format(
+                    value=repr(number)
+                )
+            )
         if not number >= 0:
-            raise ValueError(f"must be >= 0, got {number!r}")
+            raise ValueError(N_("must be >= 0, got {num_value}").format(num_value=repr(number)))
         if code:
             out[_department(code)] = number
     return out if isinstance(value, dict) else value
@@ -119,7 +125,9 @@ def _share(value: object) -> object:
     numbers = value.values() if isinstance(value, dict) else [] if value is None else [value]
     for number in numbers:
         if isinstance(number, int | float) and number > 1:
-            raise ValueError(f"min_share is a share in [0, 1], got {number!r}")
+            raise ValueError(
+                N_("min_share is a share in [0, 1], got {num_value}").format(num_value=repr(number))
+            )
     return value
 
 
@@ -128,7 +136,9 @@ def _date(value: object) -> object:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"not a date: {value!r}; write it as YYYY-MM-DD") from None
+            raise ValueError(
+                N_("not a date: {value}; write it as YYYY-MM-DD").format(value=repr(value))
+            ) from None
     return value
 
 
@@ -152,7 +162,9 @@ class TerritorySpec(_Table):
         if isinstance(value, list):
             return [_department(code) for code in value]
         if value != "all":
-            raise ValueError(f'expected "all" or a list of department codes, got {value!r}')
+            raise ValueError(
+                N_('expected "all" or a list of department codes, got {value}').format(value=repr(value))
+            )
         return value
 
 
@@ -197,7 +209,11 @@ class DemandSpec(_Table):
     @classmethod
     def _file_source(cls, value: str | None) -> str | None:
         if value is not None and not is_path_like(value):
-            raise ValueError(f"expected a file path such as 'demand.csv' or 'data/units.gpkg', got {value!r}")
+            raise ValueError(
+                N_("expected a file path such as 'demand.csv' or 'data/units.gpkg', got {value}").format(
+                    value=repr(value)
+                )
+            )
         return value
 
     #: Keys that only apply with a ``source``.
@@ -250,8 +266,9 @@ class SiteLayerSpec(_Table):
     def _known_source(cls, value: str) -> str:
         if not is_path_like(value) and value not in SITE_SOURCES:
             raise ValueError(
-                f"unknown site source {value!r}; {closest(value, SITE_SOURCES)} "
-                "(or give a file path such as 'sites.csv')"
+                N_("unknown site source {value}; {message} (or give a file path such as 'sites.csv')").format(
+                    value=repr(value), message=closest(value, SITE_SOURCES)
+                )
             )
         return value
 
@@ -259,13 +276,17 @@ class SiteLayerSpec(_Table):
     def _capacity_column_of_a_file(self) -> SiteLayerSpec:
         if isinstance(self.capacity, str) and not is_path_like(self.source):
             raise ValueError(
-                f"capacity {self.capacity!r} names a column, which only a file source has; "
-                f"give a number of slots for source {self.source!r}"
+                N_(
+                    "capacity {value} names a column, which only a file source has; "
+                    "give a number of slots for source {source}"
+                ).format(value=repr(self.capacity), source=repr(self.source))
             )
         if isinstance(self.cost, str) and not is_path_like(self.source):
             raise ValueError(
-                f"cost {self.cost!r} names a column, which only a file source has; "
-                f"give the cost of one site for source {self.source!r}"
+                N_(
+                    "cost {value} names a column, which only a file source has; "
+                    "give the cost of one site for source {source}"
+                ).format(value=repr(self.cost), source=repr(self.source))
             )
         return self
 
@@ -283,11 +304,17 @@ class PartnerSpec(_Table):
     @model_validator(mode="after")
     def _minimum_within_team(self) -> PartnerSpec:
         if self.min_advisors > self.advisors:
-            raise ValueError(f"min_advisors ({self.min_advisors}) is more than the {self.advisors} advisors")
+            raise ValueError(
+                N_("min_advisors ({num_min}) is more than the {num_advisors} advisors").format(
+                    num_min=self.min_advisors, num_advisors=self.advisors
+                )
+            )
         slots = self.advisors * self.slots_per_advisor
         if self.min_sites > slots:
             raise ValueError(
-                f"min_sites ({self.min_sites}) is more than the partner's {slots} slots (one slot a site)"
+                N_(
+                    "min_sites ({num_min}) is more than the partner's {num_slots} slots (one slot a site)"
+                ).format(num_min=self.min_sites, num_slots=slots)
             )
         return self
 
@@ -335,8 +362,9 @@ class AccessSpec(_Table):
         foreign = [key for key in value if key in cls.model_fields and key not in (*takes, "rule", "decay")]
         if foreign:
             raise ValueError(
-                f"{', '.join(f'`{k}`' for k in foreign)} does not apply to rule {rule!r}, "
-                f"which takes: {', '.join(takes)}"
+                N_("{keys} does not apply to rule {rule}, which takes: {names}").format(
+                    keys=", ".join(f"`{k}`" for k in foreign), rule=repr(rule), names=", ".join(takes)
+                )
             )
         defaults = {key: v for key, v in takes.items() if v is not None and key not in value}
         return {"rule": rule, **value, **defaults}
@@ -366,9 +394,17 @@ class ObjectiveSpec(_Table):
     def _forced_or_closed(self) -> ObjectiveSpec:
         both = sorted(set(self.forced) & set(self.closed))
         if both:
-            raise ValueError(f"site ids both forced and closed: {', '.join(both)}; keep each in one list")
+            raise ValueError(
+                N_("site ids both forced and closed: {ids}; keep each in one list").format(
+                    ids=", ".join(both)
+                )
+            )
         if self.budget is not None and self.model in ("p_median", "p_center"):
-            raise ValueError(f"budget applies to maximal_coverage, set_cover and staffing, not {self.model}")
+            raise ValueError(
+                N_("budget applies to maximal_coverage, set_cover and staffing, not {model}").format(
+                    model=self.model
+                )
+            )
         return self
 
     @model_validator(mode="before")

@@ -39,6 +39,15 @@ PYDANTIC_MESSAGES = (
     N_("Input should be a valid integer, unable to parse string as an integer"),
     N_("Input should be a valid number, unable to parse string as a number"),
     N_("Input should be a valid integer, got a number with a fractional part"),
+    N_("Input should be less than {num_limit}"),
+    N_("Input should be a valid dictionary"),
+    N_("Input should be a valid dictionary or instance of {name}"),
+    N_("Input should be a valid date"),
+    N_("String should have at least {num_limit} character"),
+    N_("String should have at least {num_limit} characters"),
+    # a closed choice (a Literal): "Input should be 'a', 'b' or 'c'"
+    N_("Input should be '{choices}' or '{last}'"),
+    N_("Input should be '{choice}'"),
 )
 
 #: The frames of the library's error messages made in the errors stage, which cannot mark them itself.
