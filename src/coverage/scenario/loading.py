@@ -199,7 +199,9 @@ def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
     keys = tuple(part.strip() for part in key.split("."))
     if not equals or not all(BARE_KEY.match(part) for part in keys):
         raise ScenarioError(
-            f"bad override {text!r}: expected KEY.PATH=VALUE, for example partners.laposte.advisors=120"
+            N_(
+                "bad override {text}: expected KEY.PATH=VALUE, for example partners.laposte.advisors=120"
+            ).format(text=repr(text))
         )
     try:
         value = tomllib.loads(f"value = {raw.strip()}")["value"]
@@ -232,7 +234,7 @@ def _read_chain(
     resolved = path.resolve()
     if resolved in chain:
         names = " -> ".join(p.name for p in (*chain[chain.index(resolved) :], resolved))
-        raise ScenarioError(f"{path}: `extends` cycle: {names}")
+        raise ScenarioError(f"{path}: " + N_("`extends` cycle: {names}").format(names=names))
     data = _read_file(path)
     data.pop("lock", None)  # a lock file's record, checked by load_scenario
     _resolve_paths(data, path.parent)
@@ -241,17 +243,22 @@ def _read_chain(
     if parent is None:
         return data, provenance
     if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: `extends`: expected a file name, received {parent!r}")
+        raise ScenarioError(
+            f"{path}: `extends`: " + N_("expected a file name, received {value}").format(value=repr(parent))
+        )
     parent_path = path.parent / parent
     shipped = _shipped(parent) if not parent_path.is_file() else None
     if shipped is not None:  # a shipped scenario by its name: `extends = "demo"`
         parent_path = shipped
     elif allowed is not None and not _inside(parent_path, allowed):
-        raise ScenarioError(f"{path}: `extends`: {parent_path} {_OUTSIDE}")
+        raise ScenarioError(f"{path}: `extends`: " + _OUTSIDE.format(path=parent_path))
     if not parent_path.is_file():
         raise MissingDataError(
-            f"{path}: `extends` names {parent_path}, which does not exist; give a path relative to "
-            f"{path.name} or the name of a shipped scenario ({', '.join(_shipped_names())})"
+            f"{path}: "
+            + N_(
+                "`extends` names {parent}, which does not exist; give a path relative to "
+                "{name} or the name of a shipped scenario ({names})"
+            ).format(parent=parent_path, name=path.name, names=", ".join(_shipped_names()))
         )
     base, base_provenance = _read_chain(parent_path, (*chain, resolved), allowed)
     return _merge(base, data), {**base_provenance, **provenance}
@@ -273,8 +280,8 @@ def _shipped_names() -> list[str]:
     return sorted(p.stem for p in (geodata_dir() / "scenarios").glob("*.toml"))
 
 
-_OUTSIDE = (
-    "is outside the folders this scenario may read (the uploaded files and the data folder); "
+_OUTSIDE = N_(
+    "{path} is outside the folders this scenario may read (the uploaded files and the data folder); "
     "upload the file instead"
 )
 
@@ -301,7 +308,7 @@ def _outside(data: Mapping[str, Any], allowed: tuple[Path, ...]) -> list[tuple[t
         path = Path(source)
         climbs = ".." in path.parts
         if (path.is_absolute() and not _inside(path, allowed)) or (not path.is_absolute() and climbs):
-            out.append((loc, f"`{'.'.join(loc)}`: {source} {_OUTSIDE}"))
+            out.append((loc, f"`{'.'.join(loc)}`: " + _OUTSIDE.format(path=source)))
     return out
 
 
@@ -329,7 +336,11 @@ def _set(data: dict[str, Any], keys: tuple[str, ...], value: object, text: str) 
         child = node.setdefault(key, {})
         if not isinstance(child, dict):
             where = ".".join(keys[: depth + 1])
-            raise ScenarioError(f"override {text!r}: `{where}` holds {child!r}, not a table")
+            raise ScenarioError(
+                N_("override {text}: `{key}` holds {value}, not a table").format(
+                    text=repr(text), key=where, value=repr(child)
+                )
+            )
         node = child
     node[keys[-1]] = value
 
