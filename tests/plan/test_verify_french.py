@@ -82,3 +82,39 @@ def test_the_cli_lists_the_broken_constraints_in_french(
     assert "  nombre de lieux: lieux ouverts: lieux ouverts 12, au-dessus de la limite 3" in err
     assert "  lieux imposés: not-opened: imposé ouvert mais fermé" in err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_broken_rollout_trajectory_reads_in_french() -> None:
+    """A real rollout plan whose trajectory tables were edited: the rollout checks in French too."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from coverage import Reach, staffing
+    from coverage.inputs.partners import Horizon, Partner
+    from coverage.inputs.rollout import Rollout
+
+    demand = pd.DataFrame({"unit_id": ["u1"], "need": [25.0]})
+    sites = pd.DataFrame({"site_id": ["s1"]})
+    reach = Reach.from_dense(["u1"], ["s1"], [[1]], max_distance=5)
+    horizon = Horizon(dt.date(2022, 1, 1), dt.date(2022, 3, 31))
+    partners = [Partner("p", 1, people_per_slot_month=10.0)]
+    plan = staffing(
+        demand, sites, reach, partners, horizon=horizon, rollout=Rollout(horizon.start, horizon.until)
+    )
+    people = plan.trajectory.people.copy()
+    people.loc[0, "people"] = -1.5
+    cohorts = plan.trajectory.cohorts.copy()
+    cohorts["slots"] = 2
+    trajectory = dataclasses.replace(plan.trajectory, _people=people, _cohorts=cohorts)
+    with pytest.raises(PlanVerificationError) as info:
+        check_plan(dataclasses.replace(plan, trajectory=trajectory))
+    with language("fr"):
+        lines = frame_error(str(info.value)).splitlines()
+    assert "  le cumul ne baisse jamais: u1: -1,5 personnes au mois 1, en dessous de 0" in lines
+    assert "  créneaux des vagues: p à s1 : les vagues placent 2 créneaux, le plan lui en donne 1" in lines
+    capacity = [
+        line for line in lines if line.startswith("  capacité par période: p à s1, mois 1 : capacité ")
+    ]
+    assert capacity and capacity[0].endswith("mais ses vagues servent 20")
+    assert not [line for line in lines[1:] if " people" in line or "slots" in line]  # no English left

@@ -24,8 +24,9 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from coverage.data.i18n import N_
 from coverage.plan.trajectory import Trajectory
-from coverage.plan.violation import Violation
+from coverage.plan.violation import Violation, figure
 
 __all__ = ["verify_trajectory"]
 
@@ -70,11 +71,14 @@ def verify_trajectory(trajectory: Trajectory, static_slots: pd.DataFrame | None 
         for row in frame[frame["people"] < -1e-9].head(20).itertuples(index=False):
             found.append(
                 Violation(
-                    "cumulative never falls",
+                    N_("cumulative never falls"),
                     str(getattr(row, key)),
                     float(row.people),
                     0.0,
-                    f"{getattr(row, key)}: {row.people:,.4g} people in month {int(row.month) + 1}, below 0",
+                    f"{getattr(row, key)}: "
+                    + N_("{num_people} people in month {num_month}, below 0").format(
+                        num_people=figure(row.people), num_month=int(row.month) + 1
+                    ),
                 )
             )
     need = units.set_index("unit_id")["need"] * trajectory.repeat_visits
@@ -84,12 +88,14 @@ def verify_trajectory(trajectory: Trajectory, static_slots: pd.DataFrame | None 
         if total > limit + _slack(limit):
             found.append(
                 Violation(
-                    "unit need over the horizon",
+                    N_("unit need over the horizon"),
                     str(unit_id),
                     float(total),
                     limit,
-                    f"{unit_id}: {total:,.4g} people accompanied, above its need x repeat visits "
-                    f"{limit:,.4g}",
+                    f"{unit_id}: "
+                    + N_(
+                        "{num_people} people accompanied, above its need x repeat visits {num_limit}"
+                    ).format(num_people=figure(total), num_limit=figure(limit)),
                 )
             )
     found += _capacity(trajectory, sites)
@@ -113,24 +119,40 @@ def _capacity(trajectory: Trajectory, sites: pd.DataFrame) -> list[Violation]:
         site_id, partner, month = keys[k]
         out.append(
             Violation(
-                "capacity per period",
+                N_("capacity per period"),
                 f"{partner} at {site_id}",
                 float(capacity[k]),
                 float(limit[k]),
-                f"{partner} at {site_id}, month {month + 1}: capacity {capacity[k]:,.4g} "
-                f"but its waves serve {limit[k]:,.4g}",
+                N_(
+                    "{partner} at {site_id}, month {num_month}: capacity {num_capacity} "
+                    "but its waves serve {num_limit}"
+                ).format(
+                    partner=partner,
+                    site_id=site_id,
+                    num_month=month + 1,
+                    num_capacity=figure(capacity[k]),
+                    num_limit=figure(limit[k]),
+                ),
             )
         )
     for k in np.flatnonzero(served > limit + slack)[:20]:
         site_id, partner, month = keys[k]
         out.append(
             Violation(
-                "capacity per period",
+                N_("capacity per period"),
                 f"{partner} at {site_id}",
                 float(served[k]),
                 float(limit[k]),
-                f"{partner} at {site_id}, month {month + 1}: {served[k]:,.4g} people, "
-                f"above its capacity {limit[k]:,.4g}",
+                N_(
+                    "{partner} at {site_id}, month {num_month}: {num_people} people, "
+                    "above its capacity {num_limit}"
+                ).format(
+                    partner=partner,
+                    site_id=site_id,
+                    num_month=month + 1,
+                    num_people=figure(served[k]),
+                    num_limit=figure(limit[k]),
+                ),
             )
         )
     return out
@@ -146,11 +168,13 @@ def _waves(trajectory: Trajectory, static_slots: pd.DataFrame | None) -> list[Vi
         if used > limit + 1e-9:
             out.append(
                 Violation(
-                    "wave slots",
+                    N_("wave slots"),
                     f"{partner} {wave}",
                     float(used),
                     limit,
-                    f"{partner} {wave}: {used} slots placed, the wave holds {limit:g}",
+                    N_("{partner} {wave}: {num_slots} slots placed, the wave holds {num_limit}").format(
+                        partner=partner, wave=wave, num_slots=used, num_limit=f"{limit:g}"
+                    ),
                 )
             )
     if static_slots is not None:
@@ -161,11 +185,14 @@ def _waves(trajectory: Trajectory, static_slots: pd.DataFrame | None) -> list[Vi
             if used > limit + 1e-9:
                 out.append(
                     Violation(
-                        "wave slots",
+                        N_("wave slots"),
                         f"{partner} at {site_id}",
                         float(used),
                         limit,
-                        f"{partner} at {site_id}: waves place {used} slots, the plan gives it {limit:g}",
+                        N_(
+                            "{partner} at {site_id}: waves place {num_slots} slots, "
+                            "the plan gives it {num_limit}"
+                        ).format(partner=partner, site_id=site_id, num_slots=used, num_limit=f"{limit:g}"),
                     )
                 )
     return out
@@ -186,18 +213,25 @@ def _totals(trajectory: Trajectory, people: pd.DataFrame, sites: pd.DataFrame) -
         for m in np.flatnonzero(~np.isclose(values, by_units, rtol=1e-9, atol=1e-4)):
             out.append(
                 Violation(
-                    "trajectory totals",
+                    N_("trajectory totals"),
                     name,
                     float(values[m]),
                     float(by_units[m]),
-                    f"{name}: month {m + 1} sums to {values[m]:,.6g}, the units to {by_units[m]:,.6g}",
+                    f"{name}: "
+                    + N_("month {num_month} sums to {num_value}, the units to {num_units}").format(
+                        num_month=m + 1, num_value=f"{values[m]:,.6g}", num_units=f"{by_units[m]:,.6g}"
+                    ),
                 )
             )
     total = float(by_units.sum())
     if not math.isclose(trajectory.people_total, total, rel_tol=1e-9, abs_tol=1e-4):
         out.append(
             Violation(
-                "trajectory totals", "people", trajectory.people_total, total, "cumulative total differs"
+                N_("trajectory totals"),
+                "people",
+                trajectory.people_total,
+                total,
+                N_("cumulative total differs"),
             )
         )
     return out
