@@ -1,8 +1,8 @@
 """Stage 6, scenarios: files that say what to plan, run end to end, locked and compared.
 
 - :mod:`coverage.scenario.tables` and :mod:`coverage.scenario.schema`: what a
-  scenario file holds, validated table by table, and its converters to the
-  library's records;
+  scenario file holds, validated table by table (values by
+  :mod:`coverage.scenario.values`), and its converters to the library's records;
 - :mod:`coverage.scenario.loading`: read a file, follow ``extends``, apply
   ``--set`` overrides; :mod:`coverage.scenario.toml_text`: write a scenario back;
 - :mod:`coverage.scenario.datafiles`: which data files a scenario reads and

@@ -1,4 +1,4 @@
-"""The tables of a scenario file, one pydantic model each, and their value checks.
+"""The tables of a scenario file, one pydantic model each (value checks: :mod:`coverage.scenario.values`).
 
 ``[territory]``, ``[demand]``, ``[sites.<layer>]``, ``[partners.<name>]``,
 ``[access]`` (with ``[access.decay]``), ``[objective]``, ``[rules]``,
@@ -10,15 +10,11 @@ converters to the library's records are :class:`coverage.scenario.schema.Scenari
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -27,6 +23,7 @@ from pydantic import (
 
 from coverage.data.i18n import N_
 from coverage.inputs.demand import DEFAULT_ILLECTRONISME_RATE
+from coverage.scenario.values import Date, PerDepartment, Share, closest, department_code, is_path_like
 
 __all__ = [
     "ACCESS_DEFAULTS",
@@ -73,79 +70,6 @@ ACCESS_DEFAULTS: Mapping[str, Mapping[str, object]] = {
     },
 }
 
-_DEPARTMENT = re.compile(r"^(0[1-9]|1[0-9]|2[1-9]|2A|2B|[3-8][0-9]|9[0-5]|97[1-8])$")
-
-
-def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """Hint for an unknown name: ``"did you mean `x`?"`` or the list of valid names."""
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if match:
-        return N_("did you mean `{name}`?").format(name=match[0])
-    return N_("valid: {names}").format(names=", ".join(f"`{c}`" for c in choices) if choices else "none")
-
-
-def is_path_like(source: str) -> bool:
-    """Whether a site ``source`` is a file path (has a folder or a suffix) rather than a name."""
-    return "/" in source or "\\" in source or Path(source).suffix != ""
-
-
-def _department(value: object) -> str:
-    code = f"{value:02d}" if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(code, str) or not _DEPARTMENT.match(code.strip().upper()):
-        raise ValueError(
-            N_("invalid department code {value}: expected '01'..'95', '2A', '2B' or '971'..'978'").format(
-                value=repr(value)
-            )
-        )
-    return code.strip().upper()
-
-
-def _per_department(value: object) -> object:
-    """Check a quota: a number >= 0, or a table of department code -> number."""
-    if value is None:
-        return None
-    numbers = value.items() if isinstance(value, dict) else [("", value)]
-    out: dict[str, int | float] = {}
-    for code, number in numbers:
-        if isinstance(number, bool) or not isinstance(number, int | float):
-            raise ValueError(
-                N_("expected a number or a table of department -> number, got {value}").format(
-                    value=repr(number)
-                )
-            )
-        if not number >= 0:
-            raise ValueError(N_("must be >= 0, got {num_value}").format(num_value=repr(number)))
-        if code:
-            out[_department(code)] = number
-    return out if isinstance(value, dict) else value
-
-
-def _share(value: object) -> object:
-    value = _per_department(value)
-    numbers = value.values() if isinstance(value, dict) else [] if value is None else [value]
-    for number in numbers:
-        if isinstance(number, int | float) and number > 1:
-            raise ValueError(
-                N_("min_share is a share in [0, 1], got {num_value}").format(num_value=repr(number))
-            )
-    return value
-
-
-def _date(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(
-                N_("not a date: {value}; write it as YYYY-MM-DD").format(value=repr(value))
-            ) from None
-    return value
-
-
-PerDepartment = Annotated[int | float | dict[str, int | float] | None, BeforeValidator(_per_department)]
-Share = Annotated[int | float | dict[str, int | float] | None, BeforeValidator(_share)]
-Date = Annotated[dt.date, BeforeValidator(_date)]
-
 
 class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -160,7 +84,7 @@ class TerritorySpec(_Table):
     @classmethod
     def _codes(cls, value: object) -> object:
         if isinstance(value, list):
-            return [_department(code) for code in value]
+            return [department_code(code) for code in value]
         if value != "all":
             raise ValueError(
                 N_('expected "all" or a list of department codes, got {value}').format(value=repr(value))
