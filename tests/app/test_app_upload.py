@@ -10,7 +10,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from coverage.app import upload as app_upload
+from coverage.app import upload_files
 from coverage.app.settings import load_view
 from coverage.app.upload import ColumnMapping, columns_of, read_demand_upload, read_sites_upload, save_upload
 from coverage.errors import CRSError, LayerValidationError
@@ -20,7 +20,7 @@ SITES_CSV = b"code;nom;lng;lat;places\nS1;Gueret;1,8717;46,1714;2\nS2;Limoges;1.
 
 
 def test_too_large_files_are_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app_upload, "MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr(upload_files, "MAX_UPLOAD_BYTES", 10)  # the checks live there since the split
     with pytest.raises(LayerValidationError, match=r"sites.csv: file is 0.0 MB, above the 0 MB limit"):
         save_upload("sites.csv", SITES_CSV, tmp_path)
     assert not list(tmp_path.iterdir())

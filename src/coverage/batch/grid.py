@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coverage.data.i18n import N_
 from coverage.errors import CoverageError, MissingDataError, ScenarioError
 from coverage.scenario.loading import toml_value
 
@@ -114,7 +115,9 @@ def read_grid(path: str | Path) -> list[Case]:
     """
     path = Path(path)
     if not path.is_file():
-        raise MissingDataError(f"grid file {path} does not exist; check the path and the current folder")
+        raise MissingDataError(
+            N_("grid file {path} does not exist; check the path and the current folder").format(path=path)
+        )
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -129,13 +132,17 @@ def cases_from_mapping(data: Mapping[str, Any], *, source: str = "grid") -> list
     unknown = sorted(set(data) - {"grid", "cases"})
     if unknown:
         problems.append(
-            f"{source}: unknown table(s) {', '.join(f'`{k}`' for k in unknown)}; "
-            "a grid file has `[grid]` and/or `[[cases]]`"
+            f"{source}: "
+            + N_("unknown table(s) {names}; a grid file has `[grid]` and/or `[[cases]]`").format(
+                names=", ".join(f"`{k}`" for k in unknown)
+            )
         )
     axes: dict[str, list[Any]] = {}
     grid = data.get("grid", {})
     if not isinstance(grid, Mapping):
-        problems.append(f"{source}: `grid` must be a table of KEY.PATH = [values] or {{ start, stop, step }}")
+        problems.append(
+            f"{source}: " + N_("`grid` must be a table of KEY.PATH = [values] or { start, stop, step }")
+        )
         grid = {}
     for key, spec in _flatten(grid).items():
         values = _axis(spec, f"{source}: `grid.{key}`", problems)
@@ -145,30 +152,40 @@ def cases_from_mapping(data: Mapping[str, Any], *, source: str = "grid") -> list
     if axes:
         count = math.prod(len(v) for v in axes.values())
         if count > _MAX_CASES:
-            problems.append(f"{source}: `grid` makes {count:,} cases; at most {_MAX_CASES:,}")
+            problems.append(
+                f"{source}: "
+                + N_("`grid` makes {num_count} cases; at most {num_max}").format(
+                    num_count=f"{count:,}", num_max=f"{_MAX_CASES:,}"
+                )
+            )
         else:
             for combo in itertools.product(*axes.values()):
                 cases.append(Case(len(cases), dict(zip(axes, combo, strict=True))))
     explicit = data.get("cases", [])
     if not isinstance(explicit, list) or not all(isinstance(c, Mapping) for c in explicit):
-        problems.append(f"{source}: `cases` must be an array of tables: [[cases]]")
+        problems.append(f"{source}: " + N_("`cases` must be an array of tables: [[cases]]"))
         explicit = []
     for number, table in enumerate(explicit, start=1):
         table = dict(table)
         name = table.pop("name", "")
         if not isinstance(name, str):
-            problems.append(f"{source}: `cases` #{number}: `name` must be text, received {name!r}")
+            problems.append(
+                f"{source}: `cases` #{number}: "
+                + N_("`name` must be text, received {value}").format(value=repr(name))
+            )
             name = ""
         cases.append(Case(len(cases), _flatten(table), name))
     if not cases and not problems:
-        problems.append(f"{source}: no cases; add a `[grid]` table or `[[cases]]` entries")
+        problems.append(f"{source}: " + N_("no cases; add a `[grid]` table or `[[cases]]` entries"))
     seen: dict[str, Case] = {}
     for case in cases:
         first = seen.setdefault(case.case_id, case)
         if first is not case:
             problems.append(
-                f"{source}: case {case.index + 1} ({case.label()}) repeats case {first.index + 1}; "
-                "remove one of them"
+                f"{source}: "
+                + N_("case {num_case} ({label}) repeats case {num_first}; remove one of them").format(
+                    num_case=case.index + 1, label=case.label(), num_first=first.index + 1
+                )
             )
     if problems:
         raise ScenarioError(problems)
@@ -219,7 +236,9 @@ def validate_cases(scenario_path: str | Path, cases: Sequence[Case], *, source: 
         for message, where in problems.items():
             listed = "; ".join(f"{c.index + 1} ({c.label(names)})" for c in where[:3])
             more = f" and {len(where) - 3} more" if len(where) > 3 else ""
-            lines.append(f"{source}: {message} [case {listed}{more}]")
+            lines.append(
+                f"{source}: " + N_("{message} [case {cases}]").format(message=message, cases=listed + more)
+            )
         raise ScenarioError(lines)
 
 
@@ -249,7 +268,7 @@ def _is_range(value: Mapping[str, Any]) -> bool:
 def _axis(spec: Any, where: str, problems: list[str]) -> list[Any] | None:
     if isinstance(spec, list):
         if not spec:
-            problems.append(f"{where}: empty list of values; give at least one")
+            problems.append(f"{where}: " + N_("empty list of values; give at least one"))
             return None
         return spec
     if isinstance(spec, Mapping):
@@ -263,17 +282,27 @@ def _range(spec: Mapping[str, Any], where: str, problems: list[str]) -> list[Any
     bad = [k for k, v in bounds.items() if isinstance(v, bool) or not isinstance(v, int | float)]
     if bad:
         received = ", ".join(f"{k} = {bounds[k]!r}" for k in bad)
-        problems.append(f"{where}: range bounds must be numbers; received {received}")
+        problems.append(
+            f"{where}: " + N_("range bounds must be numbers; received {values}").format(values=received)
+        )
         return None
     if step == 0 or (stop - start) * step < 0:
         problems.append(
-            f"{where}: range {{ start = {start}, stop = {stop}, step = {step} }} is empty or endless; "
-            f"use a step {'> 0' if stop >= start else '< 0'}"
+            f"{where}: "
+            + N_(
+                "range {{ start = {start}, stop = {stop}, step = {step} }} is empty or endless; "
+                "use a step {sign}"
+            ).format(start=start, stop=stop, step=step, sign="> 0" if stop >= start else "< 0")
         )
         return None
     count = math.floor((stop - start) / step + 1e-9) + 1
     if count > _MAX_CASES:
-        problems.append(f"{where}: range gives {count:,} values; at most {_MAX_CASES:,}")
+        problems.append(
+            f"{where}: "
+            + N_("range gives {num_count} values; at most {num_max}").format(
+                num_count=f"{count:,}", num_max=f"{_MAX_CASES:,}"
+            )
+        )
         return None
     if all(isinstance(v, int) for v in bounds.values()):
         return [start + i * step for i in range(count)]

@@ -84,8 +84,14 @@ def _pattern(msgid: str) -> tuple[re.Pattern[str], int] | None:
             continue
         if not field.isidentifier() or spec or conversion:
             return None
-        # a value holds no ": " (what precedes one is a place: a file, a key, a group), but a text may
-        value = ".+?" if field.startswith("message") else "(?:(?!: ).)+?"
+        # a value holds no ": " (what precedes one is a place: a file, a key, a group), but a text may;
+        # a number is one word (``1,234.5``, ``-3``, ``5.9e+04``), never a phrase that follows it
+        if field.startswith("message"):
+            value = ".+?"
+        elif field.startswith("num"):
+            value = r"[^\s()\[\];]+?"
+        else:
+            value = "(?:(?!: ).)+?"
         parts.append(f"(?P={field})" if field in seen else f"(?P<{field}>{value})")
         seen.add(field)
     if not seen or literal < _MIN_LITERAL:
