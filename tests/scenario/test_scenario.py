@@ -320,6 +320,16 @@ def test_override_on_unknown_key(tmp_path: Path) -> None:
         load_scenario(path, overrides=["partners.laposte.advisor=120"])
 
 
+def test_extends_cannot_be_overridden(tmp_path: Path) -> None:
+    # It used to answer "unknown key `extends`; did you mean `extends`?".
+    path = write(tmp_path, "demo.toml", "[partners.laposte]\nadvisors = 3")
+    with pytest.raises(
+        ScenarioError, match=r"--set extends=5: `extends` cannot be set from the command line"
+    ) as info:
+        load_scenario(path, overrides=["extends=5"])
+    assert "did you mean" not in str(info.value)
+
+
 def test_override_into_a_value(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"`name` holds 'x', not a table"):
         load_scenario(write(tmp_path, "demo.toml", 'name = "x"'), overrides=["name.first=1"])

@@ -129,6 +129,13 @@ def load_scenario(
         _check_lock(lock, path)
     for text in overrides:
         keys, value = parse_override(text)
+        if keys[0] == "extends":
+            raise ScenarioError(
+                f"--set {text}: "
+                + N_(
+                    "`extends` cannot be set from the command line; write it at the top of the scenario file"
+                )
+            )
         _set(data, keys, value, text)
         provenance.update(dict.fromkeys(_key_paths(keys, value), f"--set {text}"))
     _resolve_paths(data, Path.cwd())
