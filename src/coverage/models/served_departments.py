@@ -7,7 +7,7 @@ site ``j`` of department ``d(j)`` opens only where the department's flag
 (:mod:`coverage.models.rules`)
 
 .. math:: \max \sum_i n_i z_i \quad z_i \le \sum_{j \ni i} y_j,\;
-          y_j \le w_{d(j)},\; \sum_j y_j \le P,\; \sum_d w_d = K
+          y_j \le w_{d(j)} \le \sum_{j \in d} y_j,\; \sum_j y_j \le P,\; \sum_d w_d = K
 
 has a weak LP bound: its flags go fractional (91 of 100 departments above 0
 on the founding case) and the bound is 4.4 % above the optimum; CBC stopped
@@ -188,7 +188,8 @@ def _model(
     row_deps = np.unique(np.c_[rows, site_dep[cols]], axis=0)  # (row, department) pairs: D_i
     r_cover = n_rows
     r_open = r_cover + n_sites
-    r_strong = r_open + n_rows
+    r_served = r_open + n_rows
+    r_strong = r_served + n_deps
     entries = [
         (np.arange(n_rows), z0 + np.arange(n_rows), 1.0),  # z_i - sum y_j <= 0
         (rows, cols, -1.0),
@@ -196,6 +197,8 @@ def _model(
         (r_cover + np.arange(n_sites), w0 + site_dep, -1.0),
         (r_open + np.arange(n_rows), z0 + np.arange(n_rows), 1.0),  # z_i - sum_{d in D_i} w_d <= 0
         (r_open + row_deps[:, 0], w0 + row_deps[:, 1], -1.0),
+        (r_served + np.arange(n_deps), w0 + np.arange(n_deps), 1.0),  # w_d - sum_{j in d} y_j <= 0
+        (r_served + site_dep, np.arange(n_sites), -1.0),
         (np.full(n_sites, r_strong), np.arange(n_sites), 1.0),  # sum y <= max_sites
         (np.full(n_deps, r_strong + 1), w0 + np.arange(n_deps), 1.0),  # sum w = K
     ]
