@@ -42,7 +42,7 @@ from coverage.inputs.rules import DepartmentRules
 from coverage.models.builders import _department_start
 from coverage.models.formulation import dominated_columns, drop_columns, merge_identical_rows
 from coverage.models.instance import Instance
-from coverage.models.solver import SolveResult, SolverOptions
+from coverage.models.solver import SolveResult, SolverOptions, quiet_native_stdout
 from coverage.plan.constraints import Constraints
 from coverage.plan.plan import Plan
 
@@ -223,7 +223,8 @@ def _model(
     lp.sense_ = highspy.ObjSense.kMaximize
     integer, continuous = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
     lp.integrality_ = [integer] * n_sites + [continuous] * n_rows + [integer] * n_deps
-    h = highspy.Highs()
+    with quiet_native_stdout():  # HiGHS prints its banner on the first instance
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
     return h
