@@ -159,3 +159,16 @@ def test_a_time_limit_still_gives_a_plan_and_its_bound():
     assert len(set(codes[result.open].tolist())) == 4
     assert result.bound >= result.objective - 1e-6
     assert 0.0 <= result.gap < 1.0
+
+
+def test_the_solve_reports_its_figures_to_a_watch():
+    from coverage.models.live import SolverProgress, SolveWatch, watching
+
+    demand, sites, reach = _random_case(5)
+    events: list = []
+    with watching(SolveWatch(events.append)):
+        plan = maximal_coverage(demand, sites, reach, max_sites=5, rules=DepartmentRules(serve_exactly=3))
+    figures = [e for e in events if isinstance(e, SolverProgress)]
+    assert plan.method == "served_departments"
+    assert figures and figures[-1].incumbent == pytest.approx(plan.objective)
+    assert figures[-1].bound == pytest.approx(plan.bound)

@@ -42,6 +42,7 @@ from coverage.inputs.rules import DepartmentRules
 from coverage.models.builders import _department_start
 from coverage.models.formulation import dominated_columns, drop_columns, merge_identical_rows
 from coverage.models.instance import Instance
+from coverage.models.live import SolverProgress, current_watch
 from coverage.models.solver import SolveResult, SolverOptions, quiet_native_stdout
 from coverage.plan.constraints import Constraints
 from coverage.plan.plan import Plan
@@ -335,6 +336,9 @@ def by_served_departments(
     if result is None:
         logger.info("served departments: HiGHS found no plan; the plain MIP")
         return None
+    watch = current_watch()
+    if watch is not None:  # the solve's figures reach the planner (no live stop: HiGHS runs to its end)
+        watch.emit(SolverProgress("highs", "max", result.seconds, result.objective, result.bound))
     proven = result.optimal and result.bound - result.objective <= 1e-9 * max(1.0, abs(result.objective))
     logger.info(
         "maximal coverage in %d departments by HiGHS: %.6g, bound %.6g (%s), %.1f s",
