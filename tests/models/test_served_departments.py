@@ -172,3 +172,37 @@ def test_the_solve_reports_its_figures_to_a_watch():
     assert plan.method == "served_departments"
     assert figures and figures[-1].incumbent == pytest.approx(plan.objective)
     assert figures[-1].bound == pytest.approx(plan.bound)
+
+
+def test_a_later_one_thread_highs_solve_still_runs():
+    """HiGHS keeps one thread scheduler per process: the component MIPs (threads = 1) must still solve."""
+    import highspy
+
+    indptr, cols = np.array([0, 2, 3, 4, 5]), np.array([0, 2, 1, 2, 3])
+    assert solve_served_departments(
+        indptr, cols, np.array([10.0, 6.0, 5.0, 4.0]), np.array([0, 0, 1, 2]), 2, 2
+    )
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.addVar(0.0, 1.0)
+    h.changeColIntegrality(0, highspy.HighsVarType.kInteger)
+    h.changeColCost(0, -1.0)
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+def test_it_solves_after_a_highs_run_with_the_default_threads():
+    """PuLP's HiGHS leaves the thread count to HiGHS; a one-thread solve after it still runs."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVar(0.0, 1.0)
+    h.changeColIntegrality(0, highspy.HighsVarType.kInteger)
+    h.run()
+    indptr, cols = np.array([0, 2, 3, 4, 5]), np.array([0, 2, 1, 2, 3])
+    result = solve_served_departments(
+        indptr, cols, np.array([10.0, 6.0, 5.0, 4.0]), np.array([0, 0, 1, 2]), 2, 2
+    )
+    assert result is not None and result.optimal and result.objective == 21.0

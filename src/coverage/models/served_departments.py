@@ -140,6 +140,11 @@ def solve_served_departments(
         solution.col_value = np.r_[start.astype(np.float64), covered.astype(np.float64), served].tolist()
         h.setSolution(solution)
     h.run()
+    if h.getModelStatus() == highspy.HighsModelStatus.kNotset:
+        # An earlier HiGHS run in this process started its thread scheduler with another count.
+        logger.info("served departments: HiGHS's thread scheduler restarted for one thread")
+        highspy.Highs.resetGlobalScheduler(True)
+        h.run()
     info = h.getInfo()
     if info.primal_solution_status != 2:  # no feasible plan
         return None
@@ -227,6 +232,9 @@ def _model(
     with quiet_native_stdout():  # HiGHS prints its banner on the first instance
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    # HiGHS starts one thread scheduler per process and refuses another thread count later:
+    # one thread, as the component MIPs of coverage.models.component_mip use.
+    h.setOptionValue("threads", 1)
     h.passModel(lp)
     return h
 
