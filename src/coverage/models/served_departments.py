@@ -93,14 +93,17 @@ def solve_served_departments(
     start: npt.NDArray[np.bool_] | None = None,
     gap: float = 0.0,
     time_limit: float | None = None,
+    node_limit: int | None = None,
 ) -> DepartmentsResult | None:
     """Open at most ``max_sites`` sites, all in exactly ``k_departments`` departments, covering the most need.
 
     Rows are CSR (``indptr``, ``cols``: the sites reaching each row), ``need``
     their weights; ``site_dep[j]`` numbers site ``j``'s department (0, 1, ...).
     ``forced`` sites open (their departments are served), sites not
-    ``allowed`` stay shut; ``start`` is a feasible plan to start from. Returns
-    None when HiGHS finds no plan (no start and the time limit reached first).
+    ``allowed`` stay shut; ``start`` is a feasible plan to start from.
+    ``gap`` (relative), ``time_limit`` (seconds) and ``node_limit``
+    (branch-and-bound nodes) stop HiGHS early, with its bound. Returns None
+    when HiGHS finds no plan (no start and the time limit reached first).
 
     Examples
     --------
@@ -131,6 +134,8 @@ def solve_served_departments(
     h.setOptionValue("mip_abs_gap", 0.0)
     if time_limit is not None:
         h.setOptionValue("time_limit", max(0.1, time_limit))
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     first = time.perf_counter() - started
     if start is not None:
         covered = _covered(indptr, cols, n_rows, start)
@@ -340,6 +345,7 @@ def by_served_departments(
         start=start,
         gap=options.gap or 0.0,
         time_limit=left,
+        node_limit=options.node_limit,
     )
     if result is None:
         logger.info("served departments: HiGHS found no plan; the plain MIP")
