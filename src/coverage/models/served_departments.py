@@ -64,7 +64,8 @@ class DepartmentsResult:
     ``open`` marks the open sites, ``objective`` is their coverage (recomputed
     from the rows, not the solver's figure), ``bound`` the proven upper bound,
     ``optimal`` whether HiGHS closed the gap asked, ``first_incumbent_s`` the
-    seconds to the start plan and ``seconds`` the whole call.
+    seconds until HiGHS holds the start plan (the model built; the whole call
+    when no start is given) and ``seconds`` the whole call.
     """
 
     open: npt.NDArray[np.bool_]
@@ -136,7 +137,6 @@ def solve_served_departments(
         h.setOptionValue("time_limit", max(0.1, time_limit))
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
-    first = time.perf_counter() - started
     if start is not None:
         covered = _covered(indptr, cols, n_rows, start)
         served = np.zeros(n_deps)
@@ -144,6 +144,7 @@ def solve_served_departments(
         solution = highspy.HighsSolution()
         solution.col_value = np.r_[start.astype(np.float64), covered.astype(np.float64), served].tolist()
         h.setSolution(solution)
+    first = time.perf_counter() - started if start is not None else None
     h.run()
     if h.getModelStatus() == highspy.HighsModelStatus.kNotset:
         # An earlier HiGHS run in this process started its thread scheduler with another count.
@@ -159,7 +160,8 @@ def solve_served_departments(
     objective = _value(indptr, cols, need, chosen)
     bound = max(float(info.mip_dual_bound), objective)
     optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    return DepartmentsResult(chosen, objective, bound, optimal, first, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return DepartmentsResult(chosen, objective, bound, optimal, seconds if first is None else first, seconds)
 
 
 def _covered(
