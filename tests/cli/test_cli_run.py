@@ -329,3 +329,19 @@ def test_on_a_terminal_the_phase_under_way_ticks_with_a_bar_and_its_seconds() ->
     assert re.search(r"\r\[3/3\] solve done in \d+\.\d\d s\n$", text), text
     time.sleep(1.2)
     assert stream.getvalue() == text  # the ticking stopped with the phase
+
+
+def test_run_names_the_method_and_bound_of_a_shortlist(tmp_path, capsys):
+    """Issue 16: the shortlist line says how it was proven (served departments: HiGHS) and its bound."""
+    code = main(
+        [
+            "run", "demo", "--no-map", "--marginal", "off", "--out", str(tmp_path / "out"),
+            "--set", "sites.mairie.shortlist=20", "--set", "sites.mairie.shortlist_departments=2",
+        ]
+    )  # fmt: skip
+    assert code == EXIT_OK
+    line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("shortlist [sites.mairie]"))
+    assert re.search(
+        r"20 sites reaching [\d,]+ need \(optimal, gap 0\.00%, bound [\d,]+; method served_departments\)",
+        line,
+    )

@@ -170,9 +170,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     for layer, shortlist in run.shortlists.items():
         gap = "" if shortlist.gap is None else f", gap {shortlist.gap:.2%}"
+        bound = "" if shortlist.bound is None else f", bound {_figure(shortlist.bound)}"
         print(
             f"shortlist [sites.{layer}]: {len(shortlist.open_site_ids)} sites reaching "
-            f"{_figure(shortlist.objective or 0.0)} need ({shortlist.status}{gap})"
+            f"{_figure(shortlist.objective or 0.0)} need ({shortlist.status}{gap}{bound}; "
+            f"method {shortlist.method})"
         )
     run = analyse(run, args.marginal)
     assert run.analysis is not None  # analyse always sets it

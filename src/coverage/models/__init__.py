@@ -22,6 +22,13 @@ Maximal coverage (:func:`~coverage.models.location.maximal_coverage`)
     best coverage of :math:`c` with :math:`k` sites: an exact knapsack over
     bounds on :math:`f_c` that component MIPs tighten until they meet.
 
+    With "exactly :math:`K` departments served" as the only department rule
+    (:mod:`coverage.models.served_departments`): flags :math:`v_d` with
+    :math:`y_j \le v_{d(j)} \le \sum_{d(j') = d} y_{j'}`, :math:`\sum_d v_d = K`,
+    and the stronger row :math:`z_i \le \sum_{d \in D_i} v_d`, :math:`D_i` the
+    departments of :math:`N_i`, solved by HiGHS (the founding case's shortlist:
+    LP bound 0.02 % above the optimum instead of 4.4 %).
+
 Set cover and coverage target (:func:`~coverage.models.location.set_cover`)
     .. math:: \min \sum_j y_j \quad \sum_{j \in N_i} y_j \ge 1 \;\forall i: w_i > 0
 

@@ -25,6 +25,7 @@ from coverage.models.instance import Instance, prepare
 from coverage.models.lagrangian import proven_median
 from coverage.models.radius import radius_builder
 from coverage.models.rules import check_department_rules
+from coverage.models.served_departments import by_served_departments
 from coverage.models.solver import SolveResult, SolverOptions, Status, run_solver
 from coverage.models.solving import solve_model
 from coverage.plan.plan import Plan
@@ -63,10 +64,14 @@ def maximal_coverage(
     and allocates the sites between them by an exact knapsack
     (:mod:`coverage.models.decomposition`); it needs the site count to be the
     only constraint linking them (no department rules, budget or decaying
-    weights). ``'mip'`` solves one MIP. ``'auto'`` (the default) decomposes
-    when that is allowed and the graph splits into several components, none
-    with more than 200 sites (:mod:`coverage.models.exact_coverage`).
-    The plan's ``method`` says which ran.
+    weights). ``'departments'`` solves "exactly K departments served" (the
+    only department rule) by HiGHS on a stronger formulation
+    (:mod:`coverage.models.served_departments`). ``'mip'`` solves one MIP.
+    ``'auto'`` (the default) takes ``'departments'`` for that rule unless
+    ``options.solver`` is ``'cbc'``, and otherwise decomposes when that is
+    allowed and the graph splits into several components, none with more
+    than 200 sites (:mod:`coverage.models.exact_coverage`). The plan's
+    ``method`` says which ran.
 
     Parameters
     ----------
@@ -83,7 +88,7 @@ def maximal_coverage(
         Department rules, site ids forced open or closed, a budget over the
         sites' ``cost`` column, and solver options.
     formulation
-        ``'auto'``, ``'components'`` or ``'mip'`` (see above).
+        ``'auto'``, ``'components'``, ``'departments'`` or ``'mip'`` (see above).
 
     Examples
     --------
@@ -115,9 +120,14 @@ def maximal_coverage(
     check_department_rules(
         rules, site_dep=inst.site_dep, usable=inst.usable, forced=inst.forced, max_sites=max_sites
     )
-    if formulation not in ("auto", "components", "mip"):
-        raise ValueError(f"formulation must be 'auto', 'components' or 'mip', got {formulation!r}")
+    if formulation not in ("auto", "components", "departments", "mip"):
+        raise ValueError(
+            f"formulation must be 'auto', 'components', 'departments' or 'mip', got {formulation!r}"
+        )
     limits = inst.constraints(rules, max_sites=max_sites)
+    plan = by_served_departments(inst, rules, max_sites, options or SolverOptions(), limits, formulation)
+    if plan is not None:
+        return plan
     if formulation != "mip":
         split = by_components(
             inst, rules, max_sites, options or SolverOptions(), limits, required=formulation == "components"

@@ -76,7 +76,9 @@ class Solution:
     method
         How the answer was found and proven: ``'mip'`` (the model's MIP through the
         solver), ``'radius'`` (p-median by its radius formulation), ``'bisection'``
-        (p-center by set covers), ``'warm_start'`` (the solver returned nothing
+        (p-center by set covers), ``'served_departments'`` (maximal coverage in
+        exactly K departments by HiGHS on a stronger formulation;
+        :mod:`coverage.models.served_departments`), ``'warm_start'`` (the solver returned nothing
         better than the start it was given), ``'greedy_bound'`` and
         ``'greedy_lp_bound'`` (staffing: a greedy plan that serves as much as an
         upper bound, proven with no MIP; :mod:`coverage.models.staffing_fast`).
