@@ -22,6 +22,12 @@ Maximal coverage (:func:`~coverage.models.location.maximal_coverage`)
     best coverage of :math:`c` with :math:`k` sites: an exact knapsack over
     bounds on :math:`f_c` that component MIPs tighten until they meet.
 
+    Large models (:data:`~coverage.models.matrix_coverage.MATRIX_MIN_PAIRS`
+    reach pairs or more) with the site count as the only constraint skip
+    PuLP: the merged rows x sites arrays go to CBC through an MPS file written
+    by HiGHS (or to HiGHS itself with ``solver='highs'``), every phase under
+    the one time limit (:mod:`coverage.models.matrix_coverage`).
+
 Set cover and coverage target (:func:`~coverage.models.location.set_cover`)
     .. math:: \min \sum_j y_j \quad \sum_{j \in N_i} y_j \ge 1 \;\forall i: w_i > 0
 

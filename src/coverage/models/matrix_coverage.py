@@ -22,20 +22,21 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.exact_coverage import why_not_decomposable
 from coverage.models.formulation import (
+    Merged,
     dominated_columns,
     drop_columns,
     greedy_cover,
     improve_by_swaps,
-    lp_rounded_cover,
     merge_identical_rows,
 )
-from coverage.models.highs_matrix import _covered, solve_coverage_cbc, solve_coverage_matrix
+from coverage.models.highs_matrix import _covered, relaxation, solve_coverage_cbc, solve_coverage_matrix
 from coverage.models.instance import Instance
 from coverage.models.solver import SolveResult, SolverOptions
 from coverage.plan.constraints import Constraints
@@ -49,16 +50,18 @@ __all__ = ["MATRIX_MIN_PAIRS", "PHASE_SHARES", "by_matrix"]
 MATRIX_MIN_PAIRS = 20_000
 
 #: Share of the time limit, counted from the instance's preparation, by which each phase must end.
-PHASE_SHARES = {"dominance": 0.2, "exchanges": 0.3, "lp_start": 0.45}
+PHASE_SHARES = {"dominance": 0.2, "exchanges": 0.3, "relaxation": 0.45, "rounding": 0.5}
 
-#: Seconds HiGHS always gets, even when the earlier phases used the whole limit.
+#: Seconds the solver always gets, even when the earlier phases used the whole limit.
 MIN_SOLVER_SECONDS = 1.0
 
-#: Merged pairs from which the LP-rounded start is tried.
+#: Merged pairs from which, and below which, the LP relaxation is solved (bound, LP-rounded start,
+#: reduced-cost fixing). Measured (``benchmarks/RESULTS.md``): on the 35k x 17k benchmark (333,000
+#: merged pairs) its rounding starts CBC at 38.21 M against 37.65 M, which CBC does not reach in
+#: 60 s; on the real national instance (623,000) it costs 17-24 s, fixes no site closed, and CBC's
+#: own dives from the greedy start find better plans in that time.
 LP_START_PAIRS = 100_000
-import os
-
-LP_START = os.environ.get("MC_LP_START", "1") == "1"
+LP_START_MAX_PAIRS = 500_000
 
 
 def by_matrix(
@@ -68,101 +71,92 @@ def by_matrix(
     options: SolverOptions,
     constraints: Constraints,
 ) -> Plan | None:
-    """The plan solved on HiGHS from the arrays, or None where the PuLP model is used."""
+    """The plan solved from the arrays (CBC, or HiGHS), or None where the PuLP model is used.
+
+    ``solver='cbc'`` always keeps the PuLP model; ``'highs'`` always takes
+    this path (HiGHS); ``'auto'`` takes it with CBC from
+    :data:`MATRIX_MIN_PAIRS` pairs.
+    """
     if options.solver == "cbc" or why_not_decomposable(inst, rules) is not None:
         return None
     if options.solver == "auto" and len(inst.cols) < MATRIX_MIN_PAIRS:
         return None
     limit = options.time_limit
-    started = inst.started
-    end = None if limit is None else started + limit
+    end = None if limit is None else inst.started + limit
 
     def by(share: str) -> float | None:
-        return None if limit is None else started + PHASE_SHARES[share] * limit
-
-    def left() -> float:
-        return np.inf if end is None else end - time.perf_counter()
+        return None if limit is None else inst.started + PHASE_SHARES[share] * limit
 
     n = inst.n_model_sites
     clock = time.perf_counter()
     dropped = dominated_columns(inst.indptr, inst.cols, n, keep=inst.model_forced, deadline=by("dominance"))
     indptr, cols = drop_columns(inst.indptr, inst.cols, dropped)
     merged = merge_identical_rows(indptr, cols, inst.row_need)
-    allowed = ~dropped
+    allowed, forced = ~dropped, inst.model_forced.copy()
     logger.info(
-        "maximal coverage (HiGHS, arrays): %d sites dominated, %d units merged into %d rows, %d pairs, %.1f s",
+        "maximal coverage (arrays): %d sites dominated, %d units merged into %d rows, %d pairs, %.1f s",
         int(dropped.sum()),
         len(inst.row_need),
         merged.n_rows,
         len(merged.cols),
         time.perf_counter() - clock,
     )
-    clock = time.perf_counter()
     args = (merged.indptr, merged.cols, merged.need)
-    chosen = greedy_cover(*args, n, max_sites, forced=inst.model_forced, allowed=allowed)
+    clock = time.perf_counter()
+    chosen = greedy_cover(*args, n, max_sites, forced=forced, allowed=allowed)
     value = _covered(*args, chosen)
     logger.info("maximal coverage: greedy start %.6g in %.1f s", value, time.perf_counter() - clock)
-    clock = time.perf_counter()
     if _fits("exchanges", by("exchanges")):
-        chosen = improve_by_swaps(
-            *args,
-            chosen,
-            locked=inst.model_forced,
-            allowed=allowed,
-            candidates=500,
-            deadline=by("exchanges"),
-        )
+        clock = time.perf_counter()
+        swaps = {"locked": forced, "allowed": allowed, "deadline": by("exchanges")}
+        chosen = improve_by_swaps(*args, chosen, candidates=500, **swaps)  # type: ignore[arg-type]
         value = _covered(*args, chosen)
         logger.info("maximal coverage: exchanges %.6g in %.1f s", value, time.perf_counter() - clock)
-    clock = time.perf_counter()
-    if LP_START and len(merged.cols) >= LP_START_PAIRS and _fits("LP-rounded start", by("lp_start")):
-        stop = by("lp_start")
-        rounded = lp_rounded_cover(
-            *args,
-            n,
-            max_sites,
-            allowed=allowed,
-            forced=inst.model_forced,
-            time_limit=None if stop is None else max(0.5, stop - time.perf_counter()),
+    lp_bound = None
+    sized = LP_START_PAIRS <= len(merged.cols) < LP_START_MAX_PAIRS
+    if sized and _fits("LP relaxation", by("relaxation")):
+        chosen, value, lp_bound = _from_relaxation(
+            inst, merged, chosen, value, allowed, forced, max_sites, by
         )
-        if rounded is not None:
-            rounded = improve_by_swaps(
-                *args, rounded, locked=inst.model_forced, allowed=allowed, candidates=300, deadline=stop
-            )
-            rounded_value = _covered(*args, rounded)
-            if rounded_value > value:
-                chosen, value = rounded, rounded_value
-        logger.info("maximal coverage: LP-rounded start %.6g in %.1f s", value, time.perf_counter() - clock)
-    solver_seconds = None if end is None else max(MIN_SOLVER_SECONDS, left())
-    build_seconds = inst.timer()()
     solver = "highs" if options.solver == "highs" else "cbc"
+    build_seconds = inst.timer()()
     run = solve_coverage_matrix if solver == "highs" else solve_coverage_cbc
     found = run(
         *args,
         n,
         max_sites,
-        forced=inst.model_forced,
+        forced=forced,
         allowed=allowed,
         start=chosen,
-        time_limit=solver_seconds,
+        time_limit=None if end is None else max(MIN_SOLVER_SECONDS, end - time.perf_counter()),
         gap=options.gap,
         threads=options.threads,
         node_limit=options.node_limit,
         msg=options.msg,
     )
+    bound = found.bound
+    if lp_bound is not None and found.objective is not None:
+        # Both bound every plan (sites fixed by reduced cost only exclude plans below the start).
+        bound = lp_bound if bound is None else min(bound, lp_bound)
+        bound = max(bound, found.objective)
+    status = found.status
+    if status == "feasible" and found.objective is not None and bound is not None:
+        status = "optimal" if bound - found.objective <= 1e-9 * max(1.0, found.objective) else status
     logger.info(
         "maximal coverage (%s, arrays): %s %.6g, bound %s, %.1f s (start %.6g after %.1f s)",
         solver,
-        found.status,
+        status,
         found.objective or 0.0,
-        "-" if found.bound is None else f"{found.bound:.6g}",
+        "-" if bound is None else f"{bound:.6g}",
         found.seconds,
         value,
         build_seconds,
     )
-    if found.gap is not None and options.gap and found.status != "optimal" and found.gap <= options.gap:
-        logger.info("maximal coverage: proven within the requested gap %.3g (%.3g)", options.gap, found.gap)
-    solved = SolveResult(found.status, found.objective, found.bound, found.seconds, solver)
+    if found.objective and bound is not None and options.gap and status != "optimal":
+        reached = (bound - found.objective) / found.objective
+        if reached <= options.gap:
+            logger.info("maximal coverage: proven within the requested gap %.3g (%.3g)", options.gap, reached)
+    solved = SolveResult(status, found.objective, bound, found.seconds, solver)
     solution = inst.solution(
         "maximal_coverage",
         solved,
@@ -175,6 +169,65 @@ def by_matrix(
     return Plan.from_solution(
         solution, demand=inst.demand, sites=inst.sites, reach=inst.reach, constraints=constraints
     )
+
+
+def _from_relaxation(
+    inst: Instance,
+    merged: Merged,
+    chosen: np.ndarray,
+    value: float,
+    allowed: np.ndarray,
+    forced: np.ndarray,
+    max_sites: int,
+    by: Callable[[str], float | None],
+) -> tuple[np.ndarray, float, float | None]:
+    """The LP relaxation: a rounded start if better, its bound, and sites fixed by reduced cost.
+
+    ``allowed`` and ``forced`` are updated in place with the fixings (exact:
+    every plan better than the start keeps them).
+    """
+    args = (merged.indptr, merged.cols, merged.need)
+    clock = time.perf_counter()
+    stop = by("relaxation")
+    lp = relaxation(
+        *args,
+        inst.n_model_sites,
+        max_sites,
+        forced=forced,
+        allowed=allowed,
+        time_limit=None if stop is None else stop - time.perf_counter(),
+    )
+    if lp is None:
+        logger.info("maximal coverage: LP relaxation not solved in its share of the limit")
+        return chosen, value, None
+    score = np.where(allowed, lp.y, -np.inf) + 2.0 * forced
+    rounded = np.zeros(inst.n_model_sites, dtype=bool)
+    rounded[np.argsort(-score, kind="stable")[:max_sites]] = True
+    rounded &= np.isfinite(score)
+    rounded = improve_by_swaps(
+        *args, rounded, locked=forced, allowed=allowed, candidates=300, deadline=by("rounding")
+    )
+    rounded_value = _covered(*args, rounded)
+    if rounded_value > value:
+        chosen, value = rounded, rounded_value
+    closed, opened = lp.fixings(value)
+    # Only fixings the start agrees with, so that it stays a start of the fixed model.
+    closed &= ~chosen
+    opened &= chosen
+    allowed &= ~closed
+    forced |= opened & allowed
+    logger.info(
+        "maximal coverage: LP bound %.6g, LP-rounded start %.6g, best start %.6g (gap %.3f %%); "
+        "reduced costs fix %d sites closed and %d open; %.1f s",
+        lp.bound,
+        rounded_value,
+        value,
+        100 * (lp.bound - value) / max(value, 1e-9),
+        int(closed.sum()),
+        int((opened & allowed).sum()),
+        time.perf_counter() - clock,
+    )
+    return chosen, value, lp.bound
 
 
 def _fits(phase: str, deadline: float | None) -> bool:
