@@ -105,7 +105,8 @@ def solve_cbc_arrays(
     mps, mst, sol, log_path = (folder / name for name in ("model.mps", "start.mst", "model.sol", "cbc.log"))
     try:
         n_columns = int(lp.num_col_)  # type: ignore[attr-defined]
-        costs = np.asarray(lp.col_cost_, dtype=np.float64)  # type: ignore[attr-defined]
+        # A copy: the model's costs are changed below.
+        costs = np.array(lp.col_cost_, dtype=np.float64)  # type: ignore[attr-defined]
         # CBC 2.10 misreads a MIP start under -max (it took a 10.49 M start for -10.38 M on the
         # national instance): it is handed the minimisation of the negated costs instead.
         lp.sense_ = highspy.ObjSense.kMinimize  # type: ignore[attr-defined]
