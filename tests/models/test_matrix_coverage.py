@@ -192,3 +192,24 @@ def test_each_phase_is_logged_and_a_spent_limit_skips_the_exchanges(every_size, 
     assert "exchanges skipped" in text
     assert plan.status in ("optimal", "feasible")
     assert plan.solver == "cbc"
+
+
+@pytest.mark.parametrize("solver", ["auto", "highs"])
+def test_a_watch_follows_the_matrix_solve(every_size, solver):
+    from coverage.models.live import SolveWatch, watching
+
+    rng = np.random.default_rng(11)
+    need = rng.integers(1, 100, 300).astype(float)
+    demand, sites, reach = _frames(rng.uniform(0, 100, (300, 2)), rng.uniform(0, 100, (90, 2)), need)
+    events = []
+    watch = SolveWatch(events.append)
+    with watching(watch):
+        plan = maximal_coverage(
+            demand, sites, reach, max_sites=8, formulation="mip", options=SolverOptions(solver=solver)
+        )
+    assert events, "no progress reported"
+    final = watch.latest
+    assert final.solver == plan.solver == ("highs" if solver == "highs" else "cbc")
+    assert final.sense == "max"
+    assert round(final.incumbent) == round(plan.objective)
+    assert watch.stopped == 0 and not plan.stopped

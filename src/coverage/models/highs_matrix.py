@@ -324,7 +324,6 @@ def solve_coverage_matrix(
     if status == highspy.HighsModelStatus.kOptimal and bound_or_none is None:
         bound_or_none = objective
     if watch is not None:
-        watch.stopped += int(watch.stop_requested and not proven)
         watch.emit(SolverProgress("highs", "max", seconds, objective, bound_or_none, nodes=nodes))
     return MatrixSolve(
         "optimal" if proven else "feasible", chosen, objective, bound_or_none, seconds, from_start, nodes

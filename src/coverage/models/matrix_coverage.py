@@ -38,6 +38,7 @@ from coverage.models.formulation import (
 )
 from coverage.models.highs_matrix import _covered, relaxation, solve_coverage_cbc, solve_coverage_matrix
 from coverage.models.instance import Instance
+from coverage.models.live import current_watch
 from coverage.models.solver import SolveResult, SolverOptions
 from coverage.plan.constraints import Constraints
 from coverage.plan.plan import Plan
@@ -156,7 +157,11 @@ def by_matrix(
         reached = (bound - found.objective) / found.objective
         if reached <= options.gap:
             logger.info("maximal coverage: proven within the requested gap %.3g (%.3g)", options.gap, reached)
-    solved = SolveResult(status, found.objective, bound, found.seconds, solver)
+    watch = current_watch()
+    stopped = watch is not None and watch.stop_requested and status != "optimal"
+    if watch is not None:
+        watch.stopped += int(stopped)
+    solved = SolveResult(status, found.objective, bound, found.seconds, solver, stopped)
     solution = inst.solution(
         "maximal_coverage",
         solved,
