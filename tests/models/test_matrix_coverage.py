@@ -213,3 +213,18 @@ def test_a_watch_follows_the_matrix_solve(every_size, solver):
     assert final.sense == "max"
     assert round(final.incumbent) == round(plan.objective)
     assert watch.stopped == 0 and not plan.stopped
+
+
+@FEW
+@given(seed=st.integers(0, 2**31 - 1), count=st.integers(1, 12))
+def test_the_greedy_bound_is_at_least_the_optimum(seed, count):
+    from coverage.models.highs_matrix import greedy_bound
+
+    indptr, cols, need, m = _arrays(seed, n=120, m=40)
+    exact = solve_coverage_cbc(indptr, cols, need, m, count)
+    rng = np.random.default_rng(seed)
+    plan = np.zeros(m, bool)
+    plan[rng.choice(m, count, replace=False)] = True
+    assert exact.status == "optimal"
+    assert greedy_bound(indptr, cols, need, plan, count) >= exact.objective - 1e-6
+    assert greedy_bound(indptr, cols, need, exact.open, count) >= exact.objective - 1e-6

@@ -36,6 +36,7 @@ from coverage.models.solver import Status, quiet_native_stdout
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "greedy_bound",
     "MatrixSolve",
     "Relaxation",
     "coverage_lp",
@@ -402,6 +403,46 @@ def solve_coverage_cbc(
     return MatrixSolve(
         "optimal" if proven else "feasible", chosen, objective, bound, found.seconds, from_start
     )
+
+
+def greedy_bound(
+    indptr: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.integer],
+    need: npt.NDArray[np.float64],
+    chosen: npt.NDArray[np.bool_],
+    max_sites: int,
+    *,
+    allowed: npt.NDArray[np.bool_] | None = None,
+) -> float:
+    """An upper bound on every plan of ``max_sites`` sites, from one plan ``chosen`` (linear in pairs).
+
+    Coverage is submodular, so the best plan :math:`O` covers at most
+    :math:`f(S) + \\sum_{j \\in O} \\Delta_j(S)`, at most :math:`f(S)` plus the
+    ``max_sites`` largest gains :math:`\\Delta_j(S)` (need reached by
+    :math:`j` and by no site of :math:`S`) among the ``allowed`` sites (Nemhauser,
+    Wolsey and Fisher, 1978). Weaker than the LP bound, but always at hand.
+
+    Examples
+    --------
+    Rows of need 5, 3 and 2; site 0 reaches row 0, site 1 rows 1 and 2; with site 0 open and
+    one more site allowed, no plan covers more than 5 + 5:
+
+    >>> import numpy as np
+    >>> greedy_bound(np.array([0, 1, 2, 3]), np.array([0, 1, 1]), np.array([5.0, 3.0, 2.0]),
+    ...              np.array([True, False]), 1)
+    10.0
+    """
+    n_rows = len(indptr) - 1
+    rows = np.repeat(np.arange(n_rows), np.diff(indptr))
+    chosen = np.asarray(chosen, dtype=bool)
+    hit = np.zeros(n_rows, dtype=bool)
+    hit[rows[chosen[cols]]] = True
+    gains = np.bincount(cols, weights=np.where(hit[rows], 0.0, need[rows]), minlength=len(chosen))
+    gains[chosen] = 0.0
+    if allowed is not None:
+        gains[~allowed] = 0.0
+    top = np.sort(gains)[::-1][: max(0, int(max_sites))]
+    return float(need[hit].sum() + top.sum())
 
 
 def _covered(

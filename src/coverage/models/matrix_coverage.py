@@ -36,7 +36,13 @@ from coverage.models.formulation import (
     improve_by_swaps,
     merge_identical_rows,
 )
-from coverage.models.highs_matrix import _covered, relaxation, solve_coverage_cbc, solve_coverage_matrix
+from coverage.models.highs_matrix import (
+    _covered,
+    greedy_bound,
+    relaxation,
+    solve_coverage_cbc,
+    solve_coverage_matrix,
+)
 from coverage.models.instance import Instance
 from coverage.models.live import current_watch
 from coverage.models.solver import SolveResult, SolverOptions
@@ -136,10 +142,12 @@ def by_matrix(
         msg=options.msg,
     )
     bound = found.bound
-    if lp_bound is not None and found.objective is not None:
-        # Both bound every plan (sites fixed by reduced cost only exclude plans below the start).
-        bound = lp_bound if bound is None else min(bound, lp_bound)
-        bound = max(bound, found.objective)
+    if found.objective is not None:
+        # Each bounds every plan (sites fixed by reduced cost only exclude plans below the start).
+        for other in (lp_bound, greedy_bound(*args, chosen, max_sites, allowed=~dropped)):
+            if other is not None:
+                bound = other if bound is None else min(bound, other)
+        bound = max(bound, found.objective)  # type: ignore[type-var]
     status = found.status
     if status == "feasible" and found.objective is not None and bound is not None:
         status = "optimal" if bound - found.objective <= 1e-9 * max(1.0, found.objective) else status
