@@ -218,7 +218,7 @@ def test_a_watch_follows_the_matrix_solve(every_size, solver):
 @FEW
 @given(seed=st.integers(0, 2**31 - 1), count=st.integers(1, 12))
 def test_the_greedy_bound_is_at_least_the_optimum(seed, count):
-    from coverage.models.highs_matrix import greedy_bound
+    from coverage.models.coverage_bounds import greedy_bound
 
     indptr, cols, need, m = _arrays(seed, n=120, m=40)
     exact = solve_coverage_cbc(indptr, cols, need, m, count)

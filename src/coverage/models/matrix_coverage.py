@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from coverage.inputs.rules import DepartmentRules
+from coverage.models.coverage_bounds import greedy_bound, relaxation
 from coverage.models.exact_coverage import why_not_decomposable
 from coverage.models.formulation import (
     Merged,
@@ -36,13 +37,7 @@ from coverage.models.formulation import (
     improve_by_swaps,
     merge_identical_rows,
 )
-from coverage.models.highs_matrix import (
-    _covered,
-    greedy_bound,
-    relaxation,
-    solve_coverage_cbc,
-    solve_coverage_matrix,
-)
+from coverage.models.highs_matrix import _covered, solve_coverage_cbc, solve_coverage_matrix
 from coverage.models.instance import Instance
 from coverage.models.live import current_watch
 from coverage.models.solver import SolveResult, SolverOptions
