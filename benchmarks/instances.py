@@ -45,6 +45,11 @@ SIZES: dict[str, tuple[int, int]] = {
     "20k x 3k": (20_000, 3_000),
     "35k x 17k": (35_000, 17_000),
 }
+#: Larger sizes, built on demand only (not described by default): the scaling checks of issue 16.
+LARGE_SIZES: dict[str, tuple[int, int]] = {
+    "70k x 35k": (70_000, 35_000),
+    "200k x 100k": (200_000, 100_000),
+}
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,8 @@ class Instance:
 
 
 def size_named(key: str) -> str:
-    """The size name for a short key ('1k', '5k', '20k', '35k') or a full name."""
-    for name in SIZES:
+    """The size name for a short key ('1k', '5k', '20k', '35k', '70k', '200k') or a full name."""
+    for name in {**SIZES, **LARGE_SIZES}:
         if key == name or name.split(" x ")[0] == key:
             return name
     raise KeyError(f"unknown size {key!r}; choose from {', '.join(SIZES)} or their first part")
@@ -97,7 +102,7 @@ def make_instance(name: str, seed: int = 20261128, layout: str = "national") -> 
     are sparser samples); ``'regional'`` shrinks the land in proportion to the
     demand units, keeping the national density of units (a region of France).
     """
-    n_demand, n_sites = SIZES[name]
+    n_demand, n_sites = {**SIZES, **LARGE_SIZES}[name]
     if layout not in ("national", "regional"):
         raise ValueError(f"layout must be 'national' or 'regional', got {layout!r}")
     area = LAND_AREA_M2 * (1.0 if layout == "national" else min(1.0, n_demand / 35_000))

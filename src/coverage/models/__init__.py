@@ -29,6 +29,12 @@ Maximal coverage (:func:`~coverage.models.location.maximal_coverage`)
     departments of :math:`N_i`, solved by HiGHS (the founding case's shortlist:
     LP bound 0.02 % above the optimum instead of 4.4 %).
 
+    Large models (:data:`~coverage.models.matrix_coverage.MATRIX_MIN_PAIRS`
+    reach pairs or more) with the site count as the only constraint skip
+    PuLP: the merged rows x sites arrays go to CBC through an MPS file written
+    by HiGHS (or to HiGHS itself with ``solver='highs'``), every phase under
+    the one time limit (:mod:`coverage.models.matrix_coverage`).
+
 Set cover and coverage target (:func:`~coverage.models.location.set_cover`)
     .. math:: \min \sum_j y_j \quad \sum_{j \in N_i} y_j \ge 1 \;\forall i: w_i > 0
 

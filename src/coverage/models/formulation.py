@@ -18,6 +18,7 @@ Reductions, all exact:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -245,13 +246,15 @@ def improve_by_swaps(
     allowed: npt.NDArray[np.bool_] | None = None,
     candidates: int = 30,
     max_swaps: int = 2000,
+    deadline: float | None = None,
 ) -> npt.NDArray[np.bool_]:
     """Improve a maximal-coverage selection by exchanges (one site out, one in) while any helps.
 
     Each round tries the ``candidates`` closed sites that would cover the most
     uncovered need, and for each the open site whose removal costs least given
     the overlap (need covered only by that open site, which the newcomer also
-    covers). ``locked`` sites (forced open) never leave.
+    covers). ``locked`` sites (forced open) never leave. The exchanges stop at
+    ``deadline`` (a ``time.perf_counter`` value) with the best selection so far.
     """
     chosen = chosen.copy()
     n_rows, n_columns = len(indptr) - 1, len(chosen)
@@ -267,6 +270,8 @@ def improve_by_swaps(
     blocked = np.zeros(n_columns, bool) if allowed is None else ~allowed
     keep = np.zeros(n_columns, bool) if locked is None else locked
     for _ in range(max_swaps):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         sole = count == 1
         loss = np.bincount(owner_sum[sole].astype(np.int64), weights=need[sole], minlength=n_columns)
         gain = np.bincount(

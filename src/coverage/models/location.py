@@ -23,6 +23,7 @@ from coverage.models.capacitated import capacitated_median, read_capacity
 from coverage.models.exact_coverage import by_components
 from coverage.models.instance import Instance, prepare
 from coverage.models.lagrangian import proven_median
+from coverage.models.matrix_coverage import by_matrix
 from coverage.models.radius import radius_builder
 from coverage.models.rules import check_department_rules
 from coverage.models.served_departments import by_served_departments
@@ -134,6 +135,9 @@ def maximal_coverage(
         )
         if split is not None:
             return split
+    matrix = by_matrix(inst, rules, max_sites, options or SolverOptions(), limits)
+    if matrix is not None:
+        return matrix
     limit = options.time_limit if options is not None else None
     builder = coverage_builder(inst, rules, objective="max", max_sites=max_sites, time_limit=limit)
     return solve_model("maximal_coverage", inst, builder, options, constraints=limits)
