@@ -28,6 +28,7 @@ import itertools
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,11 +36,17 @@ import numpy.typing as npt
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MedianSearch", "search_median"]
+__all__ = ["PROOF_GAP", "MedianSearch", "search_median"]
+
+#: Relative gap within which a node is pruned when the costs are not integers.
+PROOF_GAP = 1e-4
 
 #: Subgradient iterations at the root, and at most at each node.
 ROOT_ITERATIONS = 3000
 NODE_ITERATIONS = 150
+
+#: Bytes the open nodes may hold (multipliers and site states) before the search stops with its bound.
+MAX_OPEN_BYTES = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -76,10 +83,13 @@ class MedianSearch:
 class _Search:
     """State of one branch and bound: the incumbent, the cutoff, the node counter."""
 
-    def __init__(self, cost: np.ndarray, count: int, start: np.ndarray, gap: float, integer: bool) -> None:
+    def __init__(
+        self, cost: np.ndarray, count: int, start: np.ndarray, gap: float | None, integer: bool
+    ) -> None:
         self.cost = cost
+        self.pick = start.copy()
         self.count = count
-        self.gap = gap
+        self.gap = (0.0 if integer else PROOF_GAP) if gap is None else gap
         self.integer = integer
         self.chosen = start.copy()
         self.upper = self.value(np.flatnonzero(start))
@@ -90,7 +100,8 @@ class _Search:
 
     def offer(self, sites: np.ndarray) -> None:
         value = self.value(sites)
-        if value < self.upper - 1e-9 * max(1.0, abs(self.upper)):
+        tolerance = 1e-9 * max(1.0, abs(self.upper)) if math.isfinite(self.upper) else 0.0
+        if value < self.upper - tolerance:
             self.upper = value
             self.chosen = np.zeros(self.cost.shape[1], dtype=bool)
             self.chosen[sites] = True
@@ -99,13 +110,22 @@ class _Search:
     @property
     def cutoff(self) -> float:
         """A node whose bound is above this cannot hold a plan worth finding."""
+        if not math.isfinite(self.upper):
+            return math.inf
         slack = self.gap * abs(self.upper)
-        if self.integer:
+        if self.integer:  # no better plan has a cost above upper - 1
             slack = max(slack, 1.0 - 1e-6)
         return self.upper - slack + 1e-9 * max(1.0, abs(self.upper))
 
     def lagrangian(
-        self, state: np.ndarray, lam: np.ndarray, *, iterations: int, step: float, patience: int, deadline: float
+        self,
+        state: np.ndarray,
+        lam: np.ndarray,
+        *,
+        iterations: int,
+        step: float,
+        patience: int,
+        deadline: float,
     ) -> tuple[float, np.ndarray]:
         """Subgradient on the node ``state`` (-1 closed, 0 free, 1 open), fixing as it goes.
 
@@ -143,6 +163,8 @@ class _Search:
             cutoff = self.cutoff
             if best == -math.inf or value > best + 1e-9 * max(1.0, abs(best)):
                 best, best_lam, stale = value, lam, 0
+                self.pick = np.zeros(len(state), dtype=bool)
+                self.pick[active[picked]] = True
             else:
                 stale += 1
                 if stale >= patience:
@@ -168,7 +190,10 @@ class _Search:
             norm = float(direction @ direction)
             if norm == 0:
                 break  # the relaxed assignment is a plan: the bound is exact here
-            target = self.upper + 1e-3 * max(1.0, abs(self.upper))
+            if math.isfinite(self.upper):
+                target = self.upper + 1e-3 * max(1.0, abs(self.upper))
+            else:  # no plan yet: aim a little above the bound
+                target = value + 0.1 * abs(value) + 1.0
             lam = lam + step * (target - value) / norm * direction
         return best, best_lam
 
@@ -194,25 +219,35 @@ def search_median(
     *,
     forced: npt.NDArray[np.bool_] | None = None,
     deadline: float = math.inf,
-    gap: float = 1e-4,
+    gap: float | None = None,
+    improve: Callable[[npt.NDArray[np.bool_]], npt.NDArray[np.bool_]] | None = None,
+    node_limit: int | None = None,
+    root_iterations: int = ROOT_ITERATIONS,
 ) -> MedianSearch:
     """The p-median over a dense rows x sites cost matrix (``inf`` where no pair), by branch and bound.
 
     ``start`` is a plan of ``count`` sites (the incumbent to beat), ``forced``
-    sites are kept open, ``deadline`` is a :func:`time.perf_counter` time.
-    With integer costs the proof is exact; otherwise nodes within the
-    relative ``gap`` of the incumbent are pruned.
+    sites are kept open; the search stops at ``deadline`` (a
+    :func:`time.perf_counter` time) or after ``node_limit`` nodes with the
+    best bound of the nodes left. ``root_iterations`` caps the root's
+    subgradient (fewer give a weaker root and more nodes).
+    With integer costs the proof is exact (unless a ``gap`` is given);
+    otherwise nodes within the relative ``gap`` (default :data:`PROOF_GAP`)
+    of the incumbent are pruned. ``improve`` (a local search, such as
+    :func:`coverage.models.interchange.improve_median`) is run on the root's
+    Lagrangian pick: when it beats the incumbent, the root fixes again.
 
     Examples
     --------
-    Four rows on a line at 0, 1, 10, 11, a site at each; two sites: one in each pair.
+    Four rows on a line at 0, 1, 10, 11 with needs 2, 1, 1, 2, a site at each;
+    two sites: one in each pair, at the heavier row, from a poor start.
 
     >>> import numpy as np
-    >>> at = np.array([0.0, 1.0, 10.0, 11.0])
-    >>> cost = np.abs(at[:, None] - at[None, :])
+    >>> at, need = np.array([0.0, 1.0, 10.0, 11.0]), np.array([2.0, 1.0, 1.0, 2.0])
+    >>> cost = need[:, None] * np.abs(at[:, None] - at[None, :])
     >>> found = search_median(cost, 2, np.array([True, True, False, False]))
     >>> found.upper, found.bound, found.proven, np.flatnonzero(found.chosen).tolist()
-    (2.0, 2.0, True, [0, 2])
+    (2.0, 2.0, True, [0, 3])
     """
     n_rows, n_sites = cost.shape
     forced = np.zeros(n_sites, dtype=bool) if forced is None else forced
@@ -220,12 +255,21 @@ def search_median(
     integer = bool(np.all(finite == np.round(finite)))
     search = _Search(cost, count, start, gap, integer)
     state = np.where(forced, 1, 0).astype(np.int8)
-    ordered = np.sort(cost, axis=1)
-    lam = ordered[:, min(count, n_sites - 1)]
-    lam = np.where(np.isfinite(lam), lam, np.nanmax(np.where(np.isfinite(ordered), ordered, np.nan), axis=1))
+    # Start from each row's cost to its (p+1)-th nearest site, or its farthest where it has fewer.
+    nth = min(count, n_sites - 1)
+    lam = np.partition(cost, nth, axis=1)[:, nth]
+    lam = np.where(np.isfinite(lam), lam, np.where(np.isfinite(cost), cost, -np.inf).max(axis=1))
     root, lam = search.lagrangian(
-        state, lam, iterations=ROOT_ITERATIONS, step=2.0, patience=30, deadline=deadline
+        state, lam, iterations=root_iterations, step=2.0, patience=30, deadline=deadline
     )
+    if improve is not None and root <= search.cutoff:
+        before = search.upper
+        search.offer(np.flatnonzero(improve(search.pick)))
+        if search.upper < before:
+            again, lam = search.lagrangian(
+                state, lam, iterations=root_iterations // 3 + 1, step=0.5, patience=30, deadline=deadline
+            )
+            root = max(root, again)
     closed_at_root = int((state < 0).sum())
     logger.info(
         "p-median search: root bound %.6g, incumbent %.6g, %d of %d sites closed",
@@ -244,9 +288,15 @@ def search_median(
         if bound > search.cutoff:
             pruned_low = min(pruned_low, bound)
             continue
-        if time.perf_counter() > deadline:
+        node_bytes = lam.nbytes + state.nbytes
+        if (
+            time.perf_counter() > deadline
+            or (node_limit is not None and search.nodes >= node_limit)
+            or len(heap) * node_bytes > MAX_OPEN_BYTES
+        ):
             heapq.heappush(heap, (bound, next(ticket), state, lam))
             break
+        lam = lam.astype(np.float64)
         site = search.branch_site(state, lam)
         if site is None:  # the node is one plan: evaluate it
             sites = np.flatnonzero(state >= 0) if (state == 1).sum() < count else np.flatnonzero(state == 1)
@@ -264,7 +314,8 @@ def search_median(
             if value > search.cutoff:
                 pruned_low = min(pruned_low, value)
             else:
-                heapq.heappush(heap, (value, next(ticket), child, child_lam))
+                # Any multipliers give a valid bound: keep them in single precision.
+                heapq.heappush(heap, (value, next(ticket), child, child_lam.astype(np.float32)))
     open_low = min((node[0] for node in heap), default=math.inf)
     low = min(open_low, pruned_low, search.upper)
     if search.integer and math.isfinite(low):
