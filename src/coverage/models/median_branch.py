@@ -180,6 +180,8 @@ class _Search:
                 state[active[close]] = -1
                 state[active[fix_open]] = 1
                 keep = state[active] >= 0
+                if close.any() and not np.isfinite(cost[:, keep].min(axis=1, initial=np.inf)).all():
+                    return math.inf, lam  # a row lost every site: no better plan here
                 if (~keep).sum() > 0.2 * len(active):
                     active, cost = active[keep], cost[:, keep]
                 continue
