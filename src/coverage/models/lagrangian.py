@@ -166,9 +166,6 @@ def branch_median(inst: Instance, p: int, options: SolverOptions, constraints: C
         forced=inst.model_forced,
         deadline=deadline,
         gap=options.gap,
-        improve=lambda pick: improve_median(
-            inst, pick, seconds=max(0.0, min(5.0, deadline - time.perf_counter()))
-        ),
         node_limit=options.node_limit,
     )
     seconds = time.perf_counter() - started

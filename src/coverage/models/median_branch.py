@@ -28,11 +28,12 @@ import itertools
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from coverage.models.interchange import swap_dense
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ PROOF_GAP = 1e-4
 #: Subgradient iterations at the root, and at most at each node.
 ROOT_ITERATIONS = 3000
 NODE_ITERATIONS = 150
+
+#: Seconds one interchange from a Lagrangian pick may take, and the share of the search's time they may use.
+POLISH_SECONDS = 2.0
+POLISH_SHARE = 0.2
 
 #: Bytes the open nodes may hold (multipliers and site states) before the search stops with its bound.
 MAX_OPEN_BYTES = 1_000_000_000
@@ -94,6 +99,25 @@ class _Search:
         self.chosen = start.copy()
         self.upper = self.value(np.flatnonzero(start))
         self.nodes = 0
+        self.polish_seconds = 0.0
+        finite = cost[np.isfinite(cost)]
+        self.finite = np.where(np.isfinite(cost), cost, 2.0 * (float(finite.max(initial=0.0)) + 1.0))
+
+    def polish(self, fixed: np.ndarray, allowed: np.ndarray, deadline: float) -> None:
+        """Offer the last Lagrangian pick improved by interchange (sites in ``allowed``)."""
+        started = time.perf_counter()
+        seconds = min(POLISH_SECONDS, deadline - started)
+        if seconds > 0 and self.pick.sum() == self.count:
+            better = swap_dense(
+                self.finite,
+                np.ones(len(self.finite)),
+                self.pick,
+                fixed=fixed,
+                seconds=seconds,
+                allowed=allowed,
+            )
+            self.offer(np.flatnonzero(better))
+        self.polish_seconds += time.perf_counter() - started
 
     def value(self, sites: np.ndarray) -> float:
         return float(self.cost[:, sites].min(axis=1).sum()) if len(sites) else math.inf
@@ -222,7 +246,6 @@ def search_median(
     forced: npt.NDArray[np.bool_] | None = None,
     deadline: float = math.inf,
     gap: float | None = None,
-    improve: Callable[[npt.NDArray[np.bool_]], npt.NDArray[np.bool_]] | None = None,
     node_limit: int | None = None,
     root_iterations: int = ROOT_ITERATIONS,
 ) -> MedianSearch:
@@ -235,9 +258,11 @@ def search_median(
     subgradient (fewer give a weaker root and more nodes).
     With integer costs the proof is exact (unless a ``gap`` is given);
     otherwise nodes within the relative ``gap`` (default :data:`PROOF_GAP`)
-    of the incumbent are pruned. ``improve`` (a local search, such as
-    :func:`coverage.models.interchange.improve_median`) is run on the root's
-    Lagrangian pick: when it beats the incumbent, the root fixes again.
+    of the incumbent are pruned. The root's Lagrangian pick, improved by
+    interchange (:func:`~coverage.models.interchange.swap_dense`), may beat
+    the start; the root then fixes again. In the tree, the latest node's pick
+    is improved the same way while that takes under :data:`POLISH_SHARE` of
+    the time spent.
 
     Examples
     --------
@@ -264,9 +289,10 @@ def search_median(
     root, lam = search.lagrangian(
         state, lam, iterations=root_iterations, step=2.0, patience=30, deadline=deadline
     )
-    if improve is not None and root <= search.cutoff:
+    started = time.perf_counter()
+    if root <= search.cutoff:
         before = search.upper
-        search.offer(np.flatnonzero(improve(search.pick)))
+        search.polish(forced, state >= 0, deadline)
         if search.upper < before:
             again, lam = search.lagrangian(
                 state, lam, iterations=root_iterations // 3 + 1, step=0.5, patience=30, deadline=deadline
@@ -280,6 +306,7 @@ def search_median(
         closed_at_root,
         n_sites,
     )
+    allowed = state >= 0  # sites the root closed are in no better plan
     ticket = itertools.count()
     heap: list[tuple[float, int, np.ndarray, np.ndarray]] = []
     if root <= search.cutoff:
@@ -318,6 +345,8 @@ def search_median(
             else:
                 # Any multipliers give a valid bound: keep them in single precision.
                 heapq.heappush(heap, (value, next(ticket), child, child_lam.astype(np.float32)))
+        if search.polish_seconds < POLISH_SHARE * (time.perf_counter() - started):
+            search.polish(forced, allowed, deadline)
     open_low = min((node[0] for node in heap), default=math.inf)
     low = min(open_low, pruned_low, search.upper)
     if search.integer and math.isfinite(low):
