@@ -2,6 +2,7 @@
 
     python benchmarks/pmedian.py --instances 1 6 25 30 40 --time-limit 60
     python benchmarks/pmedian.py --formulations auto assignment --models median
+    python benchmarks/pmedian.py --instances 3 --models median --spopt   # spopt's PMedian too
 
 Reads ``../shared/reference-instances/orlib_pmed`` (or ``--folder``): Beasley's
 graphs, all-pairs shortest paths by Floyd-Warshall, unit need at every node,
@@ -9,14 +10,20 @@ every node a candidate. Prints per instance, model (p-median per
 formulation, p-center) and run: the plan's method, status, objective,
 bound, gap to the published optimum (p-center optima: the folder's README),
 the proof gap (objective - bound) / objective when the time limit stopped it,
-the seconds to the heuristic start (greedy + interchange, p-median), the
-seconds end to end (the solve phase's limit is ``--time-limit``) and the
-process's peak memory so far (``ru_maxrss``, distance matrix included).
+the seconds to the heuristic start (greedy + interchange, p-median: the
+first incumbent), the seconds to the proof (build + solve, when proven), the
+seconds end to end (``--time-limit`` bounds the call), the process's peak
+memory so far (``ru_maxrss``, distance matrix included) and the 1-minute
+load average. With several formulations, or ``--spopt`` (spopt's
+``PMedian.from_cost_matrix`` with CBC under the same limit), a line gives
+each one's end-to-end time over the first formulation's. Run one instance
+per process for peak memory per instance.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import resource
 import time
@@ -58,11 +65,25 @@ def row(name: str, n: int, p: int, model: str, plan: object, optimum: float | No
     proof = "" if plan.objective is None or plan.bound is None else f"{(objective - bound) / objective:.4%}"
     # The heuristic start exists when the build ends (radius and assignment p-median).
     start = f"{plan.build_seconds:.1f}" if model == "median" and plan.objective is not None else "-"
+    proven = f"{plan.build_seconds + plan.solve_seconds:.1f}" if plan.status == "optimal" else "-"
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return (
-        f"{name:<7}{n:>5}{p:>5} {model:<7}{plan.method:<12}{plan.status:<11}{objective:>9.0f}{bound:>9.0f}"
-        f"{optimum or float('nan'):>9.0f}{to_opt:>8}{proof:>10}{start:>8}{seconds:>8.1f}{peak:>8.0f}"
+        f"{name:<7}{n:>5}{p:>5} {model:<7}{plan.method:<17}{plan.status:<11}{objective:>9.0f}{bound:>9.0f}"
+        f"{optimum or float('nan'):>9.0f}{to_opt:>8}{proof:>10}{start:>8}{proven:>8}{seconds:>8.1f}"
+        f"{peak:>8.0f}{os.getloadavg()[0]:>6.2f}"
     )
+
+
+def run_spopt(dist: np.ndarray, p: int, limit: float) -> tuple[float, float, str]:
+    """spopt's p-median with CBC under ``limit`` seconds: objective, seconds end to end, status."""
+    import pulp
+    from spopt.locate import PMedian
+
+    started = time.perf_counter()
+    model = PMedian.from_cost_matrix(dist, np.ones(len(dist)), p_facilities=p, name="pmed")
+    model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=limit))
+    seconds = time.perf_counter() - started
+    return float(pulp.value(model.problem.objective)), seconds, pulp.LpStatus[model.problem.status]
 
 
 def main() -> None:
@@ -75,6 +96,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["median", "center"], choices=("median", "center"))
     parser.add_argument("--solver", default="cbc", choices=("cbc", "highs"))
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--spopt", action="store_true", help="also solve with spopt's PMedian (CBC)")
     args = parser.parse_args()
     optima = {
         parts[0]: float(parts[1])
@@ -83,8 +105,9 @@ def main() -> None:
     }
     centers = center_optima(args.folder)
     print(
-        f"{'inst':<7}{'n':>5}{'p':>5} {'model':<7}{'method':<12}{'status':<11}{'objective':>9}{'bound':>9}"
-        f"{'optimum':>9}{'to opt':>8}{'proof gap':>10}{'start s':>8}{'total s':>8}{'peak MB':>8}"
+        f"{'inst':<7}{'n':>5}{'p':>5} {'model':<7}{'method':<17}{'status':<11}{'objective':>9}{'bound':>9}"
+        f"{'optimum':>9}{'to opt':>8}{'proof gap':>10}{'start s':>8}{'proof s':>8}{'total s':>8}"
+        f"{'peak MB':>8}{'load':>6}"
     )
     for k in args.instances:
         dist, p = read_pmed(args.folder / f"pmed{k}.txt")
@@ -95,11 +118,20 @@ def main() -> None:
         options = SolverOptions(solver=args.solver, time_limit=args.time_limit)
         name = f"pmed{k}"
         if "median" in args.models:
+            times = {}
             for formulation in args.formulations:
                 started = time.perf_counter()
                 plan = p_median(demand, sites, reach, p=p, options=options, formulation=formulation)
-                seconds = time.perf_counter() - started
+                times[formulation] = seconds = time.perf_counter() - started
                 print(row(name, len(ids), p, "median", plan, optima[name], seconds), flush=True)
+            if args.spopt:
+                value, times["spopt"], status = run_spopt(dist, p, args.time_limit)
+                print(
+                    f"{name:<7} spopt PMedian (CBC): {status}, objective {value:.0f}, {times['spopt']:.1f} s"
+                )
+            first = args.formulations[0]
+            for other, seconds in list(times.items())[1:]:
+                print(f"{name:<7} ratio {other} / {first}: {seconds / times[first]:.1f}x", flush=True)
         if "center" in args.models:
             started = time.perf_counter()
             plan = p_center(demand, sites, reach, p=p, options=options)

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 import bruteforce as bf
@@ -27,7 +27,9 @@ from bruteforce import (
     p_center_value,
     p_median_value,
 )
+from coverage.models.instance import prepare
 from coverage.models.location import maximal_coverage, p_center, p_median, set_cover
+from coverage.models.radius import greedy_median
 from coverage.reach.rules import Decay
 from model_cases import (
     DEPS,
@@ -345,10 +347,10 @@ def test_p_median_and_p_center_equal_brute_force(center, solver, case):
     check_served(plan, inst)
 
 
-@pytest.mark.parametrize("formulation", ["radius", "assignment"])
+@pytest.mark.parametrize("formulation", ["lagrangian", "radius", "assignment"])
 @PROPERTY
 @given(case=assignment_case())
-def test_p_median_formulations_both_equal_brute_force(formulation, case):
+def test_p_median_formulations_all_equal_brute_force(formulation, case):
     inst, rules, p = case
     best = bf.p_median(inst.dist, inst.need, inst.radius, p, rules)
 
@@ -367,7 +369,21 @@ def test_p_median_formulations_both_equal_brute_force(formulation, case):
     plan = solve_like_brute(best, run)
     if plan is None:
         return
-    assert plan.method == ("radius" if formulation == "radius" else "mip")
+    if formulation == "lagrangian":
+        # The search needs rows and a start reaching every one; where the greedy pick has none, a MIP solves.
+        event(f"lagrangian: {plan.method}")
+        if plan.method not in ("lagrangian", "branch_and_bound"):
+            prepared = prepare(
+                inst.demand(),
+                inst.sites(),
+                inst.reach(),
+                forced=inst.ids(rules.forced),
+                closed=inst.ids(rules.closed),
+            )
+            no_need = len(prepared.row_need) == 0  # any p sites: the MIP pads them
+            assert no_need or greedy_median(prepared, min(p, prepared.n_model_sites)) is None
+    else:
+        assert plan.method == ("radius" if formulation == "radius" else "mip")
     mask = check_plan_rules(plan, inst, rules, exact=p)
     assert p_median_value(inst.dist, inst.need, inst.radius, mask) == pytest.approx(best, abs=1e-6)
     assert plan.objective == pytest.approx(best, abs=1e-6)

@@ -45,8 +45,12 @@ p-median (:func:`~coverage.models.location.p_median`)
     .. math:: \min \sum_{i,j} w_i d_{ij} x_{ij} \quad \sum_{j \in N_i} x_{ij} = 1,\;
               x_{ij} \le y_j,\; \sum_j y_j = p
 
-    or, by default from 5 % of candidates open, by its radius formulation
-    (:mod:`coverage.models.radius`), exact and with half the nonzeros.
+    By default proven with no MIP by Lagrangian branch and bound with
+    reduced-cost fixing (:mod:`coverage.models.median_branch`, Beasley 1993:
+    every OR-Library pmed1-40 in seconds); where the dense rows x sites matrix
+    is too large, solved as this MIP or, from 5 % of candidates open, by its
+    radius formulation (:mod:`coverage.models.radius`), exact and with half
+    the nonzeros.
 
 p-center (:func:`~coverage.models.location.p_center`)
     .. math:: \min D \quad \sum_{j \in N_i} d_{ij} x_{ij} \le D, \text{ as p-median otherwise}
@@ -107,6 +111,8 @@ The modules, in the order a solve goes through them:
 - :mod:`coverage.models.reductions`: dominated sites, in bounded memory and time;
 - :mod:`coverage.models.builders`: the coverage and assignment formulations;
 - :mod:`coverage.models.radius`: p-median by radius (covering) formulation;
+- :mod:`coverage.models.lagrangian` and :mod:`coverage.models.median_branch`:
+  the p-median's Lagrangian bound and its branch and bound;
 - :mod:`coverage.models.solver`: CBC and HiGHS through PuLP, options and status;
 - :mod:`coverage.models.solving`: solve, explain infeasibility, make the plan;
 - :mod:`coverage.models.staffing_greedy` and :mod:`coverage.models.staffing_fast`:

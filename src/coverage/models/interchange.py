@@ -27,7 +27,7 @@ from coverage.models.instance import Instance
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DENSE_LIMIT", "assignment_start", "improve_median"]
+__all__ = ["DENSE_LIMIT", "assignment_start", "improve_median", "swap_dense"]
 
 #: Rows x sites above which the dense interchange is skipped (the greedy pick is kept).
 DENSE_LIMIT = 4_000_000
@@ -51,13 +51,39 @@ def improve_median(inst: Instance, chosen: np.ndarray, *, seconds: float = 5.0) 
     count = int(chosen.sum())
     if n_rows * n_sites > DENSE_LIMIT or count == 0 or count >= n_sites:
         return chosen
-    started = time.perf_counter()
     penalty = 2.0 * (float(inst.dist.max()) + 1.0)
     dist = np.full((n_rows, n_sites), penalty)
     dist[inst.pair_rows, inst.cols] = inst.dist
-    need = inst.row_need
+    return swap_dense(dist, inst.row_need, chosen, fixed=inst.model_forced, seconds=seconds)
+
+
+def swap_dense(
+    dist: np.ndarray,
+    need: np.ndarray,
+    chosen: np.ndarray,
+    *,
+    fixed: np.ndarray,
+    seconds: float = 5.0,
+    allowed: np.ndarray | None = None,
+) -> np.ndarray:
+    """``chosen`` after best-improvement swaps over a dense rows x sites matrix of finite distances.
+
+    ``fixed`` sites never leave; only ``allowed`` sites (all by default) come in.
+
+    Examples
+    --------
+    >>> dist = np.array([[0.0, 5.0, 9.0], [5.0, 0.0, 5.0], [9.0, 5.0, 0.0]])
+    >>> swap_dense(dist, np.ones(3), np.array([False, False, True]), fixed=np.zeros(3, bool)).tolist()
+    [False, True, False]
+    """
+    n_rows, n_sites = dist.shape
+    count = int(chosen.sum())
+    if count == 0 or count >= n_sites:
+        return chosen
+    started = time.perf_counter()
+    penalty = 2.0 * (float(dist.max()) + 1.0)
     chosen = chosen.copy()
-    fixed = inst.model_forced
+    barred = np.zeros(n_sites, dtype=bool) if allowed is None else ~allowed
     swaps = 0
     while time.perf_counter() - started < seconds:
         opened = np.flatnonzero(chosen)
@@ -74,7 +100,7 @@ def improve_median(inst: Instance, chosen: np.ndarray, *, seconds: float = 5.0) 
         extra = owner @ (np.minimum(dist, d2[:, None]) - with_c)  # sites out x sites in
         delta = base[None, :] + extra
         delta[~chosen | fixed, :] = np.inf
-        delta[:, chosen] = np.inf
+        delta[:, chosen | barred] = np.inf
         out_site, in_site = np.unravel_index(int(np.argmin(delta)), delta.shape)
         if not delta[out_site, in_site] < -1e-9 * max(1.0, float(need @ d1)):
             break

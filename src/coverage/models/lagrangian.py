@@ -7,13 +7,13 @@ multiplier :math:`\lambda_i` leaves, for any :math:`\lambda`, the valid lower bo
           \sum_{j \in S} \rho_j, \qquad \rho_j = \sum_i \min(0, w_i d_{ij} - \lambda_i)
 
 (the ``p`` sites of smallest :math:`\rho`, forced sites :math:`F` first).
-Subgradient steps (Held, Wolfe and Crowder) raise it towards the LP bound,
-which on the OR-Library instances is close to or equal to the optimum. When
-the bound meets the interchange incumbent of :mod:`coverage.models.interchange`
-(relative gap at most :data:`PROOF_GAP`, or the costs are integers and the
-bound rounds up to it), the incumbent is optimal and no MIP is built: the
-plan's method is ``'lagrangian'`` and its bound the Lagrangian one.
-Otherwise the caller solves the MIP, started from the incumbent.
+Subgradient steps (Held, Wolfe and Crowder) raise it towards the LP bound.
+:func:`lagrangian_bound` computes it alone; :func:`branch_median` starts from
+the interchange incumbent of :mod:`coverage.models.interchange` and proves it
+(or a better plan) optimal by the branch and bound with reduced-cost fixing
+of :mod:`coverage.models.median_branch`, with no MIP: the plan's method is
+``'lagrangian'`` when the root's bound meets the incumbent, and
+``'branch_and_bound'`` when nodes were needed.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import numpy as np
 
 from coverage.models.instance import Instance
 from coverage.models.interchange import DENSE_LIMIT, improve_median
+from coverage.models.median_branch import search_median
 from coverage.models.radius import greedy_median
 from coverage.models.solver import SolveResult, SolverOptions
 from coverage.plan.constraints import Constraints
@@ -33,7 +34,7 @@ from coverage.plan.plan import Plan
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PROOF_GAP", "lagrangian_bound", "median_cost", "proven_median"]
+__all__ = ["PROOF_GAP", "branch_median", "lagrangian_bound", "median_cost"]
 
 #: Relative gap (incumbent - bound) / incumbent at which the incumbent is called optimal.
 PROOF_GAP = 1e-4
@@ -115,58 +116,81 @@ def lagrangian_bound(
     return best
 
 
-def _proves(inst: Instance, upper: float, bound: float) -> tuple[bool, float]:
-    """Whether ``bound`` proves ``upper`` optimal, and the bound to report (rounded up for integer costs)."""
-    costs = inst.row_need[inst.pair_rows] * inst.dist
-    if math.isfinite(bound) and np.all(costs == np.round(costs)):
-        bound = float(math.ceil(bound - 1e-6))
-    return upper - bound <= PROOF_GAP * max(abs(upper), 1e-9), bound
+def branch_median(inst: Instance, p: int, options: SolverOptions, constraints: Constraints) -> Plan | None:
+    """The p-median plan of :func:`search_median`, or None where it does not apply (solve a MIP then).
 
-
-def proven_median(inst: Instance, p: int, options: SolverOptions, constraints: Constraints) -> Plan | None:
-    """The interchange plan when the Lagrangian bound proves it optimal, else None (solve the MIP).
-
-    The bound gets at most a quarter of the time limit, and 10 s.
+    It applies when the dense rows x sites matrix has at most
+    :data:`~coverage.models.interchange.DENSE_LIMIT` cells and the greedy
+    pick reaches every row. The start is the greedy pick improved by
+    interchange; the search shares the time limit with it, counted from the
+    instance's preparation, and ends early enough for the plan to be made
+    within it. The plan is ``'optimal'`` when the search closed every node
+    (method ``'lagrangian'`` when the root's bound alone proved it,
+    ``'branch_and_bound'`` when nodes were needed), ``'feasible'`` with the
+    best bound otherwise.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from coverage import Reach
     >>> from coverage.models.instance import prepare
-    >>> demand = pd.DataFrame({"unit_id": ["a", "b", "c"], "need": 1.0})
-    >>> sites = pd.DataFrame({"site_id": ["s", "t", "u"]})
-    >>> reach = Reach.from_dense(demand["unit_id"], sites["site_id"], [[0, 5, 9], [5, 0, 5], [9, 5, 0]])
-    >>> inst = prepare(demand, sites, reach)
-    >>> from coverage.models.solver import SolverOptions
-    >>> plan = proven_median(inst, 1, SolverOptions(), inst.constraints(exact_sites=1))
-    >>> plan.method, plan.open_site_ids, plan.objective, plan.bound
-    ('lagrangian', ('t',), 10.0, 10.0)
+    >>> demand = pd.DataFrame({"unit_id": ["a", "b", "c", "d"], "need": [2.0, 1.0, 1.0, 2.0]})
+    >>> sites = pd.DataFrame({"site_id": ["s", "t", "u", "v"]})
+    >>> at = [0, 1, 10, 11]  # on a line; one site at each unit
+    >>> metres = [[abs(x - y) for y in at] for x in at]
+    >>> inst = prepare(demand, sites, Reach.from_dense(demand["unit_id"], sites["site_id"], metres))
+    >>> plan = branch_median(inst, 2, SolverOptions(), inst.constraints(exact_sites=2))
+    >>> plan.status, plan.open_site_ids, plan.objective, plan.bound
+    ('optimal', ('s', 'v'), 2.0, 2.0)
     """
-    if inst.budget is not None or len(inst.row_need) * inst.n_model_sites > DENSE_LIMIT:
+    n_rows, n_sites = len(inst.row_need), inst.n_model_sites
+    if inst.budget is not None or n_rows == 0 or n_rows * n_sites > DENSE_LIMIT:
         return None
-    started = time.perf_counter()
-    chosen = greedy_median(inst, min(p, inst.n_model_sites))
+    deadline = math.inf
+    if options.time_limit is not None:
+        # Keep a little of the limit for making the plan.
+        deadline = inst.started + options.time_limit - min(1.0, 0.05 * options.time_limit)
+    count = min(p, n_sites)
+    chosen = greedy_median(inst, count)
     if chosen is None:
         return None
-    chosen = improve_median(inst, chosen)
-    upper = median_cost(inst, chosen)
-    budget = 10.0 if options.time_limit is None else min(10.0, options.time_limit / 4)
-    bound = lagrangian_bound(inst, p, upper, seconds=budget)
-    proven, bound = _proves(inst, upper, bound)
+    chosen = improve_median(inst, chosen, seconds=max(0.0, min(5.0, deadline - time.perf_counter())))
+    start_seconds = inst.timer()()
+    started = time.perf_counter()
+    cost = np.full((n_rows, n_sites), np.inf)
+    cost[inst.pair_rows, inst.cols] = inst.row_need[inst.pair_rows] * inst.dist
+    found = search_median(
+        cost,
+        count,
+        chosen,
+        forced=inst.model_forced,
+        deadline=deadline,
+        gap=options.gap,
+        node_limit=options.node_limit,
+    )
     seconds = time.perf_counter() - started
-    if not proven:
-        logger.info("p-median: Lagrangian bound %.6g, incumbent %.6g: solving the MIP", bound, upper)
-        return None
-    result = SolveResult("optimal", upper, bound, seconds, "lagrangian")
+    status = "optimal" if found.proven else "feasible"
+    method = "lagrangian" if found.proven and found.nodes == 0 else "branch_and_bound"
+    logger.info(
+        "p-median: %s, %s %.6g, bound %.6g, %d nodes in %.2f s (start %.2f s)",
+        method,
+        status,
+        found.upper,
+        found.bound,
+        found.nodes,
+        seconds,
+        start_seconds,
+    )
+    result = SolveResult(status, found.upper, found.bound, seconds, "lagrangian")
     solution = inst.solution(
         "p_median",
         result,
-        chosen,
-        build_seconds=inst.timer()() - seconds,
+        found.chosen,
+        build_seconds=start_seconds,
         solve_seconds=seconds,
         sense="min",
         pad_to=p,
-        method="lagrangian",
+        method=method,
     )
     return Plan.from_solution(
         solution, demand=inst.demand, sites=inst.sites, reach=inst.reach, constraints=constraints
