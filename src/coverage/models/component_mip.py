@@ -24,6 +24,7 @@ import pulp
 import scipy.sparse as sp
 
 from coverage.models.formulation import binaries, continuous, expression, row_expressions
+from coverage.models.highs_run import run_highs
 from coverage.models.solver import SolverOptions, run_solver, values
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def lp_bounds(
 ) -> None:
     """Upper bounds ``D_c(u, lambda) + lambda k`` from the LP relaxation's duals."""
     h = _model(indptr, cols, need, n_sites, max_sites, forced, allowed, integer=False)
-    h.run()
+    run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         logger.info("components: the LP relaxation ended %s; no LP bounds", h.getModelStatus())
         return
@@ -165,7 +166,7 @@ def solve_highs(
         integer=True,
         time_limit=limit,
     )
-    h.run()
+    run_highs(h)
     info = h.getInfo()
     status = h.getModelStatus()
     if info.primal_solution_status == 2:  # feasible solution found
@@ -247,7 +248,7 @@ def lp_at(
         np.ones(n, bool),
         integer=False,
     )
-    h.run()
+    run_highs(h)
     if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
         value = float(h.getInfo().objective_function_value)
         comp.high[k] = max(comp.low[k], min(comp.high[k], value * (1 + 1e-7) + 1e-6))

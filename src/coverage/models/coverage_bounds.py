@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from coverage.models.highs_matrix import coverage_lp
+from coverage.models.highs_run import run_highs
 from coverage.models.solver import quiet_native_stdout
 
 __all__ = ["Relaxation", "greedy_bound", "relaxation"]
@@ -88,7 +89,7 @@ def relaxation(
         if time_limit is not None:
             highs.setOptionValue("time_limit", max(0.1, float(time_limit)))
         highs.passModel(lp)
-        highs.run()
+        run_highs(highs)
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     solution = highs.getSolution()

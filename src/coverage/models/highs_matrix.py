@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from coverage.models.highs_run import run_highs
 from coverage.models.live import SolverProgress, current_watch
 from coverage.models.solver import Status, quiet_native_stdout
 
@@ -210,7 +211,7 @@ def solve_coverage_matrix(
             highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
             highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution)
         began = time.perf_counter()
-        highs.run()
+        run_highs(highs)
         seconds = time.perf_counter() - began
     status = highs.getModelStatus()
     info = highs.getInfo()

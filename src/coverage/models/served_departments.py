@@ -41,6 +41,7 @@ import scipy.sparse as sp
 from coverage.inputs.rules import DepartmentRules
 from coverage.models.builders import _department_start
 from coverage.models.formulation import dominated_columns, drop_columns, merge_identical_rows
+from coverage.models.highs_run import run_highs
 from coverage.models.instance import Instance
 from coverage.models.live import SolverProgress, current_watch
 from coverage.models.solver import SolveResult, SolverOptions, quiet_native_stdout
@@ -145,12 +146,7 @@ def solve_served_departments(
         solution.col_value = np.r_[start.astype(np.float64), covered.astype(np.float64), served].tolist()
         h.setSolution(solution)
     first = time.perf_counter() - started if start is not None else None
-    h.run()
-    if h.getModelStatus() == highspy.HighsModelStatus.kNotset:
-        # An earlier HiGHS run in this process started its thread scheduler with another count.
-        logger.info("served departments: HiGHS's thread scheduler restarted for one thread")
-        highspy.Highs.resetGlobalScheduler(True)
-        h.run()
+    run_highs(h)
     info = h.getInfo()
     if info.primal_solution_status != 2:  # no feasible plan
         return None
