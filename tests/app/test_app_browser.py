@@ -189,6 +189,9 @@ def assert_map_drawn(app: Browser, page: Page | None = None, *, at_least: int = 
     # the frame and the map inside have a height (a broken map left a frame of height 0)
     boxes: tuple[object, object] = (None, None)
     for _ in range(60):  # a rerun may be replacing the map: look again for up to 30 s
+        if frame.count() != 1:  # the rerun's new map is drawn beside the old one for a moment
+            page.wait_for_timeout(500)
+            continue
         boxes = (frame.bounding_box(), inside.locator(".leaflet-container").bounding_box())
         if all(box is not None and box["height"] > 100 for box in boxes):  # type: ignore[index]
             break
