@@ -24,6 +24,7 @@ import pulp
 import scipy.sparse as sp
 
 from coverage.models.formulation import binaries, continuous, expression, row_expressions
+from coverage.models.highs_matrix import coverage_lp
 from coverage.models.highs_run import run_highs
 from coverage.models.solver import SolverOptions, run_solver, values
 
@@ -103,35 +104,7 @@ def _model(
     time_limit: float | None = None,
 ) -> highspy.Highs:
     """``max need.z`` s.t. ``z_i <= sum y_j`` over row i's sites, ``sum y <= count``, as a HiGHS model."""
-    n_rows = len(need)
-    lengths = np.diff(indptr)
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_sites + n_rows
-    lp.num_row_ = n_rows + 1
-    lp.col_cost_ = np.r_[np.zeros(n_sites), need]
-    lp.col_lower_ = np.r_[forced.astype(np.float64), np.zeros(n_rows)]
-    lp.col_upper_ = np.r_[allowed.astype(np.float64), np.ones(n_rows)]
-    lp.row_lower_ = np.full(n_rows + 1, -highspy.kHighsInf)
-    lp.row_upper_ = np.r_[np.zeros(n_rows), float(count)]
-    # Row i: z_i - sum y_j <= 0; the last row: sum y <= count.
-    starts = indptr[:-1] + np.arange(n_rows)
-    index = np.empty(len(cols) + n_rows + n_sites, np.int32)
-    value = np.empty(len(index))
-    position = np.repeat(starts + 1, lengths) + (np.arange(len(cols)) - np.repeat(indptr[:-1], lengths))
-    index[starts], value[starts] = n_sites + np.arange(n_rows), 1.0
-    index[position], value[position] = cols, -1.0
-    index[len(cols) + n_rows :], value[len(cols) + n_rows :] = np.arange(n_sites), 1.0
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = np.r_[starts, len(cols) + n_rows, len(index)].astype(np.int32)
-    lp.a_matrix_.index_ = index
-    lp.a_matrix_.value_ = value
-    lp.a_matrix_.num_col_ = lp.num_col_
-    lp.a_matrix_.num_row_ = lp.num_row_
-    lp.sense_ = highspy.ObjSense.kMaximize
-    if integer:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n_sites + [
-            highspy.HighsVarType.kContinuous
-        ] * n_rows
+    lp = coverage_lp(indptr, cols, need, n_sites, count, forced=forced, allowed=allowed, integer=integer)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
