@@ -110,6 +110,7 @@ The modules, in the order a solve goes through them:
 - :mod:`coverage.models.formulation`: PuLP rows and columns built from arrays;
 - :mod:`coverage.models.reductions`: dominated sites, in bounded memory and time;
 - :mod:`coverage.models.builders`: the coverage and assignment formulations;
+- :mod:`coverage.models.staffing_model`: the staffing formulation for PuLP;
 - :mod:`coverage.models.radius`: p-median by radius (covering) formulation;
 - :mod:`coverage.models.lagrangian` and :mod:`coverage.models.median_branch`:
   the p-median's Lagrangian bound and its branch and bound;
