@@ -9,6 +9,8 @@
   where they are;
 - :mod:`coverage.scenario.inputs`: demand from a file, candidate sites and
   shortlists;
+- :mod:`coverage.scenario.site_choices`: the forced, closed and costed site ids
+  checked, and each site's cost;
 - :mod:`coverage.scenario.progress` and :mod:`coverage.scenario.run`: a run's
   phases, and the run itself;
 - :mod:`coverage.scenario.lock`: what a run read and with which versions;
