@@ -7,7 +7,7 @@ Thin: every figure it prints comes from a library call. Exit codes: 0 ok,
     coverage-plan data list [--data-dir DIR]      files present / missing (fast)
     coverage-plan data fetch [--dest DIR] [--only KEY ...] [--base-url URL]
     coverage-plan run SCENARIO [--set KEY=VALUE ...] [--data-dir DIR] [--out DIR] [--no-map]
-    coverage-plan compare RUN_A RUN_B [--csv FILE]   (run and compare: coverage.cli.run)
+    coverage-plan compare RUN_A RUN_B [--csv FILE]   (coverage.cli.run, coverage.cli.compare)
     coverage-plan roads SCENARIO [--radius-metres M] [--out DIR]  (road vs straight line: coverage.cli.roads)
     coverage-plan batch SCENARIO GRID [--workers N | --scheduler ADDRESS]
     coverage-plan app [--port PORT] [--headless]      (the map app: coverage.cli.app)
@@ -183,7 +183,8 @@ def _parser() -> argparse.ArgumentParser:
 
     add_data_command(commands)
 
-    from coverage.cli.run import add_compare_command, add_run_command
+    from coverage.cli.compare import add_compare_command
+    from coverage.cli.run import add_run_command
 
     add_run_command(commands)
     add_compare_command(commands)
