@@ -23,6 +23,7 @@ per process for peak memory per instance.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import resource
@@ -98,6 +99,8 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--spopt", action="store_true", help="also solve with spopt's PMedian (CBC)")
     args = parser.parse_args()
+    if args.spopt and importlib.util.find_spec("spopt") is None:
+        parser.error("--spopt needs spopt: pip install -e '.[bench]'")
     optima = {
         parts[0]: float(parts[1])
         for parts in (line.split() for line in (args.folder / "pmedopt.txt").read_text().splitlines())
