@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import bruteforce as bf
 from bruteforce import Rules
 from coverage.models import SolverOptions, matrix_coverage
-from coverage.models.cbc_matrix import _read_solution, solve_cbc_arrays
+from coverage.models.cbc_matrix import _read_solution, _run, interrupt_at, solve_cbc_arrays
 from coverage.models.highs_matrix import coverage_lp, solve_coverage_cbc, solve_coverage_matrix
 from coverage.models.location import maximal_coverage
 from coverage.reach.pairs import Reach
@@ -174,6 +174,23 @@ def test_the_solution_file_without_a_plan_is_read_as_none(tmp_path):
     status, values = _read_solution(path, 3)
     assert status == "feasible"
     assert values.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_a_solver_that_ignores_the_interrupt_is_killed_at_the_limit_not_after(tmp_path, caplog):
+    # CBC ignores SIGINT during its root cut passes (35k x 17k ended 5.4 s past its limit):
+    # a process that ignores SIGINT stands for it. The limit must be hard.
+    import sys
+    import time
+
+    stubborn = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)"
+    limit = 2.0
+    began = time.perf_counter()
+    with open(tmp_path / "log", "w") as log_file, caplog.at_level(logging.WARNING):
+        _run([sys.executable, "-c", stubborn], log_file, limit)
+    elapsed = time.perf_counter() - began
+    assert elapsed < limit + 1.5, f"ended {elapsed - limit:.1f} s past its {limit} s limit"
+    assert "killed at the limit" in caplog.text
+    assert interrupt_at(limit) < limit and interrupt_at(60.0) == 55.0
 
 
 def test_each_phase_is_logged_and_a_spent_limit_skips_the_exchanges(every_size, caplog):

@@ -12,8 +12,9 @@ infeasibility claim is checked against CBC's log
 (:func:`coverage.models.solver.cbc_status`). CBC checks its clock only
 between nodes and cut passes (it overran a 50 s limit by 18 s on the 35k x 17k
 benchmark), so it is told :data:`CBC_SHARE` of the limit, interrupted (SIGINT,
-so it writes its best plan) at the limit, and killed
-:data:`OVERRUN_SECONDS` later; the caller then keeps its warm start.
+so it writes its best plan) :data:`OVERRUN_SECONDS` before the limit (or at
+its own share, whichever is later), and killed at the limit itself: the limit
+is hard. A killed CBC leaves no plan; the caller then keeps its warm start.
 
 Entry point: :func:`solve_cbc_arrays`; :mod:`coverage.models.matrix_coverage`
 uses it for large maximal-coverage models.
@@ -40,11 +41,11 @@ from coverage.models.solver import Status, cbc_path, cbc_status, quiet_native_st
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CBC_SHARE", "OVERRUN_SECONDS", "ArraySolve", "solve_cbc_arrays"]
+__all__ = ["CBC_SHARE", "OVERRUN_SECONDS", "ArraySolve", "interrupt_at", "solve_cbc_arrays"]
 
-#: Share of the time limit CBC is told (``-sec``); at the limit itself it is interrupted (SIGINT).
+#: Share of the time limit CBC is told (``-sec``); it is interrupted (SIGINT) only if it runs on.
 CBC_SHARE = 0.85
-#: Seconds CBC gets after the interrupt to write its plan before it is killed (the plan then lost).
+#: Most seconds CBC gets after the interrupt to write its plan; it is killed at the limit (the plan lost).
 OVERRUN_SECONDS = 5.0
 
 
@@ -183,23 +184,34 @@ def _write_start(path: Path, start: npt.NDArray[np.float64]) -> None:
     path.write_text("Stopped on time - objective value 0\n" + "\n".join(lines) + "\n")
 
 
+def interrupt_at(limit: float) -> float:
+    """Seconds after which a CBC run with ``limit`` seconds is interrupted; it is killed at ``limit``.
+
+    Examples
+    --------
+    >>> interrupt_at(60.0), interrupt_at(2.0)
+    (55.0, 1.7)
+    """
+    return max(CBC_SHARE * limit, limit - OVERRUN_SECONDS)
+
+
 def _run(command: list[str], log_file: object, limit: float | None) -> None:
-    """Run CBC; at ``limit`` seconds interrupt it (SIGINT: it writes its best plan), then kill it."""
+    """Run CBC; interrupt it before ``limit`` seconds (SIGINT: it writes its best plan), kill it at ``limit``."""
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        process.wait(timeout=limit)
+        process.wait(timeout=None if limit is None else interrupt_at(limit))
     except subprocess.TimeoutExpired:
-        logger.warning("CBC still running at its time limit (%.1f s): interrupted at its current plan", limit)
+        assert limit is not None
+        logger.warning("CBC still running near its time limit (%.1f s): interrupted at its current plan", limit)
         process.send_signal(signal.SIGINT)
+        grace = limit - interrupt_at(limit)
         try:
-            process.wait(timeout=OVERRUN_SECONDS)
+            process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            logger.warning(
-                "CBC did not stop %.0f s after the interrupt: killed, its plan lost", OVERRUN_SECONDS
-            )
+            logger.warning("CBC did not stop %.1f s after the interrupt: killed at the limit, its plan lost", grace)
             process.kill()
             process.wait()
-    if process.returncode not in (0, -signal.SIGINT):
+    if process.returncode not in (0, -signal.SIGINT, -signal.SIGKILL):
         logger.warning("CBC ended with exit code %s", process.returncode)
 
 
