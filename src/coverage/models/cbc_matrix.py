@@ -196,19 +196,19 @@ def interrupt_at(limit: float) -> float:
 
 
 def _run(command: list[str], log_file: object, limit: float | None) -> None:
-    """Run CBC; interrupt it before ``limit`` seconds (SIGINT: it writes its best plan), kill it at ``limit``."""
+    """Run CBC; interrupt it before ``limit`` seconds (SIGINT: it writes its plan), kill it at ``limit``."""
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         process.wait(timeout=None if limit is None else interrupt_at(limit))
     except subprocess.TimeoutExpired:
         assert limit is not None
-        logger.warning("CBC still running near its time limit (%.1f s): interrupted at its current plan", limit)
+        logger.warning("CBC still running near its limit (%.1f s): interrupted at its current plan", limit)
         process.send_signal(signal.SIGINT)
         grace = limit - interrupt_at(limit)
         try:
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            logger.warning("CBC did not stop %.1f s after the interrupt: killed at the limit, its plan lost", grace)
+            logger.warning("CBC did not stop %.1f s after the interrupt: killed at the limit, plan lost", grace)
             process.kill()
             process.wait()
     if process.returncode not in (0, -signal.SIGINT, -signal.SIGKILL):
