@@ -208,7 +208,7 @@ def _run(command: list[str], log_file: object, limit: float | None) -> None:
         try:
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            logger.warning("CBC did not stop %.1f s after the interrupt: killed at the limit, plan lost", grace)
+            logger.warning("CBC still running %.1f s after the interrupt: killed at the limit", grace)
             process.kill()
             process.wait()
     if process.returncode not in (0, -signal.SIGINT, -signal.SIGKILL):
