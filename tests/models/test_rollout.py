@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coverage.data.i18n import language
+from coverage.data.i18n.errors import translate_text
 from coverage.inputs.partners import Horizon, Partner
 from coverage.inputs.rollout import PartnerRollout, Rollout, Wave, linear_ramp, month_starts
 from coverage.models.staffing import staffing
@@ -195,6 +197,11 @@ def test_the_verifier_catches_broken_trajectories() -> None:
     over = people.copy()
     over.loc[over["unit_id"] == "u1", "people"] += 5.0
     assert {v.check for v in broken(_people=over)} >= {"unit need over the horizon", "trajectory totals"}
+    with language("fr"):  # each total named in French, "trajectory by partner" included
+        totals = [translate_text(str(v)) for v in broken(_people=over) if v.check == "trajectory totals"]
+    by_partner = "totaux de la trajectoire: trajectoire par partenaire: le mois "
+    assert any(line.startswith(by_partner) for line in totals), totals
+    assert not any("trajectory" in line for line in totals), totals
     falling = people.copy()
     falling.loc[0, "people"] = -1.0
     assert "cumulative never falls" in {v.check for v in broken(_people=falling)}

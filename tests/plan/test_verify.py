@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 
 from coverage import Reach, staffing
+from coverage.data.i18n import language
+from coverage.data.i18n.errors import frame_error
 from coverage.errors import InfeasibleScenarioError, PlanVerificationError
 from coverage.inputs.partners import Partner, Sharing
 from coverage.plan.verify import check_plan, verify_plan
@@ -86,8 +88,23 @@ def test_sharing_breach_is_named(plan):
         plan, constraints=dataclasses.replace(plan.constraints, sharing=Sharing.none())
     )
     found = verify_plan(strict)
-    assert [(v.check, v.subject) for v in found] == [("sharing", "croix_rouge at s1")]
+    assert [(v.check, v.subject) for v in found] == [("sharing", "croix_rouge at site s1")]
     assert "premises of laposte" in found[0].message
+
+
+def test_a_breach_at_a_site_reads_in_french_subject_included(plan):
+    slots = plan.slots
+    slots.loc[slots["partner"] == "laposte", "slots"] = 2
+    capped = (dataclasses.replace(PARTNERS[0], max_slots_per_site=1), PARTNERS[1])
+    with pytest.raises(PlanVerificationError) as info:
+        check_plan(dataclasses.replace(broken(plan, slots=slots), partners=capped))
+    assert ("slots per site", "laposte at site s1") in {(v.check, v.subject) for v in info.value.violations}
+    with language("fr"):
+        lines = frame_error(str(info.value)).splitlines()
+    per_site = [line for line in lines if "laposte au lieu s1" in line]
+    assert len(per_site) == 1, lines
+    assert per_site[0].endswith(": laposte au lieu s1: créneaux 2, au-dessus de la limite 1"), per_site
+    assert not any(" at " in line for line in lines), lines
 
 
 def test_served_above_need_and_capacity_is_named(plan):

@@ -44,7 +44,7 @@ from coverage.models.solving import Builder, Readout, by_department, common_rows
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LP_START_PAIRS", "assignment_builder", "coverage_builder"]
+__all__ = ["LP_START_PAIRS", "assignment_builder", "coverage_builder", "department_start"]
 
 
 def coverage_builder(
@@ -135,7 +135,7 @@ def coverage_builder(
             if merged is not None and rules.is_empty and inst.budget is None and not skip:
                 state["warm"] = _greedy_start(merged, inst, dropped, max_sites, y, z, deadline(0.5))
             elif merged is not None and _only_departments_served(rules) and inst.budget is None and not skip:
-                state["departments_start"] = _department_start(
+                state["departments_start"] = department_start(
                     merged, inst, dropped, int(max_sites or 0), int(rules.serve_exactly or 0)
                 )
         else:
@@ -175,7 +175,7 @@ def _only_departments_served(rules: DepartmentRules) -> bool:
     return rules.serve_exactly is not None and rules == DepartmentRules(serve_exactly=rules.serve_exactly)
 
 
-def _department_start(
+def department_start(
     merged: Merged, inst: Instance, dropped: np.ndarray, max_sites: int, k_departments: int
 ) -> np.ndarray | None:
     """A greedy start that serves exactly ``k_departments`` departments, or None.

@@ -39,7 +39,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from coverage.inputs.rules import DepartmentRules
-from coverage.models.builders import _department_start
+from coverage.models.builders import department_start
 from coverage.models.formulation import dominated_columns, drop_columns, merge_identical_rows
 from coverage.models.highs_run import run_highs
 from coverage.models.instance import Instance
@@ -329,7 +329,7 @@ def by_served_departments(
     indptr, cols = drop_columns(inst.indptr, inst.cols, dropped)
     merged = merge_identical_rows(indptr, cols, inst.row_need)
     k = int(rules.serve_exactly or 0)
-    start = _department_start(merged, inst, dropped, max_sites, k)
+    start = department_start(merged, inst, dropped, max_sites, k)
     left = None if limit is None else max(1.0, limit - inst.timer()())
     result = solve_served_departments(
         merged.indptr,

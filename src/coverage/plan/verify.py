@@ -27,7 +27,7 @@ from coverage.data.i18n import N_
 from coverage.errors import PlanVerificationError
 from coverage.plan.verify_model import department_violations, kpi_violations, model_violations
 from coverage.plan.verify_rollout import verify_trajectory
-from coverage.plan.violation import Violation, above, below, figure, kept, slack
+from coverage.plan.violation import Violation, above, at_site, below, figure, kept, slack
 
 if TYPE_CHECKING:
     from coverage.plan.plan import Plan
@@ -154,7 +154,7 @@ def _partners(plan: Plan) -> list[Violation]:
                 out.append(
                     above(
                         N_("slots per site"),
-                        f"{name} at {site_id}",
+                        at_site(name, site_id),
                         float(worst[site_id]),
                         partner.max_slots_per_site,
                         N_("slots {num_value}, above the limit {num_limit}"),
@@ -169,7 +169,7 @@ def _partners(plan: Plan) -> list[Violation]:
                 out.append(
                     Violation(
                         N_("sharing"),
-                        f"{row.partner} at {row.site_id}",
+                        at_site(row.partner, row.site_id),
                         row.slots,
                         0,
                         N_(

@@ -26,7 +26,7 @@ import pandas as pd
 
 from coverage.data.i18n import N_
 from coverage.plan.trajectory import Trajectory
-from coverage.plan.violation import Violation, figure
+from coverage.plan.violation import Violation, at_site, figure
 
 __all__ = ["verify_trajectory"]
 
@@ -120,7 +120,7 @@ def _capacity(trajectory: Trajectory, sites: pd.DataFrame) -> list[Violation]:
         out.append(
             Violation(
                 N_("capacity per period"),
-                f"{partner} at {site_id}",
+                at_site(partner, site_id),
                 float(capacity[k]),
                 float(limit[k]),
                 N_(
@@ -140,7 +140,7 @@ def _capacity(trajectory: Trajectory, sites: pd.DataFrame) -> list[Violation]:
         out.append(
             Violation(
                 N_("capacity per period"),
-                f"{partner} at {site_id}",
+                at_site(partner, site_id),
                 float(served[k]),
                 float(limit[k]),
                 N_(
@@ -186,7 +186,7 @@ def _waves(trajectory: Trajectory, static_slots: pd.DataFrame | None) -> list[Vi
                 out.append(
                     Violation(
                         N_("wave slots"),
-                        f"{partner} at {site_id}",
+                        at_site(partner, site_id),
                         float(used),
                         limit,
                         N_(
@@ -203,12 +203,17 @@ def _totals(trajectory: Trajectory, people: pd.DataFrame, sites: pd.DataFrame) -
     n = len(trajectory.months)
     by_units = people.groupby("month")["people"].sum().reindex(range(n), fill_value=0.0).to_numpy()
     by_sites = sites.groupby("month")["people"].sum().reindex(range(n), fill_value=0.0).to_numpy()
-    checks = [("sites", by_sites)]
-    for by in ("partner", "department", "zone"):
+    checks = [(N_("sites"), by_sites)]
+    names = {
+        "partner": N_("trajectory by partner"),
+        "department": N_("trajectory by department"),
+        "zone": N_("trajectory by zone"),
+    }
+    for by, name in names.items():
         if by == "department" and "dep" not in trajectory.units.columns:
             continue
         table = trajectory.table(by)
-        checks.append((f"trajectory by {by}", table.groupby("month", sort=True)["people"].sum().to_numpy()))
+        checks.append((name, table.groupby("month", sort=True)["people"].sum().to_numpy()))
     for name, values in checks:
         for m in np.flatnonzero(~np.isclose(values, by_units, rtol=1e-9, atol=1e-4)):
             out.append(

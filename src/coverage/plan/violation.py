@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Violation", "above", "below", "figure", "kept", "slack"]
+from coverage.data.i18n import N_
+
+__all__ = ["Violation", "above", "at_site", "below", "figure", "kept", "slack"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,17 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.check}: {self.message}"
+
+
+def at_site(partner: str, site_id: str) -> str:
+    """The subject of a breach by one partner at one site, from a marked template (so it reads in French).
+
+    Examples
+    --------
+    >>> at_site("laposte", "75056-3")
+    'laposte at site 75056-3'
+    """
+    return N_("{partner} at site {site_id}").format(partner=partner, site_id=site_id)
 
 
 def slack(limit: float) -> float:

@@ -29,11 +29,15 @@ def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     --------
     >>> closest("laposet", ["laposte", "mairie"]), closest("asso", ["laposte"])
     ('did you mean `laposte`?', 'valid: `laposte`')
+    >>> closest("asso", [])
+    'there is no valid name here'
     """
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if match:
         return N_("did you mean `{name}`?").format(name=match[0])
-    return N_("valid: {names}").format(names=", ".join(f"`{c}`" for c in choices) if choices else "none")
+    if not choices:
+        return N_("there is no valid name here")
+    return N_("valid: {names}").format(names=", ".join(f"`{c}`" for c in choices))
 
 
 def is_path_like(source: str) -> bool:
