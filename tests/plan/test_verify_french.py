@@ -45,7 +45,8 @@ def test_each_broken_constraint_reads_in_french_with_its_ids_and_figures(
     with language("fr"):
         french = frame_error(english)
     lines = french.splitlines()
-    assert lines[0] == f"le plan enfreint {len(error.violations)} contraintes de son modèle :"
+    # the count after a colon: "1 contraintes" would be wrong French, and the catalogue has no plurals
+    assert lines[0] == f"contraintes de son modèle que le plan enfreint : {len(error.violations)}"
     assert "  nombre de lieux: lieux ouverts: lieux ouverts 5, au-dessus de la limite 3" in lines
     assert "  lieux imposés: mairie:00000: imposé ouvert mais fermé" in lines
     assert f"  lieux fermés: {closed}: fermé par le scénario mais ouvert" in lines
@@ -78,7 +79,7 @@ def test_the_cli_lists_the_broken_constraints_in_french(
     out = tmp_path / "run"
     assert main(["--lang", "fr", "run", "demo", "--out", str(out), "--no-map"]) == EXIT_PLANNING_FAILED
     err = capsys.readouterr().err
-    assert "échec de la planification : le plan résolu enfreint 2 contraintes de son modèle" in err
+    assert "échec de la planification : le plan résolu enfreint des contraintes de son modèle (2)" in err
     assert "  nombre de lieux: lieux ouverts: lieux ouverts 12, au-dessus de la limite 3" in err
     assert "  lieux imposés: not-opened: imposé ouvert mais fermé" in err
     assert not out.exists() or not any(out.iterdir())
