@@ -70,7 +70,7 @@ def one(method: str, data: Path, limit: float) -> dict[str, object]:
     import numpy as np
     import pandas as pd
 
-    from coverage.models.builders import _department_start
+    from coverage.models.builders import department_start
     from coverage.models.formulation import dominated_columns, drop_columns, merge_identical_rows
     from coverage.models.instance import prepare
     from coverage.models.location import maximal_coverage
@@ -85,7 +85,7 @@ def one(method: str, data: Path, limit: float) -> dict[str, object]:
     )
     indptr, cols = drop_columns(inst.indptr, inst.cols, dropped)
     merged = merge_identical_rows(indptr, cols, inst.row_need)
-    start = _department_start(merged, inst, dropped, max_sites, int(rules.serve_exactly))
+    start = department_start(merged, inst, dropped, max_sites, int(rules.serve_exactly))
     first_s = time.perf_counter() - started
     covered = np.zeros(merged.n_rows, bool)
     covered[np.repeat(np.arange(merged.n_rows), np.diff(merged.indptr))[start[merged.cols]]] = True
