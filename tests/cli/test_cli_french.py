@@ -20,10 +20,15 @@ def french_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     import contextlib
     import io
 
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         assert main(["--lang", "fr", "run", "demo", "--out", str(folder), "--no-map"]) == 0
+    FRENCH_PROGRESS["demo"] = err.getvalue()
     return folder, out.getvalue()
+
+
+#: The progress lines (stderr) of the module's French run.
+FRENCH_PROGRESS: dict[str, str] = {}
 
 
 def test_the_kpi_table_and_what_binds_read_in_french_with_french_numbers(
@@ -42,6 +47,20 @@ def test_the_kpi_table_and_what_binds_read_in_french_with_french_numbers(
     assert f"Résultats : {folder}" in text
     for english in ("need served", "open sites", "What binds", "one more site", "79,689"):
         assert english not in text
+
+
+def test_the_progress_and_the_marginal_values_note_read_in_french(
+    french_run: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    progress = FRENCH_PROGRESS["demo"]
+    assert "[+] valeurs marginales (une nouvelle résolution par ressource) ..." in progress
+    assert re.search(r"^\[\+\] valeurs marginales terminé en \d+,\d\d s$", progress, re.MULTILINE), progress
+    assert "marginal values" not in progress and " done in " not in progress
+    argv = ["--lang", "fr", "run", "demo", "--out", str(tmp_path / "off"), "--no-map", "--marginal", "off"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "valeurs marginales non mesurées" in captured.out
+    assert "marginal values" not in captured.out + captured.err
 
 
 def test_english_stays_the_default(french_run: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -59,23 +59,29 @@ def analyse(run: ScenarioRun, mode: str) -> ScenarioRun:
     >>> [b.group for b in run.analysis.tight], run.analysis.marginal
     (['site count'], ())
     """
+    from coverage.data.i18n import N_, format_number
+    from coverage.data.i18n import gettext_ as _
     from coverage.scenario.marginal import what_binds
 
     solve = run.timings.get("solve", 0.0)
     measure = mode == "on" or (mode == "auto" and solve <= AUTO_MARGINAL_SECONDS)
     started = time.perf_counter()
     if measure:
-        print("[+] marginal values (one re-solve per resource) ...", file=sys.stderr, flush=True)
+        label = _("marginal values (one re-solve per resource)")
+        print(f"[+] {label} ...", file=sys.stderr, flush=True)
     analysis = what_binds(run, marginal=measure)
     if measure:
-        print(
-            f"[+] marginal values done in {time.perf_counter() - started:.2f} s", file=sys.stderr, flush=True
+        done = _("{number} {phase} done in {seconds} s").format(
+            number="[+]", phase=_("marginal values"), seconds=format_number(time.perf_counter() - started, 2)
         )
+        print(done, file=sys.stderr, flush=True)
     elif mode == "auto":
+        note = N_(
+            "marginal values not measured: the solve took {num_seconds} s (over {num_limit} s); "
+            "ask for them with --marginal on"
+        )
         analysis = dataclasses.replace(
-            analysis,
-            note=f"marginal values not measured: the solve took {solve:.0f} s "
-            f"(over {AUTO_MARGINAL_SECONDS:g} s); ask for them with --marginal on",
+            analysis, note=note.format(num_seconds=f"{solve:.0f}", num_limit=f"{AUTO_MARGINAL_SECONDS:g}")
         )
     return dataclasses.replace(run, analysis=analysis)
 

@@ -86,12 +86,13 @@ def what_binds(run: ScenarioRun, *, marginal: bool = True, progress: Steps | Non
     plan = run.plan
     binding = binding_constraints(plan, run.sites)
     if not marginal:
-        return WhatBinds(binding, note="marginal values not measured")
+        return WhatBinds(binding, note=N_("marginal values not measured"))
     if plan.status not in ("optimal", "feasible") or plan.objective is None:
-        return WhatBinds(binding, note=f"marginal values not measured: the plan is {plan.status}")
+        note = N_("marginal values not measured: the plan is {message_status}")
+        return WhatBinds(binding, note=note.format(message_status=plan.status))
     if plan.model == "staffing" and plan.constraints.target is not None:
         return WhatBinds(
-            binding, note="marginal values not measured: the plan minimises advisors for a target"
+            binding, note=N_("marginal values not measured: the plan minimises advisors for a target")
         )
     changes = _changes(run.scenario, plan)
     report = progress or (lambda done, total: None)
