@@ -54,7 +54,7 @@ def test_the_progress_and_the_marginal_values_note_read_in_french(
 ) -> None:
     progress = FRENCH_PROGRESS["demo"]
     assert "[+] valeurs marginales (une nouvelle résolution par ressource) ..." in progress
-    assert re.search(r"^\[\+\] valeurs marginales terminé en \d+,\d\d s$", progress, re.MULTILINE), progress
+    assert re.search(r"^\[\+\] valeurs marginales mesurées en \d+,\d\d s$", progress, re.MULTILINE), progress
     assert "marginal values" not in progress and " done in " not in progress
     argv = ["--lang", "fr", "run", "demo", "--out", str(tmp_path / "off"), "--no-map", "--marginal", "off"]
     assert main(argv) == 0

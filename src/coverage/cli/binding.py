@@ -71,8 +71,8 @@ def analyse(run: ScenarioRun, mode: str) -> ScenarioRun:
         print(f"[+] {label} ...", file=sys.stderr, flush=True)
     analysis = what_binds(run, marginal=measure)
     if measure:
-        done = _("{number} {phase} done in {seconds} s").format(
-            number="[+]", phase=_("marginal values"), seconds=format_number(time.perf_counter() - started, 2)
+        done = _("[+] marginal values done in {seconds} s").format(
+            seconds=format_number(time.perf_counter() - started, 2)
         )
         print(done, file=sys.stderr, flush=True)
     elif mode == "auto":
