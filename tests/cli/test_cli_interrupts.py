@@ -139,3 +139,15 @@ def test_sigterm_stops_the_batch_workers_and_their_solvers(tmp_path):
     assert all(gone), "a worker or solver outlived the batch"
     assert list(temp.iterdir()) == []
     assert not list((tmp_path / "batch" / "cases").glob("*.json"))  # no case finished, none half-written
+
+
+def test_the_interrupt_handlers_import_nothing_when_the_signal_comes():
+    """A second Ctrl-C that came while the first handler imported psutil found it half-loaded.
+
+    CI once printed "partially initialized module 'psutil' has no attribute 'Process'" and a
+    traceback for `test_a_second_ctrl_c_aborts_as_before`: the modules whose code runs in the
+    SIGINT handlers load psutil when they are imported, so no handler imports anything.
+    """
+    code = "import sys, coverage.cli.interrupts, coverage.models.live; print('psutil' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True"], done.stderr

@@ -33,6 +33,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
+# Imported here, not in the handlers: a second Ctrl-C during the first handler's import found
+# the module half-initialised ("partially initialized module 'psutil'") and a traceback.
+import psutil
+
 __all__ = ["Interrupted", "clean_interrupts", "stop_children"]
 
 #: Seconds a child gets to end after SIGTERM before it is killed.
@@ -67,8 +71,6 @@ def stop_children(grace: float = GRACE_SECONDS) -> int:
     >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.split()
     ['1', 'True', 'True']
     """
-    import psutil
-
     try:
         children = psutil.Process().children(recursive=True)
     except psutil.Error:

@@ -47,6 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import psutil  # at import, not in _signal_cbc: it runs in a SIGINT handler that a second Ctrl-C may interrupt
+
 __all__ = ["SolveWatch", "SolverProgress", "current_watch", "parse_cbc_line", "relative_gap", "watching"]
 
 #: CBC's "no solution yet" objective.
@@ -215,8 +217,6 @@ class SolveWatch:
 
     def _signal_cbc(self) -> None:
         """SIGINT to the CBC processes of this watch that are still children of this process."""
-        import psutil
-
         with self._lock:
             pid_files = list(self._pid_files)
         for pid_file in pid_files:
