@@ -15,7 +15,7 @@ NNBSP = "\u202f"
 
 
 @pytest.fixture(scope="module")
-def french_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def french_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     folder = tmp_path_factory.mktemp("fr") / "demo"
     import contextlib
     import io
@@ -23,18 +23,13 @@ def french_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         assert main(["--lang", "fr", "run", "demo", "--out", str(folder), "--no-map"]) == 0
-    FRENCH_PROGRESS["demo"] = err.getvalue()
-    return folder, out.getvalue()
-
-
-#: The progress lines (stderr) of the module's French run.
-FRENCH_PROGRESS: dict[str, str] = {}
+    return folder, out.getvalue(), err.getvalue()
 
 
 def test_the_kpi_table_and_what_binds_read_in_french_with_french_numbers(
-    french_run: tuple[Path, str],
+    french_run: tuple[Path, str, str],
 ) -> None:
-    folder, text = french_run
+    folder, text, _ = french_run
     assert re.search(r"^indicateur\s+valeur$", text, re.MULTILINE)
     assert re.search(rf"^besoin servi\s+79{NNBSP}689 \(85,2\xa0%\)$", text, re.MULTILINE)
     assert re.search(r"^lieux ouverts\s+12 sur 450 candidats$", text, re.MULTILINE)
@@ -50,9 +45,9 @@ def test_the_kpi_table_and_what_binds_read_in_french_with_french_numbers(
 
 
 def test_the_progress_and_the_marginal_values_note_read_in_french(
-    french_run: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    french_run: tuple[Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    progress = FRENCH_PROGRESS["demo"]
+    _, _, progress = french_run
     assert "[+] valeurs marginales (une nouvelle résolution par ressource) ..." in progress
     assert re.search(r"^\[\+\] valeurs marginales mesurées en \d+,\d\d s$", progress, re.MULTILINE), progress
     assert "marginal values" not in progress and " done in " not in progress
@@ -85,8 +80,10 @@ def test_the_shortlist_line_and_the_population_note_read_in_french(
         assert gettext_(POPULATION_SOURCES["976"]).startswith("Mayotte : les communes embarquées")
 
 
-def test_english_stays_the_default(french_run: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
-    folder, _ = french_run
+def test_english_stays_the_default(
+    french_run: tuple[Path, str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, _, _ = french_run
     assert main(["compare", str(folder), str(folder)]) == 0
     text = capsys.readouterr().out
     assert re.search(r"^figure\s+A\s+B\s+B - A$", text, re.MULTILINE)
@@ -94,9 +91,9 @@ def test_english_stays_the_default(french_run: tuple[Path, str], capsys: pytest.
 
 
 def test_compare_in_french(
-    french_run: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    french_run: tuple[Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder, _ = french_run
+    folder, _, _ = french_run
     other = tmp_path / "demo-8"
     assert main(["run", "demo", "--set", "objective.max_sites=8", "--out", str(other), "--no-map"]) == 0
     capsys.readouterr()

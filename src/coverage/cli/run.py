@@ -196,9 +196,7 @@ def _settings_data_dir() -> Path | None:
 def _shortlist_line(layer: str, shortlist: Plan) -> str:
     """The shortlist's outcome in one line, in the language in use."""
     from coverage.data.i18n import format_percent
-    from coverage.data.i18n.names import STATUSES
 
-    status = shortlist.status if english() else _(STATUSES.get(shortlist.status, shortlist.status))
     gap = ""
     if shortlist.gap is not None:
         share = f"{shortlist.gap:.2%}" if english() else format_percent(shortlist.gap, 2)
@@ -211,17 +209,22 @@ def _shortlist_line(layer: str, shortlist: Plan) -> str:
         layer=layer,
         sites=count(len(shortlist.open_site_ids)),
         need=_figure(shortlist.objective or 0.0),
-        status=status,
+        status=_status_name(shortlist.status),
         gap=gap,
         bound=bound,
         method=shortlist.method,
     )
 
 
-def _status_text(plan: Plan) -> str:
+def _status_name(status: str) -> str:
+    """A solver status as the table shows it: the id in English, its display name otherwise."""
     from coverage.data.i18n.names import STATUSES
 
-    status = plan.status if english() else _(STATUSES.get(plan.status, plan.status))
+    return status if english() else _(STATUSES.get(status, status))
+
+
+def _status_text(plan: Plan) -> str:
+    status = _status_name(plan.status)
     return _("{status} (stopped by the planner)").format(status=status) if plan.stopped else status
 
 
